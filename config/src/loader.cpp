@@ -1,0 +1,561 @@
+#include "directord/config/loader.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace directord::config {
+
+std::string Error::to_string() const {
+    std::string where = fmt::format("{}:{}:{}", location.file, location.line, location.column);
+    if (key_path.empty()) return fmt::format("{}: {}", where, message);
+    return fmt::format("{}: {}: {}", where, key_path, message);
+}
+
+namespace {
+
+// Walks the YAML tree, converts values to typed ones and records every error with its
+// position and key path; callers keep going after an error so all of them are reported.
+class Reader {
+public:
+    explicit Reader(std::string source) : source_(std::move(source)) {}
+
+    std::vector<Error>& errors() { return errors_; }
+
+    Location where(const YAML::Node& node) const {
+        auto mark = node.Mark();
+        // yaml-cpp marks are 0-based; editors count from 1.
+        return Location{source_, std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1};
+    }
+
+    void fail(const YAML::Node& node, const std::string& path, std::string message) {
+        errors_.push_back(Error{where(node), path, std::move(message)});
+    }
+
+    bool is_map(const YAML::Node& node, const std::string& path) {
+        if (node.IsMap()) return true;
+        fail(node, path, "expected a mapping");
+        return false;
+    }
+
+    bool is_sequence(const YAML::Node& node, const std::string& path) {
+        if (node.IsSequence()) return true;
+        fail(node, path, "expected a list");
+        return false;
+    }
+
+    void reject_unknown_keys(const YAML::Node& map, const std::string& path,
+                             std::initializer_list<std::string_view> allowed) {
+        for (const auto& entry : map) {
+            auto key = entry.first.as<std::string>();
+            bool known = false;
+            for (auto a : allowed) known = known || key == a;
+            if (!known) {
+                std::string list;
+                for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+                fail(entry.first, join(path, key), fmt::format("unknown key (expected one of: {})", list));
+            }
+        }
+    }
+
+    static std::string join(const std::string& path, std::string_view key) {
+        return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+    }
+    static std::string index(const std::string& path, std::size_t i) {
+        return fmt::format("{}[{}]", path, i);
+    }
+
+    std::optional<std::string> string(const YAML::Node& node, const std::string& path) {
+        if (!node.IsScalar()) {
+            fail(node, path, "expected a string");
+            return std::nullopt;
+        }
+        return node.Scalar();
+    }
+
+    std::optional<long long> integer(const YAML::Node& node, const std::string& path,
+                                     long long min, long long max) {
+        long long value = 0;
+        if (!node.IsScalar() || !YAML::convert<long long>::decode(node, value)) {
+            fail(node, path, "expected an integer");
+            return std::nullopt;
+        }
+        if (value < min || value > max) {
+            fail(node, path, fmt::format("{} is out of range ({}..{})", value, min, max));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::optional<bool> boolean(const YAML::Node& node, const std::string& path) {
+        bool value = false;
+        if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+            fail(node, path, "expected true or false");
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::optional<Duration> duration(const YAML::Node& node, const std::string& path, Duration min,
+                                     Duration max) {
+        if (!node.IsScalar()) {
+            fail(node, path, "expected a duration such as 1s or 100ms");
+            return std::nullopt;
+        }
+        auto value = parse_duration(node.Scalar());
+        if (!value) {
+            fail(node, path, fmt::format("'{}' is not a duration (use e.g. 1s, 100ms)", node.Scalar()));
+            return std::nullopt;
+        }
+        if (*value < min || *value > max) {
+            fail(node, path,
+                 fmt::format("{} is out of range ({}..{})", node.Scalar(), format_duration(min),
+                             format_duration(max)));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::optional<IpAddress> address(const YAML::Node& node, const std::string& path) {
+        auto text = string(node, path);
+        if (!text) return std::nullopt;
+        boost::system::error_code ec;
+        auto value = boost::asio::ip::make_address(*text, ec);
+        if (ec) {
+            fail(node, path, fmt::format("'{}' is not an IP address", *text));
+            return std::nullopt;
+        }
+        return value;
+    }
+
+    std::vector<std::string> argv(const YAML::Node& node, const std::string& path) {
+        std::vector<std::string> out;
+        if (!is_sequence(node, path)) return out;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            if (auto s = string(node[i], index(path, i))) out.push_back(*s);
+        }
+        if (out.empty()) {
+            fail(node, path, "expected a non-empty command [program, arg, ...]");
+        } else if (out.front().empty() || out.front()[0] != '/') {
+            fail(node[0], index(path, 0), "the program must be an absolute path (no shell is used)");
+        } else if (access(out.front().c_str(), X_OK) != 0) {
+            fail(node[0], index(path, 0), fmt::format("'{}' does not exist or is not executable",
+                                                      out.front()));
+        }
+        return out;
+    }
+
+    // Reads map[key] through `convert` if present; leaves `target` at its default otherwise.
+    template <class Convert, class T>
+    void optional_key(const YAML::Node& map, const std::string& path, std::string_view key,
+                      T& target, Convert convert) {
+        auto node = map[std::string(key)];
+        if (!node) return;
+        if (auto value = convert(node, join(path, key))) target = static_cast<T>(*value);
+    }
+
+    // A required key: reports it missing at the map's position.
+    YAML::Node required(const YAML::Node& map, const std::string& path, std::string_view key) {
+        auto node = map[std::string(key)];
+        if (!node) fail(map, path, fmt::format("missing required key '{}'", key));
+        return node;
+    }
+
+private:
+    std::string source_;
+    std::vector<Error> errors_;
+};
+
+std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string& path) {
+    Vip vip;
+    std::optional<std::string> text;
+    // yaml-cpp's Node::operator= overwrites the referenced node, so pick the node once.
+    const YAML::Node spec_node = node.IsMap() ? node["address"] : node;
+    if (node.IsMap()) {
+        r.reject_unknown_keys(node, path, {"address", "label", "scope"});
+        if (!r.required(node, path, "address")) return std::nullopt;
+        text = r.string(spec_node, Reader::join(path, "address"));
+        r.optional_key(node, path, "label", vip.label, [&](auto& n, auto p) {
+            auto s = r.string(n, p);
+            if (s && s->size() > 15) {
+                r.fail(n, p, "an interface label is at most 15 characters");
+                return std::optional<std::string>{};
+            }
+            return s;
+        });
+        r.optional_key(node, path, "scope", vip.scope, [&](auto& n, auto p) {
+            static const std::map<std::string, AddressScope> scopes{{"global", AddressScope::global},
+                                                                    {"site", AddressScope::site},
+                                                                    {"link", AddressScope::link},
+                                                                    {"host", AddressScope::host}};
+            auto s = r.string(n, p);
+            std::optional<AddressScope> out;
+            if (!s) return out;
+            if (auto it = scopes.find(*s); it != scopes.end()) out = it->second;
+            else r.fail(n, p, fmt::format("'{}' is not a scope (global, site, link, host)", *s));
+            return out;
+        });
+    } else {
+        text = r.string(node, path);
+    }
+    if (!text) return std::nullopt;
+    auto slash = text->find('/');
+    boost::system::error_code ec;
+    vip.address = boost::asio::ip::make_address(text->substr(0, slash), ec);
+    if (ec) {
+        r.fail(spec_node, path, fmt::format("'{}' is not an IP address", *text));
+        return std::nullopt;
+    }
+    int max_prefix = vip.address.is_v4() ? 32 : 128;
+    vip.prefix_length = static_cast<std::uint8_t>(max_prefix);
+    if (slash != std::string::npos) {
+        int prefix = -1;
+        auto digits = text->substr(slash + 1);
+        auto [end, perr] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
+        if (perr != std::errc{} || end != digits.data() + digits.size() || prefix < 0 ||
+            prefix > max_prefix) {
+            r.fail(spec_node, path, fmt::format("'{}' has a bad prefix length (0..{})", *text, max_prefix));
+            return std::nullopt;
+        }
+        vip.prefix_length = static_cast<std::uint8_t>(prefix);
+    }
+    return vip;
+}
+
+std::string read_password_file(Reader& r, const YAML::Node& node, const std::string& path) {
+    auto file = r.string(node, path);
+    if (!file) return {};
+    struct stat st {};
+    if (stat(file->c_str(), &st) != 0) {
+        r.fail(node, path, fmt::format("cannot read '{}': no such file", *file));
+        return {};
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        r.fail(node, path, fmt::format("'{}' must not be readable by group or others (chmod 600)", *file));
+        return {};
+    }
+    std::ifstream in(*file);
+    std::string secret;
+    std::getline(in, secret);
+    return secret;
+}
+
+void read_auth(Reader& r, const YAML::Node& node, const std::string& path, Auth& auth) {
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"type", "password", "password_file"});
+    auto type_node = r.required(node, path, "type");
+    if (!type_node) return;
+    auto type = r.string(type_node, Reader::join(path, "type"));
+    if (!type) return;
+    if (*type == "none") {
+        auth.type = AuthType::none;
+        return;
+    }
+    if (*type != "pass") {
+        r.fail(type_node, Reader::join(path, "type"), fmt::format("'{}' is not an auth type (none, pass)", *type));
+        return;
+    }
+    auth.type = AuthType::pass;
+    auto inline_pw = node["password"];
+    auto file_pw = node["password_file"];
+    if (inline_pw && file_pw) {
+        r.fail(node, path, "give either password or password_file, not both");
+        return;
+    }
+    std::size_t errors_before = r.errors().size();
+    if (inline_pw) {
+        if (auto s = r.string(inline_pw, Reader::join(path, "password"))) auth.password = *s;
+    } else if (file_pw) {
+        auth.password = read_password_file(r, file_pw, Reader::join(path, "password_file"));
+    } else {
+        r.fail(node, path, "type pass needs password or password_file");
+        return;
+    }
+    if (r.errors().size() != errors_before) return;  // already explained; no follow-on errors
+    const YAML::Node& at = inline_pw ? inline_pw : file_pw;
+    if (auth.password.empty()) {
+        r.fail(at, path, "the password is empty");
+    } else if (auth.password.size() > 8) {
+        // keepalived silently truncates to 8; a silent truncation hides typos between peers.
+        r.fail(at, path, "a VRRPv2 PASS password is at most 8 characters");
+    }
+}
+
+void read_garp(Reader& r, const YAML::Node& node, const std::string& path, Garp& garp) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"count", "spacing", "repeat_delay", "refresh"});
+    r.optional_key(node, path, "count", garp.count, [&](auto& n, auto p) { return r.integer(n, p, 0, 100); });
+    r.optional_key(node, path, "spacing", garp.spacing,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 1s); });
+    r.optional_key(node, path, "repeat_delay", garp.repeat_delay,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 3600s); });
+    r.optional_key(node, path, "refresh", garp.refresh,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 86400s); });
+}
+
+template <class Item, class ReadOne>
+std::vector<Item> read_list(Reader& r, const YAML::Node& node, const std::string& path, ReadOne read_one) {
+    std::vector<Item> out;
+    if (!r.is_sequence(node, path)) return out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+        if (auto item = read_one(node[i], Reader::index(path, i))) out.push_back(std::move(*item));
+    }
+    return out;
+}
+
+std::optional<TrackScript> read_track_script(Reader& r, const YAML::Node& node, const std::string& path) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path, {"name", "run", "interval", "timeout", "weight", "fall", "rise"});
+    TrackScript s;
+    if (auto n = r.required(node, path, "name")) s.name = r.string(n, Reader::join(path, "name")).value_or("");
+    if (auto n = r.required(node, path, "run")) s.argv = r.argv(n, Reader::join(path, "run"));
+    r.optional_key(node, path, "interval", s.interval, [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
+    s.timeout = s.interval;
+    r.optional_key(node, path, "timeout", s.timeout, [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
+    r.optional_key(node, path, "weight", s.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    r.optional_key(node, path, "fall", s.fall, [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    r.optional_key(node, path, "rise", s.rise, [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    return s;
+}
+
+std::optional<TrackInterface> read_track_interface(Reader& r, const YAML::Node& node, const std::string& path) {
+    TrackInterface t;
+    if (node.IsScalar()) {
+        t.name = node.Scalar();
+        return t;
+    }
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path, {"name", "weight"});
+    if (auto n = r.required(node, path, "name")) t.name = r.string(n, Reader::join(path, "name")).value_or("");
+    r.optional_key(node, path, "weight", t.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    return t;
+}
+
+// The watched file itself may come and go; its directory must exist or no watch can be set.
+bool check_watchable(Reader& r, const YAML::Node& node, const std::string& path, const std::string& file) {
+    std::filesystem::path p(file);
+    if (!p.is_absolute()) {
+        r.fail(node, path, fmt::format("'{}' must be an absolute path", file));
+        return false;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p.parent_path(), ec)) {
+        r.fail(node, path, fmt::format("directory '{}' does not exist", p.parent_path().string()));
+        return false;
+    }
+    return true;
+}
+
+std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node, const std::string& path) {
+    TrackFile t;
+    const YAML::Node path_node = node.IsMap() ? node["path"] : node;
+    if (node.IsScalar()) {
+        t.path = node.Scalar();
+    } else {
+        if (!r.is_map(node, path)) return std::nullopt;
+        r.reject_unknown_keys(node, path, {"path", "weight"});
+        if (!r.required(node, path, "path")) return std::nullopt;
+        t.path = r.string(path_node, Reader::join(path, "path")).value_or("");
+        r.optional_key(node, path, "weight", t.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    }
+    if (!check_watchable(r, path_node, path, t.path)) return std::nullopt;
+    return t;
+}
+
+void read_track(Reader& r, const YAML::Node& node, const std::string& path, Instance& inst) {
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"scripts", "interfaces", "files"});
+    if (auto n = node["scripts"])
+        inst.track_scripts = read_list<TrackScript>(r, n, Reader::join(path, "scripts"),
+                                                    [&](auto& x, auto p) { return read_track_script(r, x, p); });
+    if (auto n = node["interfaces"])
+        inst.track_interfaces = read_list<TrackInterface>(
+            r, n, Reader::join(path, "interfaces"), [&](auto& x, auto p) { return read_track_interface(r, x, p); });
+    if (auto n = node["files"])
+        inst.track_files = read_list<TrackFile>(r, n, Reader::join(path, "files"),
+                                                [&](auto& x, auto p) { return read_track_file(r, x, p); });
+}
+
+std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const std::string& path) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path,
+                          {"name", "interface", "vrid", "version", "priority", "advert_interval", "preempt",
+                           "preempt_delay", "auth", "vips", "unicast_peers", "garp", "track", "notify"});
+    Instance inst;
+    inst.location = r.where(node);
+    std::size_t errors_before = r.errors().size();
+    auto str = [&](auto& n, auto p) { return r.string(n, p); };
+    if (auto n = r.required(node, path, "name")) inst.name = str(n, Reader::join(path, "name")).value_or("");
+    if (auto n = r.required(node, path, "interface")) {
+        inst.interface = str(n, Reader::join(path, "interface")).value_or("");
+        if (inst.interface.size() > 15) r.fail(n, Reader::join(path, "interface"), "an interface name is at most 15 characters");
+    }
+    if (auto n = r.required(node, path, "vrid"))
+        inst.vrid = static_cast<std::uint8_t>(r.integer(n, Reader::join(path, "vrid"), 1, 255).value_or(0));
+    r.optional_key(node, path, "version", inst.version, [&](auto& n, auto p) {
+        auto v = r.integer(n, p, 2, 3);
+        return v;
+    });
+    // 255 is reserved for the address owner; 0 is only ever sent to hand over.
+    r.optional_key(node, path, "priority", inst.priority, [&](auto& n, auto p) { return r.integer(n, p, 1, 255); });
+    // v2 carries whole seconds (1..255); v3 carries centiseconds (10ms..40.95s).
+    if (auto n = node["advert_interval"]) {
+        auto p = Reader::join(path, "advert_interval");
+        if (inst.version == 2) {
+            if (auto d = r.duration(n, p, 1s, 255s)) {
+                if (d->count() % 1000000 != 0) r.fail(n, p, "VRRPv2 advert_interval must be whole seconds");
+                else inst.advert_interval = *d;
+            }
+        } else if (auto d = r.duration(n, p, 10ms, 4090ms + 36s)) {
+            if (d->count() % 10000 != 0) r.fail(n, p, "VRRPv3 advert_interval must be a multiple of 10ms");
+            else inst.advert_interval = *d;
+        }
+    }
+    r.optional_key(node, path, "preempt", inst.preempt, [&](auto& n, auto p) { return r.boolean(n, p); });
+    r.optional_key(node, path, "preempt_delay", inst.preempt_delay,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 1000s); });
+    if (auto n = node["auth"]) {
+        auto p = Reader::join(path, "auth");
+        read_auth(r, n, p, inst.auth);
+        if (inst.version == 3 && inst.auth.type != AuthType::none)
+            r.fail(n, p, "VRRPv3 has no authentication (RFC 5798); remove auth or use version 2");
+    }
+    if (auto n = r.required(node, path, "vips")) {
+        auto p = Reader::join(path, "vips");
+        inst.vips = read_list<Vip>(r, n, p, [&](auto& x, auto q) { return read_vip(r, x, q); });
+        if (n.IsSequence() && n.size() == 0) r.fail(n, p, "at least one VIP is needed");
+        for (std::size_t i = 0; i < inst.vips.size() && i < n.size(); ++i) {
+            if (inst.vips[i].address.is_v4() != inst.vips.front().address.is_v4())
+                r.fail(n[i], Reader::index(p, i), "all VIPs of an instance must be of one address family");
+            else if (inst.vips[i].address.is_v6())
+                r.fail(n[i], Reader::index(p, i), "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
+            else if (!inst.vips[i].label.empty() && !inst.vips[i].label.starts_with(inst.interface))
+                r.fail(n[i], Reader::index(p, i),
+                       fmt::format("label '{}' must start with the interface name '{}' (e.g. {}:0)",
+                                   inst.vips[i].label, inst.interface, inst.interface));
+        }
+        if (inst.vips.size() > 255) r.fail(n, p, "at most 255 VIPs fit in one advertisement");
+    }
+    if (auto n = node["unicast_peers"]) {
+        auto p = Reader::join(path, "unicast_peers");
+        inst.unicast_peers = read_list<IpAddress>(r, n, p, [&](auto& x, auto q) { return r.address(x, q); });
+        for (std::size_t i = 0; i < inst.unicast_peers.size() && i < n.size(); ++i) {
+            if (!inst.vips.empty() && inst.unicast_peers[i].is_v4() != inst.vips.front().address.is_v4())
+                r.fail(n[i], Reader::index(p, i), "a unicast peer must be of the VIPs' address family");
+        }
+    }
+    if (auto n = node["garp"]) read_garp(r, n, Reader::join(path, "garp"), inst.garp);
+    if (auto n = node["track"]) read_track(r, n, Reader::join(path, "track"), inst);
+    if (auto n = node["notify"]) inst.notify = r.argv(n, Reader::join(path, "notify"));
+    if (r.errors().size() != errors_before) return std::nullopt;
+    return inst;
+}
+
+void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "vrrp";
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"instances", "sync_groups"});
+    std::map<std::string, int> seen_names;
+    std::set<std::tuple<std::string, int, bool>> seen_vrids;
+    if (auto list = node["instances"]) {
+        auto p = Reader::join(path, "instances");
+        if (!r.is_sequence(list, p)) return;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            auto ip = Reader::index(p, i);
+            auto inst = read_instance(r, list[i], ip);
+            if (!inst) continue;
+            if (seen_names.contains(inst->name)) {
+                r.fail(list[i]["name"], Reader::join(ip, "name"),
+                       fmt::format("duplicate instance name '{}' (first at line {})", inst->name,
+                                   seen_names[inst->name]));
+                continue;
+            }
+            seen_names[inst->name] = inst->location.line;
+            if (!seen_vrids.emplace(inst->interface, inst->vrid, inst->ipv6()).second) {
+                r.fail(list[i]["vrid"], Reader::join(ip, "vrid"),
+                       fmt::format("vrid {} is already used on interface {}", inst->vrid, inst->interface));
+                continue;
+            }
+            cfg.instances.push_back(std::move(*inst));
+        }
+    }
+    if (auto list = node["sync_groups"]) {
+        auto p = Reader::join(path, "sync_groups");
+        std::map<std::string, std::string> group_of;
+        cfg.sync_groups = read_list<SyncGroup>(r, list, p, [&](auto& g, auto gp) -> std::optional<SyncGroup> {
+            if (!r.is_map(g, gp)) return std::nullopt;
+            r.reject_unknown_keys(g, gp, {"name", "instances"});
+            SyncGroup group;
+            if (auto n = r.required(g, gp, "name")) group.name = r.string(n, Reader::join(gp, "name")).value_or("");
+            auto members = r.required(g, gp, "instances");
+            if (!members) return std::nullopt;
+            auto mp = Reader::join(gp, "instances");
+            group.instances = read_list<std::string>(r, members, mp, [&](auto& x, auto q) { return r.string(x, q); });
+            for (std::size_t i = 0; i < group.instances.size() && i < members.size(); ++i) {
+                const auto& m = group.instances[i];
+                if (!seen_names.contains(m)) {
+                    r.fail(members[i], Reader::index(mp, i), fmt::format("no instance named '{}'", m));
+                } else if (auto [it, fresh] = group_of.emplace(m, group.name); !fresh) {
+                    r.fail(members[i], Reader::index(mp, i),
+                           fmt::format("instance '{}' is already in sync group '{}'", m, it->second));
+                }
+            }
+            if (group.instances.size() < 2) r.fail(members, mp, "a sync group needs at least two instances");
+            return group;
+        });
+    }
+}
+
+LoadResult validate(const YAML::Node& root, const std::string& source) {
+    Reader r(source);
+    Config cfg;
+    cfg.source = source;
+    if (!root || root.IsNull()) {
+        r.fail(root, "", "the file is empty");
+    } else if (r.is_map(root, "")) {
+        r.reject_unknown_keys(root, "", {"router_id", "maintenance_file", "vrrp"});
+        if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
+        if (auto n = root["maintenance_file"]) {
+            auto file = r.string(n, "maintenance_file");
+            if (file && check_watchable(r, n, "maintenance_file", *file)) cfg.maintenance_file = *file;
+        }
+        if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
+    }
+    if (!r.errors().empty()) return std::move(r.errors());
+    return cfg;
+}
+
+}  // namespace
+
+LoadResult load_text(const std::string& text, const std::string& source_name) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        return std::vector<Error>{
+            Error{Location{source_name, e.mark.line + 1, e.mark.column + 1}, "", e.msg}};
+    }
+    return validate(root, source_name);
+}
+
+LoadResult load_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return std::vector<Error>{Error{Location{path, 0, 0}, "", "cannot open file"}};
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return load_text(buffer.str(), path);
+}
+
+}  // namespace directord::config

@@ -1,0 +1,148 @@
+// directord: one event loop driving the VRRP engine (and, next, health checks and IPVS).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "directord/config/loader.hpp"
+#include "directord/log.hpp"
+#include "directord/vrrp/engine.hpp"
+#include "directord/vrrp/io_error.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitInvalid = 2;
+
+const char* kUsage =
+    "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] [--syslog]\n"
+    "  -f, --config FILE   cluster definition (YAML)\n"
+    "  --check             validate FILE, print every error, exit 0 (valid) or 2 (invalid)\n"
+    "  --foreground        stay in the foreground and log to stderr (default: detach, log to syslog)\n"
+    "  --syslog            log to syslog even in the foreground\n"
+    "  --log-level LEVEL   least severe level logged (default info)\n"
+    "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
+    "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed) and exit 0\n";
+
+struct Options {
+    std::string config_file;
+    bool check = false;
+    bool foreground = false;
+    bool syslog = false;
+    directord::log::Level level = directord::log::Level::info;
+};
+
+std::optional<Options> parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= argc) return std::nullopt;
+            return std::string(argv[++i]);
+        };
+        if (arg == "-f" || arg == "--config") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.config_file = *v;
+        } else if (arg == "--check" || arg == "-t") {
+            o.check = true;
+        } else if (arg == "--foreground" || arg == "-n") {
+            o.foreground = true;
+        } else if (arg == "--syslog") {
+            o.syslog = true;
+        } else if (arg == "--log-level") {
+            auto v = value();
+            if (!v || !directord::log::parse_level(*v, o.level)) return std::nullopt;
+        } else if (arg == "-h" || arg == "--help") {
+            std::fputs(kUsage, stdout);
+            std::exit(kExitOk);
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (o.config_file.empty()) return std::nullopt;
+    return o;
+}
+
+// Prints every error; returns the configuration when valid.
+std::optional<directord::config::Config> load(const std::string& file, bool to_stderr) {
+    auto result = directord::config::load_file(file);
+    if (auto* cfg = std::get_if<directord::config::Config>(&result)) return std::move(*cfg);
+    for (const auto& e : std::get<std::vector<directord::config::Error>>(result)) {
+        if (to_stderr) fmt::print(stderr, "{}\n", e.to_string());
+        else directord::log::error("config: {}", e.to_string());
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    namespace log = directord::log;
+    auto options = parse_options(argc, argv);
+    if (!options) {
+        std::fputs(kUsage, stderr);
+        return kExitInvalid;
+    }
+    log::set_level(options->level);
+
+    if (options->check) {
+        auto cfg = load(options->config_file, true);
+        if (!cfg) return kExitInvalid;
+        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s))\n", options->config_file, cfg->instances.size(),
+                   cfg->sync_groups.size());
+        return kExitOk;
+    }
+
+    auto cfg = load(options->config_file, true);
+    if (!cfg) return kExitInvalid;
+    if (!options->foreground) {
+        if (daemon(0, 0) != 0) {
+            std::perror("directord: daemon");
+            return kExitRuntime;
+        }
+        options->syslog = true;
+    }
+    log::use_syslog(options->syslog);
+
+    boost::asio::io_context io;
+    try {
+        directord::vrrp::Engine engine(io);
+        log::info("directord starting (router_id {}, config {})", cfg->router_id.empty() ? "-" : cfg->router_id,
+                  options->config_file);
+        engine.apply(*cfg);
+
+        boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+        std::function<void(const boost::system::error_code&, int)> on_signal =
+            [&](const boost::system::error_code& ec, int signal) {
+                if (ec) return;
+                if (signal == SIGHUP) {
+                    log::info("SIGHUP: reloading {}", options->config_file);
+                    if (auto next = load(options->config_file, false)) {
+                        engine.apply(*next);
+                        log::info("reload done");
+                    } else {
+                        log::error("reload rejected: {} is invalid, the running configuration stays",
+                                   options->config_file);
+                    }
+                    signals.async_wait(on_signal);
+                    return;
+                }
+                log::info("{}: handing over and stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+                engine.shutdown();
+                io.stop();
+            };
+        signals.async_wait(on_signal);
+        io.run();
+    } catch (const directord::vrrp::IoError& e) {
+        log::error("fatal: {}", e.what());
+        return kExitRuntime;
+    }
+    log::info("directord stopped");
+    return kExitOk;
+}

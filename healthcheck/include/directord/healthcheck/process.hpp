@@ -1,0 +1,54 @@
+#pragma once
+// Runs a program (argv, no shell) without blocking the event loop: posix_spawn into a
+// process group of its own, exit observed through a pidfd, output read from a pipe,
+// and the whole group killed when the timeout expires.
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace directord::healthcheck {
+
+struct ProcessResult {
+    bool started = false;  // false: spawn failed, see `error`
+    int exit_code = -1;    // valid when exited normally
+    int signal = 0;        // the signal that ended it, if any
+    bool timed_out = false;
+    std::string output;  // stdout+stderr, truncated to kMaxOutput
+    std::string error;
+    std::chrono::microseconds elapsed{0};
+
+    bool success() const { return started && !timed_out && signal == 0 && exit_code == 0; }
+    // "exit 1", "killed by signal 9", "timed out after 1s", "spawn failed: ..."
+    std::string describe() const;
+};
+
+inline constexpr std::size_t kMaxOutput = 4096;
+
+using ProcessHandler = std::function<void(const ProcessResult&)>;
+
+class Process;
+
+// Owns at most one running child. Destroying it kills the child's process group.
+class ProcessSlot {
+public:
+    explicit ProcessSlot(boost::asio::io_context& io) : io_(io) {}
+    ~ProcessSlot();
+    ProcessSlot(const ProcessSlot&) = delete;
+    ProcessSlot& operator=(const ProcessSlot&) = delete;
+
+    bool busy() const;
+    // Starts argv with `extra_env` ("NAME=value") added to the environment. Returns false
+    // (and does not call `done`) if a previous run is still outstanding: scripts never pile up.
+    bool start(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               std::chrono::microseconds timeout, ProcessHandler done);
+
+private:
+    boost::asio::io_context& io_;
+    std::shared_ptr<Process> running_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted reports
+};
+
+}  // namespace directord::healthcheck

@@ -1,0 +1,194 @@
+#include "directord/healthcheck/process.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstring>
+
+#include "directord/duration.hpp"
+
+extern char** environ;
+
+namespace directord::healthcheck {
+
+std::string ProcessResult::describe() const {
+    if (!started) return fmt::format("spawn failed: {}", error);
+    if (timed_out) return fmt::format("timed out after {}", format_duration(elapsed));
+    if (signal) return fmt::format("killed by signal {}", signal);
+    return fmt::format("exit {}", exit_code);
+}
+
+namespace {
+
+// Closes a file descriptor on scope exit unless released.
+struct FdGuard {
+    int fd = -1;
+    ~FdGuard() {
+        if (fd >= 0) close(fd);
+    }
+    int release() { return std::exchange(fd, -1); }
+};
+
+}  // namespace
+
+class Process : public std::enable_shared_from_this<Process> {
+public:
+    explicit Process(boost::asio::io_context& io) : output_pipe_(io), exit_fd_(io), timer_(io) {}
+
+    bool spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               std::string& error) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) {
+            error = fmt::format("pipe: {}", std::strerror(errno));
+            return false;
+        }
+        FdGuard read_end{fds[0]}, write_end{fds[1]};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, write_end.fd, 1);
+        posix_spawn_file_actions_adddup2(&actions, write_end.fd, 2);
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setpgroup(&attr, 0);  // own group, so a timeout kills its children too
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        std::vector<char*> env;
+        for (char** e = environ; *e; ++e) env.push_back(*e);
+        for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+        env.push_back(nullptr);
+
+        int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), env.data());
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        if (rc != 0) {
+            error = fmt::format("{}: {}", argv[0], std::strerror(rc));
+            return false;
+        }
+        int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+        if (pidfd < 0) {
+            error = fmt::format("pidfd_open: {}", std::strerror(errno));
+            kill(-pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+            return false;
+        }
+        exit_fd_.assign(pidfd);
+        output_pipe_.assign(read_end.release());
+        output_pipe_.non_blocking(true);
+        started_at_ = std::chrono::steady_clock::now();
+        return true;
+    }
+
+    void watch(std::chrono::microseconds timeout, ProcessHandler done) {
+        done_ = std::move(done);
+        auto self = shared_from_this();
+        exit_fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                            [self](const boost::system::error_code& ec) {
+                                if (!ec) self->on_exit();
+                            });
+        read_output();
+        timer_.expires_after(timeout);
+        timer_.async_wait([self](const boost::system::error_code& ec) {
+            if (ec || self->finished_) return;
+            self->result_.timed_out = true;
+            kill(-self->pid_, SIGKILL);
+        });
+    }
+
+    // The owner is gone: kill the group, keep reaping, report nothing.
+    void abandon() {
+        done_ = nullptr;
+        if (!finished_) kill(-pid_, SIGKILL);
+    }
+
+    bool finished() const { return finished_; }
+
+private:
+    void read_output() {
+        auto self = shared_from_this();
+        output_pipe_.async_read_some(boost::asio::buffer(buffer_),
+                                     [self](const boost::system::error_code& ec, std::size_t n) {
+                                         if (ec) return;  // EOF or closed
+                                         self->append(n);
+                                         self->read_output();
+                                     });
+    }
+
+    void append(std::size_t n) {
+        auto room = kMaxOutput - std::min(kMaxOutput, result_.output.size());
+        result_.output.append(buffer_.data(), std::min(n, room));
+    }
+
+    void on_exit() {
+        siginfo_t info{};
+        if (waitid(P_PIDFD, static_cast<id_t>(exit_fd_.native_handle()), &info, WEXITED) != 0) return;
+        finished_ = true;
+        timer_.cancel();
+        // Take what is already in the pipe; a grandchild holding it open must not delay us.
+        boost::system::error_code ec;
+        std::size_t n;
+        while ((n = output_pipe_.read_some(boost::asio::buffer(buffer_), ec)) > 0 && !ec) append(n);
+        output_pipe_.close(ec);
+        exit_fd_.close(ec);
+        result_.started = true;
+        result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started_at_);
+        if (info.si_code == CLD_EXITED) result_.exit_code = info.si_status;
+        else result_.signal = info.si_status;
+        if (done_) std::exchange(done_, nullptr)(result_);
+    }
+
+    boost::asio::posix::stream_descriptor output_pipe_;
+    boost::asio::posix::stream_descriptor exit_fd_;
+    boost::asio::steady_timer timer_;
+    ProcessHandler done_;
+    ProcessResult result_;
+    pid_t pid_ = -1;
+    bool finished_ = false;
+    std::chrono::steady_clock::time_point started_at_;
+    std::array<char, 1024> buffer_{};
+};
+
+ProcessSlot::~ProcessSlot() {
+    if (running_) running_->abandon();
+}
+
+bool ProcessSlot::busy() const { return running_ && !running_->finished(); }
+
+bool ProcessSlot::start(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                        std::chrono::microseconds timeout, ProcessHandler done) {
+    if (busy()) return false;
+    auto process = std::make_shared<Process>(io_);
+    ProcessResult failed;
+    if (argv.empty()) failed.error = "empty command";
+    if (argv.empty() || !process->spawn(argv, extra_env, failed.error)) {
+        running_.reset();
+        // Reported asynchronously, like every other outcome, so callers have one code path.
+        boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done), failed] {
+            if (alive.lock()) done(failed);
+        });
+        return true;
+    }
+    running_ = process;
+    process->watch(timeout, std::move(done));
+    return true;
+}
+
+}  // namespace directord::healthcheck

@@ -1,0 +1,216 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "directord/config/loader.hpp"
+
+using namespace directord::config;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+    auto result = load_text(yaml, "t.yaml");
+    std::vector<std::string> out;
+    if (auto* errors = std::get_if<std::vector<Error>>(&result))
+        for (const auto& e : *errors) out.push_back(e.to_string());
+    return out;
+}
+
+Config valid(const std::string& yaml) {
+    auto result = load_text(yaml, "t.yaml");
+    if (auto* errors = std::get_if<std::vector<Error>>(&result)) {
+        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
+        return {};
+    }
+    return std::get<Config>(result);
+}
+
+const char* kMinimal = R"(vrrp:
+  instances:
+    - name: vi1
+      interface: eth0
+      vrid: 51
+      vips: [10.0.0.100/24]
+)";
+
+}  // namespace
+
+TEST(Config, MinimalInstanceGetsDefaults) {
+    auto cfg = valid(kMinimal);
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    const auto& i = cfg.instances[0];
+    EXPECT_EQ(i.version, 2);
+    EXPECT_EQ(i.priority, 100);
+    EXPECT_EQ(i.advert_interval, 1s);
+    EXPECT_TRUE(i.preempt);
+    EXPECT_EQ(i.vips[0].prefix_length, 24);
+    EXPECT_EQ(i.garp.count, 5u);
+    EXPECT_EQ(i.location.line, 3);
+}
+
+TEST(Config, FullInstance) {
+    auto cfg = valid(R"(router_id: d1
+maintenance_file: /tmp/directord-down
+vrrp:
+  instances:
+    - name: outside
+      interface: eth0
+      vrid: 51
+      version: 3
+      priority: 101
+      advert_interval: 100ms
+      preempt: false
+      preempt_delay: 2s
+      vips:
+        - 10.0.0.100/24
+        - { address: 10.0.0.101/24, label: "eth0:1", scope: link }
+      unicast_peers: [10.0.0.2]
+      garp: { count: 3, spacing: 10ms, repeat_delay: 0s, refresh: 60s }
+      track:
+        scripts: [{ name: chk, run: [/bin/true, x], interval: 2s, weight: -20, fall: 2, rise: 3 }]
+        interfaces: [eth1, { name: eth2, weight: -10 }]
+        files: [{ path: /tmp/down, weight: -5 }]
+      notify: [/bin/true]
+    - name: inside
+      interface: eth1
+      vrid: 52
+      auth: { type: pass, password: secret12 }
+      vips: [192.168.0.1/24]
+  sync_groups: [{ name: g, instances: [outside, inside] }]
+)");
+    ASSERT_EQ(cfg.instances.size(), 2u);
+    const auto& o = cfg.instances[0];
+    EXPECT_EQ(cfg.router_id, "d1");
+    EXPECT_EQ(cfg.maintenance_file, "/tmp/directord-down");
+    EXPECT_EQ(o.version, 3);
+    EXPECT_EQ(o.advert_interval, 100ms);
+    EXPECT_FALSE(o.preempt);
+    EXPECT_EQ(o.preempt_delay, 2s);
+    EXPECT_EQ(o.vips[1].label, "eth0:1");
+    EXPECT_EQ(o.vips[1].scope, AddressScope::link);
+    EXPECT_EQ(o.unicast_peers.size(), 1u);
+    EXPECT_EQ(o.garp.count, 3u);
+    EXPECT_EQ(o.garp.refresh, 60s);
+    ASSERT_EQ(o.track_scripts.size(), 1u);
+    EXPECT_EQ(o.track_scripts[0].argv, (std::vector<std::string>{"/bin/true", "x"}));
+    EXPECT_EQ(o.track_scripts[0].timeout, 2s);  // defaults to the interval
+    EXPECT_EQ(o.track_scripts[0].weight, -20);
+    EXPECT_EQ(o.track_interfaces[1].weight, -10);
+    EXPECT_EQ(o.track_files[0].weight, -5);
+    EXPECT_EQ(cfg.instances[1].auth.type, AuthType::pass);
+    EXPECT_EQ(cfg.sync_groups[0].instances.size(), 2u);
+}
+
+TEST(Config, ReportsEveryErrorWithPositionAndKeyPath) {
+    auto errors = errors_of(R"(vrrp:
+  instances:
+    - name: vi1
+      interface: eth0
+      vrid: 0
+      priority: 300
+      colour: blue
+      vips: [10.0.0.100/24]
+)");
+    EXPECT_EQ(errors, (std::vector<std::string>{
+                          "t.yaml:7:7: vrrp.instances[0].colour: unknown key (expected one of: name, interface, "
+                          "vrid, version, priority, advert_interval, preempt, preempt_delay, auth, vips, "
+                          "unicast_peers, garp, track, notify)",
+                          "t.yaml:5:13: vrrp.instances[0].vrid: 0 is out of range (1..255)",
+                          "t.yaml:6:17: vrrp.instances[0].priority: 300 is out of range (1..255)",
+                      }));
+}
+
+TEST(Config, ExactMessagesForCommonMistakes) {
+    auto check = [](const std::string& instance_body, const std::string& expected) {
+        auto errors = errors_of("vrrp:\n  instances:\n    - name: a\n      interface: eth0\n" + instance_body);
+        ASSERT_EQ(errors.size(), 1u) << instance_body << (errors.empty() ? "" : "\n" + errors[0]);
+        EXPECT_EQ(errors[0], expected);
+    };
+    check("      vrid: 1\n      vips: [10.0.0.1/33]\n",
+          "t.yaml:6:14: vrrp.instances[0].vips[0]: '10.0.0.1/33' has a bad prefix length (0..32)");
+    check("      vrid: 1\n      vips: [not-an-ip]\n",
+          "t.yaml:6:14: vrrp.instances[0].vips[0]: 'not-an-ip' is not an IP address");
+    check("      vrid: 1\n      vips: [10.0.0.1, 'fe80::1']\n",
+          "t.yaml:6:24: vrrp.instances[0].vips[1]: all VIPs of an instance must be of one address family");
+    check("      vrid: 1\n      advert_interval: 1500ms\n      vips: [10.0.0.1]\n",
+          "t.yaml:6:24: vrrp.instances[0].advert_interval: VRRPv2 advert_interval must be whole seconds");
+    check("      vrid: 1\n      version: 3\n      advert_interval: 5ms\n      vips: [10.0.0.1]\n",
+          "t.yaml:7:24: vrrp.instances[0].advert_interval: 5ms is out of range (10ms..40.09s)");
+    check("      vrid: 1\n      version: 3\n      auth: {type: pass, password: x}\n      vips: [10.0.0.1]\n",
+          "t.yaml:7:13: vrrp.instances[0].auth: VRRPv3 has no authentication (RFC 5798); remove auth or use version 2");
+    check("      vrid: 1\n      auth: {type: pass, password: waytoolongpassword}\n      vips: [10.0.0.1]\n",
+          "t.yaml:6:36: vrrp.instances[0].auth: a VRRPv2 PASS password is at most 8 characters");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      preempt: maybe\n",
+          "t.yaml:7:16: vrrp.instances[0].preempt: expected true or false");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      notify: [sh, -c, x]\n",
+          "t.yaml:7:16: vrrp.instances[0].notify[0]: the program must be an absolute path (no shell is used)");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      notify: [/nonexistent/hook]\n",
+          "t.yaml:7:16: vrrp.instances[0].notify[0]: '/nonexistent/hook' does not exist or is not executable");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      track: {files: [/nonexistent-dir/down]}\n",
+          "t.yaml:7:23: vrrp.instances[0].track.files[0]: directory '/nonexistent-dir' does not exist");
+    check("      vips: [10.0.0.1]\n", "t.yaml:3:7: vrrp.instances[0]: missing required key 'vrid'");
+    check("      vrid: 1\n      vips: [{address: 10.0.0.1/24, label: 'eth1:0'}]\n",
+          "t.yaml:6:14: vrrp.instances[0].vips[0]: label 'eth1:0' must start with the interface name 'eth0' (e.g. eth0:0)");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      unicast_peers: ['fe80::2']\n",
+          "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' address family");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      track: {scripts: [{name: s, run: [/bin/true], fall: 0}]}\n",
+          "t.yaml:7:59: vrrp.instances[0].track.scripts[0].fall: 0 is out of range (1..100)");
+}
+
+TEST(Config, DuplicatesAndSyncGroupReferences) {
+    auto errors = errors_of(R"(vrrp:
+  instances:
+    - { name: a, interface: eth0, vrid: 1, vips: [10.0.0.1] }
+    - { name: a, interface: eth0, vrid: 2, vips: [10.0.0.2] }
+    - { name: b, interface: eth0, vrid: 1, vips: [10.0.0.3] }
+  sync_groups:
+    - { name: g, instances: [a, nope] }
+)");
+    EXPECT_EQ(errors, (std::vector<std::string>{
+                          "t.yaml:4:15: vrrp.instances[1].name: duplicate instance name 'a' (first at line 3)",
+                          "t.yaml:5:41: vrrp.instances[2].vrid: vrid 1 is already used on interface eth0",
+                          "t.yaml:7:33: vrrp.sync_groups[0].instances[1]: no instance named 'nope'",
+                      }));
+}
+
+TEST(Config, BrokenYamlAndWrongShapes) {
+    auto errors = errors_of("vrrp:\n  instances: [\n");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_TRUE(errors[0].starts_with("t.yaml:3:1: ")) << errors[0];
+    EXPECT_EQ(errors_of(""), std::vector<std::string>{"t.yaml:1:1: the file is empty"});
+    EXPECT_EQ(errors_of("- a\n"), std::vector<std::string>{"t.yaml:1:1: expected a mapping"});
+    EXPECT_EQ(errors_of("vrrp: {instances: 3}\n"),
+              std::vector<std::string>{"t.yaml:1:19: vrrp.instances: expected a list"});
+}
+
+TEST(Config, PasswordFileMustBePrivate) {
+    auto path = std::filesystem::temp_directory_path() / "directord-config-test.pass";
+    {
+        std::ofstream(path) << "s3cret\n";
+    }
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read);
+    std::string yaml = "vrrp:\n  instances:\n    - name: a\n      interface: eth0\n      vrid: 1\n"
+                       "      vips: [10.0.0.1]\n      auth: {type: pass, password_file: " + path.string() + "}\n";
+    auto errors = errors_of(yaml);
+    ASSERT_EQ(errors.size(), 1u) << errors[0] << "\n" << errors[1];
+    EXPECT_NE(errors[0].find("must not be readable by group or others"), std::string::npos) << errors[0];
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read);
+    auto cfg = valid(yaml);
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    EXPECT_EQ(cfg.instances[0].auth.password, "s3cret");
+    std::filesystem::remove(path);
+}
+
+TEST(Config, ShippedExamplesAreValid) {
+    int checked = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(DIRECTORD_EXAMPLES)) {
+        if (entry.path().extension() != ".yaml") continue;
+        auto result = load_file(entry.path().string());
+        if (auto* errors = std::get_if<std::vector<Error>>(&result))
+            for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
+        ++checked;
+    }
+    EXPECT_GT(checked, 0);
+}

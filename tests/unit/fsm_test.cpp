@@ -1,0 +1,282 @@
+// State machine scenarios on a fake clock.
+#include "directord/vrrp/fsm.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace directord::vrrp;
+using namespace std::chrono_literals;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+const auto kSelf = ip::make_address("10.0.0.1");
+const auto kLowerPeer = ip::make_address("10.0.0.0");
+const auto kHigherPeer = ip::make_address("10.0.0.2");
+
+FsmParams params(int version, std::chrono::microseconds interval, std::uint8_t priority, bool preempt = true) {
+    return FsmParams{version, interval, priority, preempt, 0us, kSelf};
+}
+
+template <class T>
+int count(const Actions& actions) {
+    int n = 0;
+    for (const auto& a : actions) n += std::holds_alternative<T>(a);
+    return n;
+}
+
+bool sends(const Actions& actions, std::uint8_t priority) {
+    for (const auto& a : actions)
+        if (auto* s = std::get_if<action::SendAdvert>(&a); s && s->priority == priority) return true;
+    return false;
+}
+
+struct Clocked {
+    TimePoint now{};  // the fake clock: starts at the epoch
+    Fsm fsm;
+    explicit Clocked(FsmParams p) : fsm(std::move(p)) {}
+    // Fires every deadline up to `now + d`, exactly at each deadline, and collects the actions.
+    Actions advance(std::chrono::microseconds d) {
+        Actions all;
+        auto end = now + d;
+        while (auto deadline = fsm.next_deadline()) {
+            if (*deadline > end) break;
+            now = std::max(now, *deadline);
+            auto out = fsm.on_timer(now);
+            all.insert(all.end(), out.begin(), out.end());
+        }
+        now = end;
+        return all;
+    }
+};
+
+}  // namespace
+
+TEST(Fsm, BackupTakesOverAfterMasterDownIntervalV2) {
+    Clocked c(params(2, 1s, 100));
+    auto start = c.fsm.start(c.now);
+    EXPECT_EQ(c.fsm.state(), State::backup);
+    EXPECT_EQ(count<action::RemoveVips>(start), 1);  // stale VIPs of a previous run go
+    // 3 x 1 s + (256 - 100) / 256 s = 3.609375 s
+    EXPECT_EQ(c.fsm.master_down_interval(), 3609375us);
+    EXPECT_TRUE(c.advance(3609374us).empty());
+    auto out = c.advance(1us);
+    EXPECT_EQ(c.fsm.state(), State::master);
+    EXPECT_TRUE(sends(out, 100));
+    EXPECT_EQ(count<action::AddVips>(out), 1);
+    EXPECT_EQ(count<action::Announce>(out), 1);
+    EXPECT_EQ(count<action::Transition>(out), 1);
+}
+
+TEST(Fsm, V3SkewScalesWithTheAdvertInterval) {
+    Clocked c(params(3, 100ms, 100));
+    c.fsm.start(c.now);
+    EXPECT_EQ(c.fsm.skew_time(), 60937us);
+    EXPECT_EQ(c.fsm.master_down_interval(), 360937us);
+}
+
+TEST(Fsm, MasterAdvertsOnAbsoluteDeadlinesWithoutDrift) {
+    Clocked c(params(3, 100ms, 254));
+    c.fsm.start(c.now);
+    c.advance(c.fsm.master_down_interval());
+    ASSERT_EQ(c.fsm.state(), State::master);
+    auto first = *c.fsm.next_deadline();
+    for (int k = 1; k <= 1000; ++k) {
+        // The loop wakes 3 ms late every time; the schedule must not slide.
+        c.now = *c.fsm.next_deadline() + 3ms;
+        auto out = c.fsm.on_timer(c.now);
+        ASSERT_TRUE(sends(out, 254));
+        EXPECT_EQ(*c.fsm.next_deadline(), first + k * 100ms);
+    }
+}
+
+TEST(Fsm, MasterDoesNotBurstAfterAStall) {
+    Clocked c(params(3, 100ms, 200));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    c.now += 5s;  // the process was stopped
+    auto out = c.fsm.on_timer(c.now);
+    EXPECT_EQ(count<action::SendAdvert>(out), 1);
+    EXPECT_EQ(*c.fsm.next_deadline(), c.now + 100ms);
+}
+
+TEST(Fsm, BackupStaysWhileHigherOrEqualMasterAdvertises) {
+    Clocked c(params(2, 1s, 100));
+    c.fsm.start(c.now);
+    for (int i = 0; i < 20; ++i) {
+        c.advance(1s);
+        c.fsm.on_advert(c.now, 101, 1s, kHigherPeer);
+    }
+    EXPECT_EQ(c.fsm.state(), State::backup);
+    EXPECT_TRUE(c.fsm.following_master());
+    EXPECT_EQ(c.fsm.master_address(), kHigherPeer);
+}
+
+TEST(Fsm, PreemptingBackupIgnoresLowerMasterAndTakesOver) {
+    Clocked c(params(2, 1s, 101));
+    c.fsm.start(c.now);
+    auto began = c.now;
+    Actions all;
+    for (int i = 0; i < 10; ++i) {
+        auto out = c.advance(1s);
+        all.insert(all.end(), out.begin(), out.end());
+        auto in = c.fsm.on_advert(c.now, 100, 1s, kHigherPeer);
+        all.insert(all.end(), in.begin(), in.end());
+    }
+    EXPECT_EQ(c.fsm.state(), State::master);
+    EXPECT_EQ(count<action::Transition>(all), 1);
+    (void)began;
+}
+
+TEST(Fsm, NopreemptBackupFollowsLowerMaster) {
+    Clocked c(params(2, 1s, 101, /*preempt=*/false));
+    c.fsm.start(c.now);
+    for (int i = 0; i < 20; ++i) {
+        c.advance(1s);
+        c.fsm.on_advert(c.now, 100, 1s, kLowerPeer);
+    }
+    EXPECT_EQ(c.fsm.state(), State::backup);
+}
+
+TEST(Fsm, PreemptDelayToleratesLowerMasterForAWhile) {
+    auto p = params(3, 100ms, 150);
+    p.preempt_delay = 2s;
+    Clocked c(p);
+    c.fsm.start(c.now);
+    TimePoint became_master{};
+    for (int i = 0; i < 60 && c.fsm.state() == State::backup; ++i) {
+        c.advance(100ms);
+        c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer);
+        if (c.fsm.state() == State::master) became_master = c.now;
+    }
+    for (int i = 0; i < 10 && c.fsm.state() == State::backup; ++i) {
+        auto out = c.advance(100ms);
+        if (c.fsm.state() == State::master) became_master = c.now;
+        c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer);
+    }
+    ASSERT_EQ(c.fsm.state(), State::master);
+    // First lower advert at 0.1 s; tolerated until 2.1 s; then master-down (~0.34 s) later.
+    EXPECT_GE(became_master - TimePoint{}, 2100ms);
+    EXPECT_LE(became_master - TimePoint{}, 2600ms);
+}
+
+TEST(Fsm, PriorityZeroMakesBackupTakeOverAfterSkewOnly) {
+    Clocked c(params(2, 1s, 100));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    c.fsm.on_advert(c.now, 101, 1s, kHigherPeer);
+    c.advance(500ms);
+    c.fsm.on_advert(c.now, 0, 1s, kHigherPeer);
+    EXPECT_TRUE(c.advance(609374us).empty());
+    c.advance(1us);
+    EXPECT_EQ(c.fsm.state(), State::master);
+}
+
+TEST(Fsm, MasterYieldsToHigherPriority) {
+    Clocked c(params(3, 100ms, 100));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    auto out = c.fsm.on_advert(c.now, 200, 100ms, kHigherPeer);
+    EXPECT_EQ(c.fsm.state(), State::backup);
+    EXPECT_EQ(count<action::RemoveVips>(out), 1);
+    EXPECT_EQ(count<action::SendAdvert>(out), 0);
+}
+
+TEST(Fsm, EqualPriorityHigherAddressWins) {
+    Clocked low(params(3, 100ms, 100));
+    low.fsm.start(low.now);
+    low.advance(1s);
+    low.fsm.on_advert(low.now, 100, 100ms, kHigherPeer);
+    EXPECT_EQ(low.fsm.state(), State::backup);
+
+    Clocked high(params(3, 100ms, 100));
+    high.fsm.start(high.now);
+    high.advance(1s);
+    auto out = high.fsm.on_advert(high.now, 100, 100ms, kLowerPeer);
+    EXPECT_EQ(high.fsm.state(), State::master);
+    EXPECT_TRUE(sends(out, 100));
+}
+
+TEST(Fsm, MasterAssertsAtOnceAgainstLowerOrResigningPeer) {
+    Clocked c(params(3, 100ms, 150));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    EXPECT_TRUE(sends(c.fsm.on_advert(c.now, 100, 100ms, kHigherPeer), 150));
+    EXPECT_TRUE(sends(c.fsm.on_advert(c.now, 0, 100ms, kHigherPeer), 150));
+    EXPECT_EQ(c.fsm.state(), State::master);
+}
+
+TEST(Fsm, ShutdownFromMasterSendsPriorityZero) {
+    Clocked c(params(2, 1s, 200));
+    c.fsm.start(c.now);
+    c.advance(5s);
+    auto out = c.fsm.shutdown(c.now);
+    EXPECT_TRUE(sends(out, 0));
+    EXPECT_EQ(count<action::RemoveVips>(out), 1);
+    EXPECT_EQ(c.fsm.state(), State::initialize);
+    EXPECT_FALSE(c.fsm.next_deadline());
+}
+
+TEST(Fsm, FaultHandsOverAndRecoversAsBackup) {
+    Clocked c(params(3, 100ms, 200));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    auto out = c.fsm.set_fault(c.now, true, "interface eth1 down");
+    EXPECT_TRUE(sends(out, 0));
+    EXPECT_EQ(c.fsm.state(), State::fault);
+    EXPECT_TRUE(c.advance(10s).empty());  // FAULT never takes over
+    c.fsm.set_fault(c.now, false, "cleared");
+    EXPECT_EQ(c.fsm.state(), State::backup);
+    c.advance(1s);
+    EXPECT_EQ(c.fsm.state(), State::master);
+}
+
+TEST(Fsm, PriorityChangeIsAdvertisedImmediately) {
+    Clocked c(params(2, 1s, 101));
+    c.fsm.start(c.now);
+    c.advance(4s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    auto deadline = *c.fsm.next_deadline();
+    auto out = c.fsm.set_priority(c.now, 96);
+    EXPECT_TRUE(sends(out, 96));
+    EXPECT_EQ(*c.fsm.next_deadline(), deadline);  // the period is kept
+}
+
+TEST(Fsm, V3BackupLearnsTheMastersInterval) {
+    Clocked c(params(3, 1s, 100));
+    c.fsm.start(c.now);
+    c.fsm.on_advert(c.now, 200, 100ms, kHigherPeer);
+    EXPECT_EQ(c.fsm.master_advert_interval(), 100ms);
+    EXPECT_EQ(*c.fsm.next_deadline(), c.now + 360937us);
+}
+
+TEST(Fsm, AddressOwnerStartsAsMaster) {
+    Clocked c(params(3, 100ms, 255));
+    auto out = c.fsm.start(c.now);
+    EXPECT_EQ(c.fsm.state(), State::master);
+    EXPECT_TRUE(sends(out, 255));
+}
+
+TEST(Fsm, HeldBackupNeverTakesOverAndHeldMasterStepsDown) {
+    Clocked c(params(3, 100ms, 100));
+    c.fsm.start(c.now);
+    c.fsm.set_hold(c.now, true, "sync group");
+    c.advance(5s);
+    EXPECT_EQ(c.fsm.state(), State::backup);
+    EXPECT_TRUE(c.fsm.force_master(c.now, "group").empty());
+    c.fsm.set_hold(c.now, false, "");
+    c.advance(1s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    auto out = c.fsm.set_hold(c.now, true, "sync group");
+    EXPECT_TRUE(sends(out, 0));
+    EXPECT_EQ(c.fsm.state(), State::backup);
+}
+
+TEST(Fsm, ForceMasterMovesABackupAtOnce) {
+    Clocked c(params(3, 100ms, 100));
+    c.fsm.start(c.now);
+    auto out = c.fsm.force_master(c.now, "sync group member is MASTER");
+    EXPECT_EQ(c.fsm.state(), State::master);
+    EXPECT_EQ(count<action::Announce>(out), 1);
+}

@@ -1,0 +1,57 @@
+#pragma once
+// All VRRP instances of a configuration: shared sockets per interface, sync groups,
+// the global maintenance file, and reload as a difference against what runs.
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "directord/config/model.hpp"
+#include "directord/vrrp/instance.hpp"
+
+namespace directord::vrrp {
+
+class AddressManager;
+class LinkMonitor;
+class FileWatch;
+
+class Engine {
+public:
+    explicit Engine(boost::asio::io_context& io);  // throws IoError (netlink, inotify)
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Starts what is new, reconfigures what changed in place, stops what is gone; an
+    // unchanged instance is not touched. `cfg` must already be validated.
+    void apply(const config::Config& cfg);
+    // Graceful stop of every instance (priority-0 adverts, VIPs removed).
+    void shutdown();
+
+    const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
+
+private:
+    VrrpSocket& socket_for(const std::string& interface);
+    void start_instance(const config::Instance& cfg);
+    void settle_groups();
+    void settle(const config::SyncGroup& group);
+    void watch_maintenance(const std::optional<std::string>& path);
+    void apply_maintenance(Instance& instance);
+
+    boost::asio::io_context& io_;
+    std::unique_ptr<AddressManager> addresses_;
+    std::unique_ptr<LinkMonitor> links_;
+    std::unique_ptr<FileWatch> files_;
+    std::map<std::string, std::unique_ptr<VrrpSocket>> sockets_;
+    std::map<std::string, std::unique_ptr<Instance>> instances_;
+    std::vector<config::SyncGroup> groups_;
+    std::optional<std::string> maintenance_file_;
+    int maintenance_watch_ = -1;
+    bool maintenance_present_ = false;
+    bool settling_ = false;
+    bool resettle_ = false;
+};
+
+}  // namespace directord::vrrp

@@ -1,0 +1,125 @@
+#pragma once
+// One VRRP instance on the event loop: the pure Fsm plus its timer, adverts out,
+// adverts in (after the receive checks), VIPs, gratuitous ARP, tracking and notify.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "directord/config/model.hpp"
+#include "directord/healthcheck/process.hpp"
+#include "directord/log.hpp"
+#include "directord/vrrp/fsm.hpp"
+#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/socket.hpp"
+#include "directord/vrrp/track_script.hpp"
+
+namespace directord::vrrp {
+
+class AddressManager;
+class LinkMonitor;
+class FileWatch;
+
+// What every instance shares: the loop and the kernel-facing services.
+struct Services {
+    boost::asio::io_context& io;
+    AddressManager& addresses;
+    LinkMonitor& links;
+    FileWatch& files;
+};
+
+struct InstanceCounters {
+    unsigned long adverts_sent = 0;
+    unsigned long adverts_received = 0;
+    unsigned long transitions = 0;
+    unsigned long became_master = 0;
+    DropCounters drops{};
+};
+
+class Instance {
+public:
+    // Called after any event that changed the state or whether a master is heard (sync groups).
+    using ChangeHandler = std::function<void(Instance&)>;
+
+    Instance(Services services, VrrpSocket& socket, config::Instance cfg, ChangeHandler on_change);
+    ~Instance();
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    void start();
+    // Graceful: priority-0 advert if MASTER, VIPs removed.
+    void shutdown();
+    // Whether `next` can be applied in place (same interface, VRID and version); else recreate.
+    bool can_reconfigure(const config::Instance& next) const;
+    void reconfigure(const config::Instance& next);
+
+    // Faults set from outside (maintenance file, sync group); std::nullopt clears.
+    void set_external_fault(const std::string& key, const std::optional<std::string>& reason);
+    void hold(bool on, const std::string& reason);
+    void force_master(const std::string& reason);
+
+    const std::string& name() const { return cfg_.name; }
+    const config::Instance& config() const { return cfg_; }
+    State state() const { return fsm_.state(); }
+    bool following_master() const { return fsm_.following_master(); }
+    // FAULT for a reason of its own (not one pushed onto it by its sync group).
+    bool own_fault() const;
+    std::uint8_t effective_priority() const { return fsm_.priority(); }
+    const InstanceCounters& counters() const { return counters_; }
+
+private:
+    struct Signal {
+        std::string what;  // "script chk", "interface eth1", "file /path"
+        int weight;
+        bool failing;
+    };
+
+    void perform(const Actions& actions);
+    void send_advert(std::uint8_t priority);
+    void add_vips();
+    void remove_vips(const std::vector<config::Vip>& vips);
+    void on_transition(const action::Transition& t);
+    void on_advert(const Received& packet);
+    void arm_timer();
+    void build_trackers();
+    void drop_trackers();
+    void update_signal(std::size_t index, bool failing, const std::string& why);
+    void recompute();
+    FsmParams fsm_params() const;
+    Expectation expectation() const;
+    std::vector<boost::asio::ip::address_v4> vip_v4() const;
+    void notify(State from, State to);
+    void run_next_notify();
+    void report_change(State before, bool following_before);
+
+    Services services_;
+    VrrpSocket& socket_;
+    config::Instance cfg_;
+    ChangeHandler on_change_;
+    int ifindex_ = 0;
+    boost::asio::ip::address_v4 primary_;
+    std::unique_ptr<ArpAnnouncer> announcer_;
+    Fsm fsm_;
+    boost::asio::steady_timer timer_;
+    bool timer_waiting_ = false;
+    std::uint16_t ip_id_ = 0;
+    InstanceCounters counters_;
+    log::RateLimiter misconfigured_peer_log_{std::chrono::seconds(10)};
+
+    std::vector<Signal> signals_;
+    std::vector<std::unique_ptr<TrackScript>> scripts_;
+    std::vector<int> link_subscriptions_;
+    std::vector<int> file_watches_;
+    std::map<std::string, std::string> external_faults_;
+    std::string own_fault_reason_;
+
+    healthcheck::ProcessSlot notify_slot_;
+    std::deque<std::vector<std::string>> notify_queue_;  // env of each pending notification
+};
+
+}  // namespace directord::vrrp

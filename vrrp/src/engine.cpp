@@ -1,0 +1,158 @@
+#include "directord/vrrp/engine.hpp"
+
+#include <fmt/format.h>
+
+#include "directord/log.hpp"
+#include "directord/vrrp/addresses.hpp"
+#include "directord/vrrp/file_watch.hpp"
+#include "directord/vrrp/io_error.hpp"
+#include "directord/vrrp/link_monitor.hpp"
+#include "directord/vrrp/netif.hpp"
+
+namespace directord::vrrp {
+
+namespace {
+constexpr const char* kMaintenanceKey = "maintenance";
+constexpr const char* kSyncGroupKey = "sync_group";
+}  // namespace
+
+Engine::Engine(boost::asio::io_context& io)
+    : io_(io),
+      addresses_(std::make_unique<AddressManager>()),
+      links_(std::make_unique<LinkMonitor>(io)),
+      files_(std::make_unique<FileWatch>(io)) {}
+
+Engine::~Engine() {
+    // Instances unsubscribe from sockets, links and files: destroy them first.
+    instances_.clear();
+}
+
+VrrpSocket& Engine::socket_for(const std::string& interface) {
+    auto& slot = sockets_[interface];
+    if (!slot) {
+        try {
+            slot = std::make_unique<VrrpSocket>(io_, interface, query_interface(interface, {}).index);
+        } catch (...) {
+            sockets_.erase(interface);
+            throw;
+        }
+    }
+    return *slot;
+}
+
+void Engine::start_instance(const config::Instance& cfg) {
+    try {
+        auto instance = std::make_unique<Instance>(Services{io_, *addresses_, *links_, *files_}, socket_for(cfg.interface),
+                                                   cfg, [this](Instance&) { settle_groups(); });
+        auto& ref = *instance;
+        instances_[cfg.name] = std::move(instance);
+        apply_maintenance(ref);
+        ref.start();
+    } catch (const IoError& e) {
+        log::error("{}: cannot start: {}", cfg.name, e.what());
+    }
+}
+
+void Engine::apply(const config::Config& cfg) {
+    std::map<std::string, const config::Instance*> wanted;
+    for (const auto& i : cfg.instances) wanted[i.name] = &i;
+
+    groups_ = cfg.sync_groups;
+    for (auto it = instances_.begin(); it != instances_.end();) {
+        auto w = wanted.find(it->first);
+        if (w == wanted.end() || !it->second->can_reconfigure(*w->second)) {
+            log::info("{}: {}", it->first, w == wanted.end() ? "removed from configuration, stopping" : "identity changed, restarting");
+            it->second->shutdown();
+            it = instances_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    watch_maintenance(cfg.maintenance_file);
+    for (const auto& i : cfg.instances) {
+        auto it = instances_.find(i.name);
+        if (it != instances_.end()) it->second->reconfigure(i);
+        else start_instance(i);
+    }
+    std::erase_if(sockets_, [](const auto& entry) { return entry.second->unused(); });
+    settle_groups();
+}
+
+void Engine::shutdown() {
+    for (auto& [name, instance] : instances_) instance->shutdown();
+}
+
+void Engine::watch_maintenance(const std::optional<std::string>& path) {
+    if (path == maintenance_file_) return;
+    if (maintenance_watch_ >= 0) files_->unwatch(maintenance_watch_);
+    maintenance_watch_ = -1;
+    maintenance_file_ = path;
+    maintenance_present_ = false;
+    if (path) {
+        try {
+            maintenance_watch_ = files_->watch(*path, [this](bool present) {
+                maintenance_present_ = present;
+                log::info("maintenance file {} {}", *maintenance_file_,
+                          present ? "created: handing over every instance" : "removed: resuming");
+                for (auto& [name, instance] : instances_) apply_maintenance(*instance);
+            });
+            maintenance_present_ = FileWatch::exists(*path);
+        } catch (const IoError& e) {
+            log::error("maintenance file: {}", e.what());
+        }
+    }
+    for (auto& [name, instance] : instances_) apply_maintenance(*instance);
+}
+
+void Engine::apply_maintenance(Instance& instance) {
+    std::optional<std::string> reason;
+    if (maintenance_present_) reason = fmt::format("maintenance file {} present", *maintenance_file_);
+    instance.set_external_fault(kMaintenanceKey, reason);
+}
+
+void Engine::settle_groups() {
+    // Member changes trigger further changes; settle iteratively instead of recursively.
+    if (settling_) {
+        resettle_ = true;
+        return;
+    }
+    settling_ = true;
+    for (int round = 0; round < 10; ++round) {
+        resettle_ = false;
+        for (const auto& group : groups_) settle(group);
+        if (!resettle_) break;
+    }
+    settling_ = false;
+}
+
+void Engine::settle(const config::SyncGroup& group) {
+    std::vector<Instance*> members;
+    for (const auto& name : group.instances)
+        if (auto it = instances_.find(name); it != instances_.end()) members.push_back(it->second.get());
+
+    Instance* faulty = nullptr;
+    Instance* follower = nullptr;
+    Instance* master = nullptr;
+    for (auto* m : members) {
+        if (!faulty && m->own_fault()) faulty = m;
+        if (!follower && m->following_master()) follower = m;
+        if (!master && m->state() == State::master) master = m;
+    }
+    // One member in FAULT: all are. One member hearing a better master: none may take over.
+    // One member MASTER: all are.
+    for (auto* m : members) {
+        std::optional<std::string> fault;
+        if (faulty && faulty != m) fault = fmt::format("sync group {}: {} is in FAULT", group.name, faulty->name());
+        m->set_external_fault(kSyncGroupKey, fault);
+    }
+    for (auto* m : members) {
+        bool held = follower && follower != m;
+        m->hold(held, held ? fmt::format("sync group {}: {} follows another master", group.name, follower->name()) : "");
+    }
+    if (master && master->state() == State::master) {
+        for (auto* m : members)
+            if (m != master) m->force_master(fmt::format("sync group {}: {} is MASTER", group.name, master->name()));
+    }
+}
+
+}  // namespace directord::vrrp

@@ -1,0 +1,361 @@
+#include "directord/vrrp/instance.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "directord/vrrp/addresses.hpp"
+#include "directord/vrrp/file_watch.hpp"
+#include "directord/vrrp/io_error.hpp"
+#include "directord/vrrp/link_monitor.hpp"
+#include "directord/vrrp/netif.hpp"
+
+namespace directord::vrrp {
+namespace {
+
+constexpr auto kNotifyTimeout = std::chrono::seconds(30);
+
+std::vector<config::IpAddress> vip_addresses(const config::Instance& cfg) {
+    std::vector<config::IpAddress> out;
+    for (const auto& vip : cfg.vips) out.push_back(vip.address);
+    return out;
+}
+
+bool is_peer_misconfiguration(DropReason reason) {
+    return reason == DropReason::auth_type_mismatch || reason == DropReason::auth_mismatch ||
+           reason == DropReason::interval_mismatch || reason == DropReason::address_mismatch ||
+           reason == DropReason::version_mismatch;
+}
+
+}  // namespace
+
+Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg, ChangeHandler on_change)
+    : services_(services),
+      socket_(socket),
+      cfg_(std::move(cfg)),
+      on_change_(std::move(on_change)),
+      fsm_(FsmParams{}),
+      timer_(services_.io),
+      notify_slot_(services_.io) {
+    auto info = query_interface(cfg_.interface, vip_addresses(cfg_));
+    ifindex_ = info.index;
+    if (info.primary_v4) primary_ = *info.primary_v4;
+    else own_fault_reason_ = fmt::format("no IPv4 address on {}", cfg_.interface);
+    announcer_ = std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, ifindex_, info.mac);
+    fsm_ = Fsm(fsm_params());
+    socket_.subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
+}
+
+Instance::~Instance() {
+    socket_.unsubscribe(cfg_.vrid);
+    drop_trackers();
+}
+
+FsmParams Instance::fsm_params() const {
+    return FsmParams{cfg_.version, cfg_.advert_interval, cfg_.priority, cfg_.preempt, cfg_.preempt_delay, primary_};
+}
+
+Expectation Instance::expectation() const {
+    return Expectation{cfg_.version, cfg_.auth, static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000),
+                       vip_addresses(cfg_)};
+}
+
+std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
+    std::vector<boost::asio::ip::address_v4> out;
+    for (const auto& vip : cfg_.vips)
+        if (vip.address.is_v4()) out.push_back(vip.address.to_v4());
+    return out;
+}
+
+void Instance::start() {
+    log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{})", cfg_.name, cfg_.interface,
+              cfg_.vrid, cfg_.version, cfg_.priority, format_duration(cfg_.advert_interval),
+              cfg_.unicast_peers.empty() ? "" : ", unicast");
+    build_trackers();
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    perform(fsm_.start(Clock::now()));
+    recompute();
+    report_change(before, following);
+}
+
+void Instance::shutdown() {
+    drop_trackers();
+    perform(fsm_.shutdown(Clock::now()));
+}
+
+bool Instance::can_reconfigure(const config::Instance& next) const {
+    return next.interface == cfg_.interface && next.vrid == cfg_.vrid && next.version == cfg_.version;
+}
+
+void Instance::reconfigure(const config::Instance& next) {
+    if (next == cfg_) return;
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    config::Instance old = std::exchange(cfg_, next);
+    log::info("{}: configuration changed, applying in place", cfg_.name);
+    fsm_.update(fsm_params());
+    if (fsm_.state() == State::master && old.vips != cfg_.vips) {
+        std::vector<config::Vip> gone;
+        for (const auto& vip : old.vips)
+            if (std::find(cfg_.vips.begin(), cfg_.vips.end(), vip) == cfg_.vips.end()) gone.push_back(vip);
+        remove_vips(gone);
+        add_vips();
+        announcer_->start(vip_v4(), cfg_.garp);
+        send_advert(fsm_.priority());
+    }
+    if (old.track_scripts != cfg_.track_scripts || old.track_interfaces != cfg_.track_interfaces ||
+        old.track_files != cfg_.track_files) {
+        drop_trackers();
+        build_trackers();
+    }
+    recompute();
+    arm_timer();
+    report_change(before, following);
+}
+
+void Instance::build_trackers() {
+    signals_.clear();
+    auto watch_link = [this](const std::string& interface, int weight) {
+        std::size_t index = signals_.size();
+        signals_.push_back(Signal{"interface " + interface, weight, !LinkMonitor::running(interface)});
+        link_subscriptions_.push_back(services_.links.subscribe(
+            interface, [this, index](bool up) { update_signal(index, !up, up ? "link up" : "link down"); }));
+    };
+    watch_link(cfg_.interface, 0);  // losing our own interface is always a fault
+    for (const auto& t : cfg_.track_interfaces) watch_link(t.name, t.weight);
+    for (const auto& t : cfg_.track_files) {
+        std::size_t index = signals_.size();
+        signals_.push_back(Signal{"file " + t.path, t.weight, FileWatch::exists(t.path)});
+        file_watches_.push_back(services_.files.watch(
+            t.path, [this, index](bool exists) { update_signal(index, exists, exists ? "created" : "removed"); }));
+    }
+    for (const auto& t : cfg_.track_scripts) {
+        std::size_t index = signals_.size();
+        signals_.push_back(Signal{"script " + t.name, t.weight, false});
+        scripts_.push_back(std::make_unique<TrackScript>(
+            services_.io, cfg_.name, t, [this, index](bool up, const std::string& why) { update_signal(index, !up, why); }));
+        scripts_.back()->start();
+    }
+}
+
+void Instance::drop_trackers() {
+    for (int id : link_subscriptions_) services_.links.unsubscribe(id);
+    for (int id : file_watches_) services_.files.unwatch(id);
+    link_subscriptions_.clear();
+    file_watches_.clear();
+    scripts_.clear();
+}
+
+void Instance::update_signal(std::size_t index, bool failing, const std::string& why) {
+    auto& s = signals_.at(index);
+    if (s.failing == failing) return;
+    s.failing = failing;
+    log::info("{}: {} {} ({})", cfg_.name, s.what, failing ? "failing" : "ok", why);
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    recompute();
+    report_change(before, following);
+}
+
+bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
+
+void Instance::recompute() {
+    int delta = 0;
+    std::string faults = primary_.is_unspecified() ? fmt::format("no IPv4 address on {}", cfg_.interface) : "";
+    std::string weights;
+    for (const auto& s : signals_) {
+        if (s.weight == 0 && s.failing) {
+            faults += (faults.empty() ? "" : ", ") + s.what + (s.what.starts_with("file") ? " present" : " down");
+        } else if ((s.weight < 0 && s.failing) || (s.weight > 0 && !s.failing)) {
+            delta += s.weight;
+            weights += fmt::format(" {}{:+d}", s.what, s.weight);
+        }
+    }
+    own_fault_reason_ = faults;
+    for (const auto& [key, reason] : external_faults_) faults += (faults.empty() ? "" : ", ") + reason;
+
+    std::uint8_t priority = cfg_.priority;
+    if (cfg_.priority != 255) priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
+    auto now = Clock::now();
+    if (priority != fsm_.priority()) {
+        log::info("{}: effective priority {} -> {} (base {}{})", cfg_.name, fsm_.priority(), priority, cfg_.priority,
+                  weights);
+        perform(fsm_.set_priority(now, priority));
+    }
+    perform(fsm_.set_fault(now, !faults.empty(), faults.empty() ? "fault cleared" : faults));
+}
+
+void Instance::set_external_fault(const std::string& key, const std::optional<std::string>& reason) {
+    auto it = external_faults_.find(key);
+    if (reason ? (it != external_faults_.end() && it->second == *reason) : it == external_faults_.end()) return;
+    if (reason) external_faults_[key] = *reason;
+    else external_faults_.erase(key);
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    recompute();
+    report_change(before, following);
+}
+
+void Instance::hold(bool on, const std::string& reason) {
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    perform(fsm_.set_hold(Clock::now(), on, reason));
+    report_change(before, following);
+}
+
+void Instance::force_master(const std::string& reason) {
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    perform(fsm_.force_master(Clock::now(), reason));
+    report_change(before, following);
+}
+
+void Instance::report_change(State before, bool following_before) {
+    if ((fsm_.state() != before || fsm_.following_master() != following_before) && on_change_) on_change_(*this);
+}
+
+void Instance::on_advert(const Received& packet) {
+    ++counters_.adverts_received;
+    std::optional<DropReason> drop;
+    const auto& peers = cfg_.unicast_peers;
+    if (!peers.empty() && std::find(peers.begin(), peers.end(), packet.source) == peers.end())
+        drop = DropReason::not_a_peer;
+    else
+        drop = check_against(packet.advert, expectation());
+    auto now = Clock::now();
+    if (drop) {
+        ++counters_.drops[static_cast<std::size_t>(*drop)];
+        unsigned long suppressed = 0;
+        if (!misconfigured_peer_log_.allow(now, suppressed)) return;
+        if (fsm_.state() == State::master && is_peer_misconfiguration(*drop))
+            // keepalived goes quiet here and both nodes end up holding the VIP; we keep advertising.
+            log::error("{}: MISCONFIGURED PEER {} on VRID {}: {} - its adverts are rejected, we stay MASTER and keep "
+                       "advertising; fix the peer ({} similar suppressed)",
+                       cfg_.name, packet.source.to_string(), cfg_.vrid, to_string(*drop), suppressed);
+        else
+            log::warning("{}: dropped advert from {}: {} ({} similar suppressed)", cfg_.name,
+                         packet.source.to_string(), to_string(*drop), suppressed);
+        return;
+    }
+    if (packet.source == config::IpAddress(primary_)) return;  // our own, looped back
+    if (fsm_.state() == State::master && packet.advert.priority != 0 &&
+        packet.advert.priority < fsm_.priority()) {
+        unsigned long suppressed = 0;
+        if (misconfigured_peer_log_.allow(now, suppressed))
+            log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})", cfg_.name,
+                         packet.source.to_string(), packet.advert.priority, cfg_.vrid, fsm_.priority());
+    }
+    auto before = fsm_.state();
+    bool following = fsm_.following_master();
+    perform(fsm_.on_advert(now, packet.advert.priority,
+                           std::chrono::microseconds(packet.advert.interval_cs * 10000LL), packet.source));
+    report_change(before, following);
+}
+
+void Instance::arm_timer() {
+    auto deadline = fsm_.next_deadline();
+    if (!deadline) {
+        timer_.cancel();
+        timer_waiting_ = false;
+        return;
+    }
+    if (timer_waiting_ && timer_.expiry() == *deadline) return;
+    timer_.expires_at(*deadline);
+    timer_waiting_ = true;
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        timer_waiting_ = false;
+        auto before = fsm_.state();
+        bool following = fsm_.following_master();
+        perform(fsm_.on_timer(Clock::now()));
+        arm_timer();
+        report_change(before, following);
+    });
+}
+
+void Instance::perform(const Actions& actions) {
+    for (const auto& a : actions) {
+        std::visit(
+            [this](const auto& act) {
+                using T = std::decay_t<decltype(act)>;
+                if constexpr (std::is_same_v<T, action::SendAdvert>) send_advert(act.priority);
+                else if constexpr (std::is_same_v<T, action::AddVips>) add_vips();
+                else if constexpr (std::is_same_v<T, action::RemoveVips>) remove_vips(cfg_.vips);
+                else if constexpr (std::is_same_v<T, action::Announce>) announcer_->start(vip_v4(), cfg_.garp);
+                else if constexpr (std::is_same_v<T, action::Transition>) on_transition(act);
+            },
+            a);
+    }
+    arm_timer();
+}
+
+void Instance::send_advert(std::uint8_t priority) {
+    if (primary_.is_unspecified()) return;
+    Advert advert;
+    advert.version = cfg_.version;
+    advert.vrid = cfg_.vrid;
+    advert.priority = priority;
+    advert.interval_cs = static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000);
+    advert.auth_type = cfg_.auth.type;
+    if (cfg_.auth.type == config::AuthType::pass) advert.auth_data = pass_auth_data(cfg_.auth.password);
+    advert.addresses = vip_addresses(cfg_);
+    auto send_to = [&](const boost::asio::ip::address_v4& destination) {
+        if (socket_.send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination)) ++counters_.adverts_sent;
+    };
+    if (cfg_.unicast_peers.empty()) {
+        send_to(boost::asio::ip::make_address_v4(kMulticastGroupV4));
+    } else {
+        for (const auto& peer : cfg_.unicast_peers) send_to(peer.to_v4());
+    }
+}
+
+void Instance::add_vips() {
+    for (const auto& vip : cfg_.vips) {
+        try {
+            services_.addresses.add(ifindex_, cfg_.interface, vip);
+        } catch (const IoError& e) {
+            log::error("{}: {}", cfg_.name, e.what());
+        }
+    }
+}
+
+void Instance::remove_vips(const std::vector<config::Vip>& vips) {
+    for (const auto& vip : vips) {
+        try {
+            services_.addresses.remove(ifindex_, cfg_.interface, vip);
+        } catch (const IoError& e) {
+            log::error("{}: {}", cfg_.name, e.what());
+        }
+    }
+}
+
+void Instance::on_transition(const action::Transition& t) {
+    ++counters_.transitions;
+    if (t.to == State::master) ++counters_.became_master;
+    if (t.from == State::master) announcer_->stop();
+    log::info("{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason, fsm_.priority());
+    notify(t.from, t.to);
+}
+
+void Instance::notify(State from, State to) {
+    if (cfg_.notify.empty()) return;
+    notify_queue_.push_back({"DIRECTORD_INSTANCE=" + cfg_.name, "DIRECTORD_STATE=" + std::string(to_string(to)),
+                             "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
+                             fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
+    run_next_notify();
+}
+
+void Instance::run_next_notify() {
+    // One at a time, in order, so a slow hook cannot reorder MASTER/BACKUP for its consumer.
+    if (notify_queue_.empty() || notify_slot_.busy()) return;
+    auto env = std::move(notify_queue_.front());
+    notify_queue_.pop_front();
+    notify_slot_.start(cfg_.notify, env, kNotifyTimeout, [this](const healthcheck::ProcessResult& result) {
+        if (!result.success())
+            log::warning("{}: notify {} failed: {}", cfg_.name, cfg_.notify.front(), result.describe());
+        run_next_notify();
+    });
+}
+
+}  // namespace directord::vrrp
