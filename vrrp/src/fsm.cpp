@@ -48,13 +48,14 @@ void Fsm::transition(State to, std::string reason, Actions& out) {
 }
 
 void Fsm::become_master(TimePoint now, std::string reason, Actions& out) {
+    // Advert first (the peer must stand down), then the addresses, then the announcements.
     out.push_back(action::SendAdvert{params_.priority});
     out.push_back(action::AddVips{});
-    out.push_back(action::Announce{});
     advert_at_ = now + params_.advert_interval;
     master_address_.reset();
     lower_master_since_.reset();
     transition(State::master, std::move(reason), out);
+    out.push_back(action::Announce{});
 }
 
 void Fsm::leave_master(std::uint8_t advert_priority, Actions& out) {
@@ -67,6 +68,7 @@ void Fsm::become_backup(TimePoint now, std::string reason, Actions& out) {
     master_down_at_ = now + master_down_interval();
     master_heard_ = false;
     lower_master_since_.reset();
+    takeover_reason_ = "no master seen";
     transition(State::backup, std::move(reason), out);
 }
 
@@ -91,6 +93,7 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
             // The master resigned: take over after skew time only.
             master_down_at_ = now + skew_time();
             master_heard_ = false;
+            takeover_reason_ = fmt::format("master {} resigned (priority 0)", source.to_string());
             return out;
         }
         bool lower = priority < params_.priority ||
@@ -107,6 +110,7 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
         master_down_at_ = now + master_down_interval();
         master_heard_ = true;
         master_address_ = source;
+        takeover_reason_ = fmt::format("master {} down", source.to_string());
         return out;
     }
     if (state_ == State::master) {
@@ -141,7 +145,7 @@ Actions Fsm::on_timer(TimePoint now) {
             master_down_at_ = now + master_down_interval();
             master_heard_ = false;
         } else {
-            become_master(now, master_heard_ ? "master down" : "no master seen", out);
+            become_master(now, takeover_reason_, out);
         }
     } else if (state_ == State::master && now >= advert_at_) {
         out.push_back(action::SendAdvert{params_.priority});

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
@@ -343,7 +344,10 @@ void Instance::notify(State from, State to) {
     notify_queue_.push_back({"DIRECTORD_INSTANCE=" + cfg_.name, "DIRECTORD_STATE=" + std::string(to_string(to)),
                              "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
                              fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
-    run_next_notify();
+    // Spawned after this event's adverts and ARPs have left, never before them.
+    boost::asio::post(services_.io, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.lock()) run_next_notify();
+    });
 }
 
 void Instance::run_next_notify() {

@@ -104,6 +104,7 @@ private:
     TimePoint master_down_at_{};
     TimePoint advert_at_{};
     std::optional<TimePoint> lower_master_since_;  // preempt delay
+    std::string takeover_reason_;                  // logged if master-down fires
 };
 
 }  // namespace directord::vrrp

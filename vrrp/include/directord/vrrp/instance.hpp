@@ -120,6 +120,7 @@ private:
 
     healthcheck::ProcessSlot notify_slot_;
     std::deque<std::vector<std::string>> notify_queue_;  // env of each pending notification
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
 };
 
 }  // namespace directord::vrrp
