@@ -1,0 +1,187 @@
+# Shared helpers of the namespace integration tests (sourced, bash).
+#
+# A lab is a private L2 segment made of network namespaces only: a switch namespace
+# holding bridge br0 (and br1 for the "inside" segment), directors d1..dN and a client
+# c1, each wired with a veth whose peer is a bridge port. Nothing touches the root
+# namespace and there is no default route, so no packet can leave the lab. Every
+# namespace name carries a unique prefix, and lab_cleanup (run on any exit) stops the
+# processes this test started, by PID, and deletes the namespaces.
+set -euo pipefail
+
+DIRECTORD=${DIRECTORD:?set DIRECTORD to the directord binary}
+LAB=${LAB:-dt$$}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/directord-test.XXXXXX")
+SUBNET=10.99.0
+INSIDE_SUBNET=10.98.0
+VIP=${SUBNET}.100
+INSIDE_VIP=${INSIDE_SUBNET}.100
+declare -a LAB_NAMESPACES=()
+declare -a LAB_PIDS=()
+declare -A NODE_PID=()
+
+ns() { printf '%s-%s' "$LAB" "$1"; }
+say() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
+
+lab_cleanup() {
+    local rc=$?
+    local pid
+    for pid in "${LAB_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${LAB_PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    local n
+    for n in "${LAB_NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+    if [ "$rc" != 0 ] || [ -n "${SHOW_LOGS:-}" ]; then
+        for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "----- $f"; tail -n 40 "$f"; }; done
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap lab_cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    say "FAIL: $*"
+    exit 1
+}
+
+add_ns() {
+    local n
+    n=$(ns "$1")
+    ip netns add "$n"
+    LAB_NAMESPACES+=("$n")
+    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$n" link set lo up
+}
+
+# wire NODE IFACE BRIDGE ADDRESS MAC
+wire() {
+    local node=$1 iface=$2 bridge=$3 address=$4 mac=$5
+    local port="${iface:3}${node}"  # e.g. 0d1, unique per bridge
+    ip -n "$(ns "$node")" link add "$iface" address "$mac" type veth peer name "p$port" netns "$(ns sw)"
+    ip -n "$(ns sw)" link set "p$port" master "$bridge" up
+    ip -n "$(ns "$node")" addr add "$address/24" dev "$iface"
+    ip -n "$(ns "$node")" link set "$iface" up
+}
+
+# lab_up DIRECTORS [inside]: directors d1..dDIRECTORS on 10.99.0.i, client c1 on .10;
+# with "inside", a second segment 10.98.0.0/24 (eth1 of each director).
+lab_up() {
+    local count=$1 inside=${2:-} i
+    add_ns sw
+    for br in br0 ${inside:+br1}; do
+        ip -n "$(ns sw)" link add "$br" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+        ip -n "$(ns sw)" link set "$br" up
+    done
+    for ((i = 1; i <= count; i++)); do
+        add_ns "d$i"
+        wire "d$i" eth0 br0 "$SUBNET.$i" "02:99:00:00:00:0$i"
+        [ -n "$inside" ] && wire "d$i" eth1 br1 "$INSIDE_SUBNET.$i" "02:98:00:00:00:0$i"
+    done
+    add_ns c1
+    wire c1 eth0 br0 "$SUBNET.10" 02:99:00:00:00:0a
+    for ((i = 1; i <= count; i++)); do
+        for _ in $(seq 50); do
+            ip netns exec "$(ns c1)" ping -c1 -W1 -q "$SUBNET.$i" >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+    done
+}
+
+# config NODE: the path of NODE's config file (written by the test).
+config() { printf '%s/%s.yaml' "$WORK" "$1"; }
+
+# start NODE [CONFIG]: runs directord in NODE's namespace, logging to $WORK/NODE.log.
+start() {
+    local node=$1 cfg=${2:-$(config "$1")}
+    ip netns exec "$(ns "$node")" "$DIRECTORD" -f "$cfg" --foreground --log-level debug \
+        >>"$WORK/$node.log" 2>&1 </dev/null &
+    NODE_PID[$node]=$!
+    LAB_PIDS+=($!)
+}
+
+# stop NODE SIGNAL: sends SIGNAL and waits for the process to end.
+stop() {
+    local node=$1 sig=${2:-TERM} pid=${NODE_PID[$1]}
+    kill "-$sig" "$pid"
+    wait "$pid" 2>/dev/null || true
+}
+
+running() { kill -0 "${NODE_PID[$1]}" 2>/dev/null; }
+
+# has_vip NODE [ADDRESS] [IFACE]
+has_vip() { ip -n "$(ns "$1")" -br addr show dev "${3:-eth0}" 2>/dev/null | grep -qw "${2:-$VIP}/24"; }
+
+# wait_for SECONDS COMMAND...: polls every 20 ms.
+wait_for() {
+    local limit=$1 i
+    shift
+    for ((i = 0; i < limit * 50; i++)); do "$@" && return 0; sleep 0.02; done
+    return 1
+}
+not() { ! "$@"; }
+
+# expect_vip_on NODE SECONDS [ADDRESS] [IFACE]: NODE holds the VIP within SECONDS, nobody else does.
+expect_vip_on() {
+    local node=$1 limit=$2 address=${3:-$VIP} iface=${4:-eth0} other
+    wait_for "$limit" has_vip "$node" "$address" "$iface" || fail "$node did not take $address within ${limit}s"
+    for other in "${!NODE_PID[@]}"; do
+        [ "$other" = "$node" ] && continue
+        if running "$other"; then
+            wait_for 2 not has_vip "$other" "$address" "$iface" || fail "$other still holds $address beside $node"
+        fi
+    done
+    say "$address is on $node"
+}
+
+# Keeps NODE's VIP state unchanged for SECONDS (e.g. nopreempt).
+expect_stays() {
+    local node=$1 seconds=$2 address=${3:-$VIP} i
+    local tenths
+    tenths=$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 10 }')
+    for ((i = 0; i < tenths; i++)); do
+        has_vip "$node" "$address" || fail "$address left $node"
+        sleep 0.1
+    done
+}
+
+# Log line checks.
+log_has() { grep -qs -- "$2" "$WORK/$1.log"; }
+expect_log() { wait_for "${3:-5}" log_has "$1" "$2" || fail "$1's log lacks: $2"; }
+
+# capture_start NAME [NODE] [FILTER]: tcpdump on NODE's eth0 (default the client).
+capture_start() {
+    local name=$1 node=${2:-c1} filter=${3:-arp or ip proto 112}
+    ip netns exec "$(ns "$node")" tcpdump -i eth0 -n -U --immediate-mode -w "$WORK/$name.pcap" \
+        "$filter" >"$WORK/$name.tcpdump" 2>&1 </dev/null &
+    LAB_PIDS+=($!)
+    CAPTURE_PID[$name]=$!
+    wait_for 5 grep -q 'listening on' "$WORK/$name.tcpdump" || fail "tcpdump did not start"
+}
+declare -A CAPTURE_PID=()
+capture_stop() {
+    kill -INT "${CAPTURE_PID[$1]}" 2>/dev/null || true
+    wait "${CAPTURE_PID[$1]}" 2>/dev/null || true
+}
+# capture_text NAME: one line per packet with link-level header.
+capture_text() { tcpdump -r "$WORK/$1.pcap" -n -e -tt 2>/dev/null; }
+# garps_from NAME MAC [ADDRESS]: number of gratuitous ARPs for ADDRESS sent by MAC.
+garps_from() {
+    capture_text "$1" | grep -c "^[0-9.]* $2 > ff:ff:ff:ff:ff:ff, ethertype ARP.*Request who-has ${3:-$VIP} (ff:ff:ff:ff:ff:ff) tell ${3:-$VIP}," || true
+}
+mac_of() { printf '02:99:00:00:00:0%s' "${1#d}"; }
+
+# instance_yaml NAME IFACE VRID PRIORITY VIP [extra lines...]: one instance item (6-space body).
+instance_yaml() {
+    local name=$1 iface=$2 vrid=$3 prio=$4 vip=$5
+    shift 5
+    printf '    - name: %s\n      interface: %s\n      vrid: %s\n      priority: %s\n      vips: [%s/24]\n' \
+        "$name" "$iface" "$vrid" "$prio" "$vip"
+    local line
+    for line in "$@"; do printf '      %s\n' "$line"; done
+}
+
+# fast_v3: the timers used where VRRPv2 itself is not under test (failover ~0.4 s).
+FAST=("version: 3" "advert_interval: 100ms")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Track script with a weight (fall 2, rise 1) moves the VIP and back; a tracked interface
+# going down puts the instance in FAULT; a failing script with weight 0 too.
+. "$(dirname "$0")/lib.sh"
+lab_up 2
+ip -n "$(ns d1)" link add uplink type veth peer name uplink-far
+ip -n "$(ns d1)" link set uplink up
+ip -n "$(ns d1)" link set uplink-far up
+FLAG=$WORK/d1-proxy-dead
+cat >"$WORK/check-proxy" <<SCRIPT
+#!/bin/sh
+[ ! -e $FLAG ]
+SCRIPT
+chmod +x "$WORK/check-proxy"
+{
+    echo "vrrp:"
+    echo "  instances:"
+    instance_yaml web eth0 51 101 "$VIP" "${FAST[@]}" \
+        "track:" \
+        "  scripts: [{ name: proxy, run: [$WORK/check-proxy], interval: 200ms, weight: -20, fall: 2, rise: 1 }]" \
+        "  interfaces: [uplink]"
+} >"$(config d1)"
+{ echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 100 "$VIP" "${FAST[@]}"; } >"$(config d2)"
+start d1; start d2
+expect_vip_on d1 5
+
+say "track script fails: priority 101 -> 81, d2 (100) takes over"
+: >"$FLAG"
+expect_vip_on d2 5
+expect_log d1 "track script proxy is now DOWN (exit 1)"
+expect_log d1 "effective priority 101 -> 81"
+rm -f "$FLAG"
+expect_vip_on d1 5
+expect_log d1 "effective priority 81 -> 101"
+
+say "tracked interface loses carrier: FAULT"
+ip -n "$(ns d1)" link set uplink-far down
+expect_vip_on d2 3
+expect_log d1 "entering FAULT state (interface uplink down"
+ip -n "$(ns d1)" link set uplink-far up
+expect_vip_on d1 5
+expect_log d1 "interface uplink ok (link up)"
+say "PASS"
