@@ -130,6 +130,12 @@ void Engine::settle(const config::SyncGroup& group) {
     for (const auto& name : group.instances)
         if (auto it = instances_.find(name); it != instances_.end()) members.push_back(it->second.get());
 
+    // One member's tracking weight applies to all, so the group has a single priority and
+    // the two directors' groups compare consistently.
+    int group_weight = 0;
+    for (auto* m : members) group_weight += m->own_weight();
+    for (auto* m : members) m->set_group_weight(group_weight - m->own_weight());
+
     Instance* faulty = nullptr;
     Instance* follower = nullptr;
     Instance* master = nullptr;

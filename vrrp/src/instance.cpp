@@ -73,11 +73,10 @@ void Instance::start() {
               cfg_.vrid, cfg_.version, cfg_.priority, format_duration(cfg_.advert_interval),
               cfg_.unicast_peers.empty() ? "" : ", unicast");
     build_trackers();
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     perform(fsm_.start(Clock::now()));
     recompute();
-    report_change(before, following);
+    report_change(before);
 }
 
 void Instance::shutdown() {
@@ -91,8 +90,7 @@ bool Instance::can_reconfigure(const config::Instance& next) const {
 
 void Instance::reconfigure(const config::Instance& next) {
     if (next == cfg_) return;
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     config::Instance old = std::exchange(cfg_, next);
     log::info("{}: configuration changed, applying in place", cfg_.name);
     fsm_.update(fsm_params());
@@ -112,7 +110,7 @@ void Instance::reconfigure(const config::Instance& next) {
     }
     recompute();
     arm_timer();
-    report_change(before, following);
+    report_change(before);
 }
 
 void Instance::build_trackers() {
@@ -153,10 +151,9 @@ void Instance::update_signal(std::size_t index, bool failing, const std::string&
     if (s.failing == failing) return;
     s.failing = failing;
     log::info("{}: {} {} ({})", cfg_.name, s.what, failing ? "failing" : "ok", why);
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     recompute();
-    report_change(before, following);
+    report_change(before);
 }
 
 bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
@@ -174,7 +171,12 @@ void Instance::recompute() {
         }
     }
     own_fault_reason_ = faults;
+    own_weight_ = delta;
     for (const auto& [key, reason] : external_faults_) faults += (faults.empty() ? "" : ", ") + reason;
+    if (group_weight_ != 0) {
+        delta += group_weight_;
+        weights += fmt::format(" sync-group{:+d}", group_weight_);
+    }
 
     std::uint8_t priority = cfg_.priority;
     if (cfg_.priority != 255) priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
@@ -192,28 +194,37 @@ void Instance::set_external_fault(const std::string& key, const std::optional<st
     if (reason ? (it != external_faults_.end() && it->second == *reason) : it == external_faults_.end()) return;
     if (reason) external_faults_[key] = *reason;
     else external_faults_.erase(key);
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     recompute();
-    report_change(before, following);
+    report_change(before);
+}
+
+void Instance::set_group_weight(int weight) {
+    if (weight == group_weight_) return;
+    group_weight_ = weight;
+    auto before = snapshot();
+    recompute();
+    report_change(before);
 }
 
 void Instance::hold(bool on, const std::string& reason) {
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     perform(fsm_.set_hold(Clock::now(), on, reason));
-    report_change(before, following);
+    report_change(before);
 }
 
 void Instance::force_master(const std::string& reason) {
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     perform(fsm_.force_master(Clock::now(), reason));
-    report_change(before, following);
+    report_change(before);
 }
 
-void Instance::report_change(State before, bool following_before) {
-    if ((fsm_.state() != before || fsm_.following_master() != following_before) && on_change_) on_change_(*this);
+Instance::Snapshot Instance::snapshot() const {
+    return Snapshot{fsm_.state(), fsm_.following_master(), own_weight_, own_fault()};
+}
+
+void Instance::report_change(const Snapshot& before) {
+    if (snapshot() != before && on_change_) on_change_(*this);
 }
 
 void Instance::on_advert(const Received& packet) {
@@ -247,11 +258,10 @@ void Instance::on_advert(const Received& packet) {
             log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})", cfg_.name,
                          packet.source.to_string(), packet.advert.priority, cfg_.vrid, fsm_.priority());
     }
-    auto before = fsm_.state();
-    bool following = fsm_.following_master();
+    auto before = snapshot();
     perform(fsm_.on_advert(now, packet.advert.priority,
                            std::chrono::microseconds(packet.advert.interval_cs * 10000LL), packet.source));
-    report_change(before, following);
+    report_change(before);
 }
 
 void Instance::arm_timer() {
@@ -267,11 +277,10 @@ void Instance::arm_timer() {
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         timer_waiting_ = false;
-        auto before = fsm_.state();
-        bool following = fsm_.following_master();
+        auto before = snapshot();
         perform(fsm_.on_timer(Clock::now()));
         arm_timer();
-        report_change(before, following);
+        report_change(before);
     });
 }
 

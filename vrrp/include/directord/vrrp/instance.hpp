@@ -43,7 +43,7 @@ struct InstanceCounters {
 
 class Instance {
 public:
-    // Called after any event that changed the state or whether a master is heard (sync groups).
+    // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
 
     Instance(Services services, VrrpSocket& socket, config::Instance cfg, ChangeHandler on_change);
@@ -60,6 +60,8 @@ public:
 
     // Faults set from outside (maintenance file, sync group); std::nullopt clears.
     void set_external_fault(const std::string& key, const std::optional<std::string>& reason);
+    // Sync groups: the weights of the other members' tracking, so the group keeps one priority.
+    void set_group_weight(int weight);
     void hold(bool on, const std::string& reason);
     void force_master(const std::string& reason);
 
@@ -69,6 +71,8 @@ public:
     bool following_master() const { return fsm_.following_master(); }
     // FAULT for a reason of its own (not one pushed onto it by its sync group).
     bool own_fault() const;
+    // The sum of this instance's own tracking weights now in effect.
+    int own_weight() const { return own_weight_; }
     std::uint8_t effective_priority() const { return fsm_.priority(); }
     const InstanceCounters& counters() const { return counters_; }
 
@@ -95,7 +99,16 @@ private:
     std::vector<boost::asio::ip::address_v4> vip_v4() const;
     void notify(State from, State to);
     void run_next_notify();
-    void report_change(State before, bool following_before);
+    // What a sync group reacts to; a change of any of it is reported to the engine.
+    struct Snapshot {
+        State state;
+        bool following_master;
+        int own_weight;
+        bool own_fault;
+        bool operator==(const Snapshot&) const = default;
+    };
+    Snapshot snapshot() const;
+    void report_change(const Snapshot& before);
 
     Services services_;
     VrrpSocket& socket_;
@@ -117,6 +130,8 @@ private:
     std::vector<int> file_watches_;
     std::map<std::string, std::string> external_faults_;
     std::string own_fault_reason_;
+    int own_weight_ = 0;
+    int group_weight_ = 0;
 
     healthcheck::ProcessSlot notify_slot_;
     std::deque<std::vector<std::string>> notify_queue_;  // env of each pending notification
