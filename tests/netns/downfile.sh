@@ -2,7 +2,7 @@
 # The maintenance down-file: a tracked file with weight 0 hands over at once with a
 # priority-0 advert (take-over after skew time); the global maintenance_file does the same
 # for every instance; a tracked file with a weight only lowers the priority (D3: 101 -> 96).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2
 mkdir -p "$WORK/d1" "$WORK/d2"
 DOWN=$WORK/d1/down        # per-node paths: namespaces share the file system

@@ -2,7 +2,7 @@
 # Three directors: the highest priority wins; kill -9 of the master moves the VIP to the
 # next one; SIGTERM hands over after skew time; the restarted preferred node preempts.
 # The client sees gratuitous ARPs from the new holder at every take-over.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 3
 for i in 1 2 3; do
     { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 $((102 - i)) "$VIP" "${FAST[@]}"; } >"$(config d$i)"

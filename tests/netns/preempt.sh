@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nopreempt: the VIP stays where it is when the preferred node returns.
 # preempt_delay: the preferred node tolerates the lower master for the delay, then takes over.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2
 write() {  # write NODE PRIORITY [extra lines]
     local node=$1 prio=$2

@@ -2,7 +2,7 @@
 # D1: the outside VIP and the inside gateway VIP move together. A fault of the inside
 # link on the master moves both; the node's return brings both back (preempt).
 # A higher-priority peer on one instance only pulls the whole group over.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2 inside
 DRAIN=$WORK/d1-drain-inside
 write() {  # write NODE PRIORITY

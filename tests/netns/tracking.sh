@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Track script with a weight (fall 2, rise 1) moves the VIP and back; a tracked interface
 # going down puts the instance in FAULT; a failing script with weight 0 too.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2
 ip -n "$(ns d1)" link add uplink type veth peer name uplink-far
 ip -n "$(ns d1)" link set uplink up

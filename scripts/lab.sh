@@ -1,4 +1,4 @@
-# Shared helpers of the namespace integration tests (sourced, bash).
+# The namespace lab (sourced, bash): used by the integration tests and the demo.
 #
 # A lab is a private L2 segment made of network namespaces only: a switch namespace
 # holding bridge br0 (and br1 for the "inside" segment), directors d1..dN and a client
@@ -158,7 +158,7 @@ capture_start() {
         "$filter" >"$WORK/$name.tcpdump" 2>&1 </dev/null &
     LAB_PIDS+=($!)
     CAPTURE_PID[$name]=$!
-    wait_for 5 grep -q 'listening on' "$WORK/$name.tcpdump" || fail "tcpdump did not start"
+    wait_for 5 grep -qs 'listening on' "$WORK/$name.tcpdump" || fail "tcpdump did not start"
 }
 declare -A CAPTURE_PID=()
 capture_stop() {
@@ -185,3 +185,53 @@ instance_yaml() {
 
 # fast_v3: the timers used where VRRPv2 itself is not under test (failover ~0.4 s).
 FAST=("version: 3" "advert_interval: 100ms")
+
+# start_keepalived NODE PRIORITY VERSION ADVERT_INT [PASSWORD|-] [nopreempt]: keepalived
+# (VRRP only) as the interop peer on VRID 51 with the lab VIP.
+start_keepalived() {
+    local node=$1 prio=$2 version=$3 advert=$4 password=${5:--} mode=${6:-} dir="$WORK/$1-keepalived"
+    mkdir -p "$dir"
+    {
+        echo "global_defs {"
+        echo "    router_id $node"
+        echo "    vrrp_version $version"
+        echo "}"
+        echo "vrrp_instance VI_1 {"
+        echo "    state BACKUP"
+        echo "    interface eth0"
+        echo "    virtual_router_id 51"
+        echo "    priority $prio"
+        echo "    advert_int $advert"
+        [ "$mode" = nopreempt ] && echo "    nopreempt"
+        if [ "$password" != - ]; then
+            echo "    authentication {"
+            echo "        auth_type PASS"
+            echo "        auth_pass $password"
+            echo "    }"
+        fi
+        echo "    virtual_ipaddress {"
+        echo "        $VIP/24 dev eth0"
+        echo "    }"
+        echo "}"
+    } >"$dir/keepalived.conf"
+    ip netns exec "$(ns "$node")" keepalived -P -n -l -G -D -f "$dir/keepalived.conf" -p "$dir/parent.pid" \
+        -r "$dir/vrrp.pid" -c "$dir/checkers.pid" -b "$dir/bfd.pid" >>"$WORK/$node.log" 2>&1 </dev/null &
+    NODE_PID[$node]=$!
+    LAB_PIDS+=($!)
+    wait_for 5 test -s "$dir/vrrp.pid" || fail "keepalived did not start on $node"
+    LAB_PIDS+=("$(cat "$dir/vrrp.pid")")
+}
+
+# stop_keepalived NODE TERM|KILL: KILL emulates a crash (the VRRP child and the parent).
+stop_keepalived() {
+    local node=$1 dir="$WORK/$1-keepalived" child
+    child=$(cat "$dir/vrrp.pid")
+    if [ "$2" = KILL ]; then
+        kill -KILL "$child" "${NODE_PID[$node]}" 2>/dev/null || true
+    else
+        kill -TERM "${NODE_PID[$node]}"
+    fi
+    wait "${NODE_PID[$node]}" 2>/dev/null || true
+    wait_for 5 not kill -0 "$child" 2>/dev/null || fail "keepalived's VRRP child survived"
+    rm -f "$dir"/*.pid
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# A peer with the wrong password must not silence our master (keepalived goes quiet here and
+# both nodes end up holding the VIP): directord keeps advertising and reports the peer loudly.
+. "$(dirname "$0")/../../scripts/lab.sh"
+command -v keepalived >/dev/null || fail "keepalived is not installed (scripts/install-deps.sh installs it)"
+lab_up 2
+{
+    echo "vrrp:"; echo "  instances:"
+    instance_yaml web eth0 51 101 "$VIP" "version: 2" "auth: { type: pass, password: secret12 }"
+} >"$(config d1)"
+start d1
+expect_vip_on d1 6
+capture_start adverts
+start_keepalived d2 100 2 1 wrong
+expect_log d1 "MISCONFIGURED PEER $SUBNET.2 on VRID 51: auth_mismatch" 8
+since=$(date +%s.%N)
+sleep 4
+capture_stop adverts
+count_since() { capture_text adverts | awk -v mac="$1" -v t0="$since" '$1 >= t0 && $2 == mac && /VRRPv2/' | wc -l; }
+ours=$(count_since "$(mac_of d1)")
+theirs=$(capture_text adverts | awk -v mac="$(mac_of d2)" '$2 == mac && /VRRPv2/' | wc -l)
+say "adverts: keepalived $theirs in all; directord $ours in the 4 s after it saw the bad peer"
+[ "$theirs" -ge 1 ] || fail "keepalived never advertised: the scenario did not happen"
+# One a second: we never went quiet.
+[ "$ours" -ge 3 ] || fail "directord sent only $ours adverts in 4 s: it was silenced"
+has_vip d1 || fail "directord gave up the VIP to a peer it cannot authenticate"
+say "PASS"
