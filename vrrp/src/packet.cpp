@@ -168,7 +168,7 @@ std::vector<std::uint8_t> encode_message(const Advert& a, const IpAddress& sourc
 std::vector<std::uint8_t> encode_ipv4(const Advert& a, const boost::asio::ip::address_v4& source,
                                       const boost::asio::ip::address_v4& destination, std::uint16_t ip_id) {
     auto message = encode_message(a, source, destination);
-    std::vector<std::uint8_t> p(20);
+    std::vector<std::uint8_t> p(20 + message.size());
     p[0] = 0x45;
     p[1] = 0xc0;  // DSCP CS6 (network control), as keepalived and routers send VRRP
     write16(p, 2, static_cast<std::uint16_t>(20 + message.size()));
@@ -179,8 +179,8 @@ std::vector<std::uint8_t> encode_ipv4(const Advert& a, const boost::asio::ip::ad
     auto d = destination.to_bytes();
     std::copy(s.begin(), s.end(), p.begin() + 12);
     std::copy(d.begin(), d.end(), p.begin() + 16);
-    write16(p, 10, internet_checksum(p));
-    p.insert(p.end(), message.begin(), message.end());
+    write16(p, 10, internet_checksum(std::span(p).first(20)));
+    std::copy(message.begin(), message.end(), p.begin() + 20);
     return p;
 }
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: installs dependencies, builds with -Werror, runs the whole suite
+# (unit, cli, netns, interop), then builds again with ASan+UBSan and runs it again.
+# Run as root (network namespaces). A slice: LABEL=unit scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+label_args=()
+[ -n "${LABEL:-}" ] && label_args=(-L "$LABEL")
+
+run_suite() {  # run_suite BUILD_DIR [cmake options...]
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -G Ninja -DDIRECTORD_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir"
+    ctest --test-dir "$dir" --output-on-failure "${label_args[@]}"
+}
+
+echo "== release build"
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== ASan + UBSan build"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DDIRECTORD_SANITIZE=ON
