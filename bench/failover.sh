@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Fail-over figures of directord and keepalived side by side, in the namespace lab:
+#   crash  kill -9 of the master            -> first gratuitous ARP of the new master
+#   term   SIGTERM of the master            -> first gratuitous ARP of the new master
+#   down   down-file created on the master  -> first gratuitous ARP of the new master
+# for VRRPv2 at 1 s and VRRPv3 at 100 ms, RUNS times each (default 10), plus the protocol
+# anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise), advert
+# period jitter and resident memory. Prints a table; not a test. Run as root after a build.
+#   bench/failover.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-10}
+export DIRECTORD=${DIRECTORD:-$PWD/build/daemon/directord}
+[ -x "$DIRECTORD" ] || { echo "build first (cmake --build build)" >&2; exit 2; }
+. scripts/lab.sh
+lab_up 2
+mkdir -p "$WORK/d1" "$WORK/d2"
+MAC1=$(mac_of d1); MAC2=$(mac_of d2)
+
+now() { date +%s.%N; }
+# decode CAPTURE: "time mac ADV prio" / "time mac GARP -" lines
+decode() {
+    capture_text "$1" | awk -v vip="$VIP" '
+        /VRRPv/ { p = ""; for (i = 1; i <= NF; i++) if ($i == "prio") { p = $(i + 1); sub(",", "", p) }
+                  print $1, $2, "ADV", p; next }
+        /ethertype ARP/ && $0 ~ ("who-has " vip " .*tell " vip ",") { print $1, $2, "GARP", "-" }'
+}
+first_after() {  # CAPTURE T0 MAC KIND [PRIO]
+    decode "$1" | awk -v t0="$2" -v mac="$3" -v kind="$4" -v prio="${5:-}" '
+        $1 >= t0 && $2 == mac && $3 == kind && (prio == "" || $4 == prio) { printf "%.6f", $1; exit }'
+}
+last_before() {  # CAPTURE T0 MAC
+    decode "$1" | awk -v t0="$2" -v mac="$3" '$1 < t0 && $2 == mac && $3 == "ADV" { t = $1 } END { printf "%.6f", t }'
+}
+stats() {  # numbers on stdin -> "median min max (n)"
+    sort -g | awk '{ a[n++] = $1 } END { if (!n) { print "n/a"; exit }
+        m = (n % 2) ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+        printf "%.3f  %.3f  %.3f  (n=%d)", m, a[0], a[n - 1], n }'
+}
+
+# Daemon control, one pair of functions per implementation.
+directord_start() {  # NODE PRIO VERSION INTERVAL
+    local lines=("version: $3" "advert_interval: $4" "track: { files: [$WORK/$1/down] }")
+    [ "$3" = 2 ] && lines+=("auth: { type: pass, password: secret12 }")
+    { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 "$2" "$VIP" "${lines[@]}"; } >"$(config "$1")"
+    start "$1"
+}
+directord_stop() { stop "$1" "$2"; }
+directord_rss() { awk '/VmRSS/ { print $2 }' "/proc/${NODE_PID[$1]}/status"; }
+keepalived_start() {  # NODE PRIO VERSION INTERVAL
+    local interval=$4 password=-
+    interval=${interval%s}; [ "$interval" = 100m ] && interval=0.1
+    [ "$3" = 2 ] && password=secret12
+    start_keepalived "$1" "$2" "$3" "$interval" "$password"
+    # keepalived's own down-file: track_file with weight 0 (FAULT), as in its documentation
+    # (the file holds a number: non-zero = down)
+    sed -i "1i track_file down {\n    file \"$WORK/$1/kadown\"\n    weight 0\n    init_file 0 overwrite\n}" "$WORK/$1-keepalived/keepalived.conf"
+    sed -i 's/^    virtual_ipaddress {/    track_file {\n        down\n    }\n    virtual_ipaddress {/' \
+        "$WORK/$1-keepalived/keepalived.conf"
+    stop_keepalived "$1" TERM
+    ip netns exec "$(ns "$1")" keepalived -P -n -l -G -D -f "$WORK/$1-keepalived/keepalived.conf" \
+        -p "$WORK/$1-keepalived/parent.pid" -r "$WORK/$1-keepalived/vrrp.pid" \
+        -c "$WORK/$1-keepalived/checkers.pid" -b "$WORK/$1-keepalived/bfd.pid" >>"$WORK/$1.log" 2>&1 </dev/null &
+    NODE_PID[$1]=$!
+    LAB_PIDS+=($!)
+    wait_for 5 test -s "$WORK/$1-keepalived/vrrp.pid"
+    LAB_PIDS+=("$(cat "$WORK/$1-keepalived/vrrp.pid")")
+}
+keepalived_stop() { stop_keepalived "$1" "$2"; }
+keepalived_rss() {
+    local p c
+    p=$(awk '/VmRSS/ { print $2 }' "/proc/${NODE_PID[$1]}/status")
+    c=$(awk '/VmRSS/ { print $2 }' "/proc/$(cat "$WORK/$1-keepalived/vrrp.pid")/status")
+    echo "$((p + c))"
+}
+down_file() { [ "$1" = directord ] && echo "$WORK/d1/down" || echo "$WORK/d1/kadown"; }
+
+clean_vips() { for n in d1 d2; do ip -n "$(ns "$n")" addr del "$VIP/24" dev eth0 2>/dev/null || true; done; }
+
+# measure IMPL VERSION INTERVAL MODE RUN -> appends "action_to_garp anchor" to $WORK/IMPL-vV-MODE
+measure() {
+    local impl=$1 version=$2 interval=$3 mode=$4 pre t0 garp anchor ref
+    clean_vips
+    rm -f "$WORK"/d1/*down
+    "${impl}_start" d1 101 "$version" "$interval"
+    wait_for 10 has_vip d1 || fail "$impl d1 never became master"
+    "${impl}_start" d2 100 "$version" "$interval"
+    sleep 1.5; sleep "0.$((RANDOM % 1000))"   # a random phase against the advert timer
+    pre=$([ "$version" = 2 ] && echo 1.2 || echo 0.3)
+    capture_start "run" c1
+    sleep "$pre"
+    t0=$(now)
+    case $mode in
+        crash) "${impl}_stop" d1 KILL ;;
+        term) "${impl}_stop" d1 TERM ;;
+        down) echo 1 >"$(down_file "$impl")" ;;
+    esac
+    wait_for 10 has_vip d2 || fail "$impl: d2 did not take over ($mode)"
+    sleep 0.3
+    capture_stop run
+    garp=$(first_after run "$t0" "$MAC2" GARP)
+    if [ "$mode" = crash ]; then ref=$(last_before run "$t0" "$MAC1"); else ref=$(first_after run "$t0" "$MAC1" ADV 0); fi
+    awk -v g="$garp" -v t="$t0" -v r="$ref" 'BEGIN { printf "%.6f %.6f\n", g - t, (r > 0 ? g - r : -1) }' \
+        >>"$WORK/$impl-v$version-$mode"
+    running d1 && "${impl}_stop" d1 TERM
+    "${impl}_stop" d2 TERM
+    rm -f "$WORK/run.pcap"
+}
+
+# jitter IMPL VERSION INTERVAL: advert period of a settled master over 10 s; RSS of the master
+jitter() {
+    local impl=$1 version=$2 interval=$3 rss
+    clean_vips
+    rm -f "$WORK"/d1/*down
+    "${impl}_start" d1 101 "$version" "$interval"
+    wait_for 10 has_vip d1
+    capture_start "jitter" c1
+    sleep 10.2
+    capture_stop jitter
+    rss=$("${impl}_rss" d1)
+    "${impl}_stop" d1 TERM
+    decode jitter | awk -v mac="$MAC1" '$2 == mac && $3 == "ADV" { if (last) printf "%.9f\n", $1 - last; last = $1 }' |
+        sort -g | awk -v want="$interval" -v rss="$rss" '
+        BEGIN { w = want; if (sub(/ms$/, "", w)) w /= 1000; else sub(/s$/, "", w) }
+        { p[n++] = $1; s += $1 }
+        END { printf "period mean %.6f s, median %.6f s, p99 %.6f s, max %.6f s (n=%d, want %s); RSS %.1f MB",
+              s / n, p[int(n * 0.5)], p[int(n * 0.99)], p[n - 1], n, want, rss / 1024 }'
+}
+
+declare -A J=()
+echo "# fail-over bench: $RUNS runs per cell, $(date -u +%F) $(uname -r)"
+for cfg in "2 1s" "3 100ms"; do
+    set -- $cfg
+    for impl in directord keepalived; do
+        for mode in crash term down; do
+            for ((r = 1; r <= RUNS; r++)); do measure "$impl" "$1" "$2" "$mode"; done
+        done
+        J[$impl-$1]=$(jitter "$impl" "$1" "$2")
+    done
+done
+declare -A FLOOR=([2-crash]="3.609 (3 x 1 s + skew 0.609)" [2-term]="0.609 (skew)" [2-down]="0.609 (skew)"
+                  [3-crash]="0.361 (3 x 0.1 s + skew 0.061)" [3-term]="0.061 (skew)" [3-down]="0.061 (skew)")
+printf '\n%-11s %-4s %-6s %-40s %-40s %s\n' impl ver mode "action -> GARP: median min max (s)" "anchor -> GARP: median min max (s)" "RFC floor of the anchor"
+for v in 2 3; do
+    for mode in crash term down; do
+        for impl in directord keepalived; do
+            f="$WORK/$impl-v$v-$mode"
+            printf '%-11s v%-3s %-6s %-40s %-40s %s\n' "$impl" "$v" "$mode" "$(cut -d' ' -f1 "$f" | stats)" \
+                "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$v-$mode]}"
+        done
+    done
+done
+echo
+for k in directord-2 keepalived-2 directord-3 keepalived-3; do printf '%-14s %s\n' "$k" "${J[$k]}"; done
