@@ -27,6 +27,7 @@ const char* kUsage =
     "  --syslog            log to syslog even in the foreground\n"
     "  --log-level LEVEL   least severe level logged (default info)\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
+    "         SIGUSR1 logs every instance's state, priority and counters;\n"
     "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed) and exit 0\n";
 
 struct Options {
@@ -118,9 +119,15 @@ int main(int argc, char** argv) {
         engine.apply(*cfg);
 
         boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+        signals.add(SIGUSR1);
         std::function<void(const boost::system::error_code&, int)> on_signal =
             [&](const boost::system::error_code& ec, int signal) {
                 if (ec) return;
+                if (signal == SIGUSR1) {
+                    engine.log_status();
+                    signals.async_wait(on_signal);
+                    return;
+                }
                 if (signal == SIGHUP) {
                     log::info("SIGHUP: reloading {}", options->config_file);
                     if (auto next = load(options->config_file, false)) {

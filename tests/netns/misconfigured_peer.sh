@@ -24,4 +24,6 @@ say "adverts: keepalived $theirs in all; directord $ours in the 4 s after it saw
 # One a second: we never went quiet.
 [ "$ours" -ge 3 ] || fail "directord sent only $ours adverts in 4 s: it was silenced"
 has_vip d1 || fail "directord gave up the VIP to a peer it cannot authenticate"
+kill -USR1 "${NODE_PID[d1]}"
+expect_log d1 "status web: MASTER priority 101 (base 101), adverts sent [0-9]* received [0-9]*, .*drops: auth_mismatch=[1-9]"
 say "PASS"

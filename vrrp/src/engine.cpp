@@ -82,6 +82,27 @@ void Engine::shutdown() {
     for (auto& [name, instance] : instances_) instance->shutdown();
 }
 
+namespace {
+std::string describe_drops(const DropCounters& drops) {
+    std::string out;
+    for (std::size_t i = 0; i < drops.size(); ++i)
+        if (drops[i]) out += fmt::format(" {}={}", to_string(static_cast<DropReason>(i)), drops[i]);
+    return out.empty() ? " none" : out;
+}
+}  // namespace
+
+void Engine::log_status() const {
+    for (const auto& [name, instance] : instances_) {
+        const auto& c = instance->counters();
+        log::info("status {}: {} priority {} (base {}), adverts sent {} received {}, became master {}, "
+                  "transitions {}, drops:{}",
+                  name, to_string(instance->state()), instance->effective_priority(), instance->config().priority,
+                  c.adverts_sent, c.adverts_received, c.became_master, c.transitions, describe_drops(c.drops));
+    }
+    for (const auto& [interface, socket] : sockets_)
+        log::info("status socket {}: drops:{}", interface, describe_drops(socket->drops()));
+}
+
 void Engine::watch_maintenance(const std::optional<std::string>& path) {
     if (path == maintenance_file_) return;
     if (maintenance_watch_ >= 0) files_->unwatch(maintenance_watch_);

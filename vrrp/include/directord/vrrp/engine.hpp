@@ -30,6 +30,9 @@ public:
     // Graceful stop of every instance (priority-0 adverts, VIPs removed).
     void shutdown();
 
+    // One log line per instance and per socket: state, priorities and every counter.
+    void log_status() const;
+
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
 
 private:

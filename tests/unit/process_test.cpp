@@ -1,0 +1,80 @@
+// The asynchronous process runner against real programs.
+#include "directord/healthcheck/process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+using directord::healthcheck::ProcessResult;
+using directord::healthcheck::ProcessSlot;
+using namespace std::chrono_literals;
+
+namespace {
+
+ProcessResult run(const std::vector<std::string>& argv, std::chrono::microseconds timeout,
+                  const std::vector<std::string>& env = {}) {
+    boost::asio::io_context io;
+    ProcessSlot slot(io);
+    ProcessResult result;
+    bool done = false;
+    EXPECT_TRUE(slot.start(argv, env, timeout, [&](const ProcessResult& r) {
+        result = r;
+        done = true;
+    }));
+    io.run_for(10s);
+    EXPECT_TRUE(done);
+    return result;
+}
+
+}  // namespace
+
+TEST(Process, ExitCodesAndOutput) {
+    auto ok = run({"/bin/sh", "-c", "echo hello; echo oops >&2"}, 5s);
+    EXPECT_TRUE(ok.success());
+    EXPECT_EQ(ok.output, "hello\noops\n");
+    auto bad = run({"/bin/sh", "-c", "exit 3"}, 5s);
+    EXPECT_FALSE(bad.success());
+    EXPECT_EQ(bad.exit_code, 3);
+    EXPECT_EQ(bad.describe(), "exit 3");
+}
+
+TEST(Process, EnvironmentIsPassed) {
+    auto r = run({"/bin/sh", "-c", "echo $DIRECTORD_STATE"}, 5s, {"DIRECTORD_STATE=MASTER"});
+    EXPECT_EQ(r.output, "MASTER\n");
+}
+
+TEST(Process, TimeoutKillsTheWholeGroup) {
+    // The child's own child holds the pipe too: both must die, and we must not wait for it.
+    auto start = std::chrono::steady_clock::now();
+    auto r = run({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 200ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_TRUE(r.timed_out);
+    EXPECT_FALSE(r.success());
+    EXPECT_EQ(r.signal, 9);
+}
+
+TEST(Process, SpawnFailureIsReported) {
+    auto r = run({"/nonexistent/program"}, 1s);
+    EXPECT_FALSE(r.started);
+    EXPECT_NE(r.describe().find("spawn failed"), std::string::npos);
+}
+
+TEST(Process, NoPileUpWhileARunIsOutstanding) {
+    boost::asio::io_context io;
+    ProcessSlot slot(io);
+    int finished = 0;
+    auto count = [&](const ProcessResult&) { ++finished; };
+    EXPECT_TRUE(slot.start({"/bin/sleep", "0.3"}, {}, 5s, count));
+    EXPECT_TRUE(slot.busy());
+    EXPECT_FALSE(slot.start({"/bin/true"}, {}, 5s, count));
+    io.run_for(3s);
+    EXPECT_EQ(finished, 1);
+    EXPECT_FALSE(slot.busy());
+}
+
+TEST(Process, OutputIsTruncated) {
+    auto r = run({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, 5s);
+    EXPECT_TRUE(r.success());
+    EXPECT_EQ(r.output.size(), directord::healthcheck::kMaxOutput);
+}
