@@ -20,10 +20,12 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitInvalid = 2;
 
 const char* kUsage =
-    "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] [--syslog]\n"
+    "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] "
+    "[--syslog]\n"
     "  -f, --config FILE   cluster definition (YAML)\n"
     "  --check             validate FILE, print every error, exit 0 (valid) or 2 (invalid)\n"
-    "  --foreground        stay in the foreground and log to stderr (default: detach, log to syslog)\n"
+    "  --foreground        stay in the foreground and log to stderr (default: detach, log to "
+    "syslog)\n"
     "  --syslog            log to syslog even in the foreground\n"
     "  --log-level LEVEL   least severe level logged (default info)\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
@@ -75,8 +77,10 @@ std::optional<directord::config::Config> load(const std::string& file, bool to_s
     auto result = directord::config::load_file(file);
     if (auto* cfg = std::get_if<directord::config::Config>(&result)) return std::move(*cfg);
     for (const auto& e : std::get<std::vector<directord::config::Error>>(result)) {
-        if (to_stderr) fmt::print(stderr, "{}\n", e.to_string());
-        else directord::log::error("config: {}", e.to_string());
+        if (to_stderr)
+            fmt::print(stderr, "{}\n", e.to_string());
+        else
+            directord::log::error("config: {}", e.to_string());
     }
     return std::nullopt;
 }
@@ -95,8 +99,8 @@ int main(int argc, char** argv) {
     if (options->check) {
         auto cfg = load(options->config_file, true);
         if (!cfg) return kExitInvalid;
-        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s))\n", options->config_file, cfg->instances.size(),
-                   cfg->sync_groups.size());
+        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s))\n", options->config_file,
+                   cfg->instances.size(), cfg->sync_groups.size());
         return kExitOk;
     }
 
@@ -114,8 +118,8 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     try {
         directord::vrrp::Engine engine(io);
-        log::info("directord starting (router_id {}, config {})", cfg->router_id.empty() ? "-" : cfg->router_id,
-                  options->config_file);
+        log::info("directord starting (router_id {}, config {})",
+                  cfg->router_id.empty() ? "-" : cfg->router_id, options->config_file);
         engine.apply(*cfg);
 
         boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
@@ -134,13 +138,15 @@ int main(int argc, char** argv) {
                         engine.apply(*next);
                         log::info("reload done");
                     } else {
-                        log::error("reload rejected: {} is invalid, the running configuration stays",
-                                   options->config_file);
+                        log::error(
+                            "reload rejected: {} is invalid, the running configuration stays",
+                            options->config_file);
                     }
                     signals.async_wait(on_signal);
                     return;
                 }
-                log::info("{}: handing over and stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+                log::info("{}: handing over and stopping",
+                          signal == SIGTERM ? "SIGTERM" : "SIGINT");
                 engine.shutdown();
                 io.stop();
             };

@@ -13,11 +13,16 @@ std::optional<Duration> parse_duration(std::string_view text) {
     if (ec != std::errc{} || end == text.data()) return std::nullopt;
     std::string_view unit(end, text.data() + text.size() - end);
     double scale = 0;
-    if (unit.empty() || unit == "s") scale = 1e6;
-    else if (unit == "ms") scale = 1e3;
-    else if (unit == "us") scale = 1;
-    else if (unit == "m") scale = 60e6;
-    else return std::nullopt;
+    if (unit.empty() || unit == "s")
+        scale = 1e6;
+    else if (unit == "ms")
+        scale = 1e3;
+    else if (unit == "us")
+        scale = 1;
+    else if (unit == "m")
+        scale = 60e6;
+    else
+        return std::nullopt;
     double micros = value * scale;
     if (!std::isfinite(micros) || micros < 0 || micros > 1e15) return std::nullopt;
     return Duration(static_cast<long long>(std::llround(micros)));

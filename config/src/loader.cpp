@@ -26,7 +26,7 @@ namespace {
 // Walks the YAML tree, converts values to typed ones and records every error with its
 // position and key path; callers keep going after an error so all of them are reported.
 class Reader {
-public:
+  public:
     explicit Reader(std::string source) : source_(std::move(source)) {}
 
     std::vector<Error>& errors() { return errors_; }
@@ -62,7 +62,8 @@ public:
             if (!known) {
                 std::string list;
                 for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-                fail(entry.first, join(path, key), fmt::format("unknown key (expected one of: {})", list));
+                fail(entry.first, join(path, key),
+                     fmt::format("unknown key (expected one of: {})", list));
             }
         }
     }
@@ -82,8 +83,8 @@ public:
         return node.Scalar();
     }
 
-    std::optional<long long> integer(const YAML::Node& node, const std::string& path,
-                                     long long min, long long max) {
+    std::optional<long long> integer(const YAML::Node& node, const std::string& path, long long min,
+                                     long long max) {
         long long value = 0;
         if (!node.IsScalar() || !YAML::convert<long long>::decode(node, value)) {
             fail(node, path, "expected an integer");
@@ -113,7 +114,8 @@ public:
         }
         auto value = parse_duration(node.Scalar());
         if (!value) {
-            fail(node, path, fmt::format("'{}' is not a duration (use e.g. 1s, 100ms)", node.Scalar()));
+            fail(node, path,
+                 fmt::format("'{}' is not a duration (use e.g. 1s, 100ms)", node.Scalar()));
             return std::nullopt;
         }
         if (*value < min || *value > max) {
@@ -146,10 +148,11 @@ public:
         if (out.empty()) {
             fail(node, path, "expected a non-empty command [program, arg, ...]");
         } else if (out.front().empty() || out.front()[0] != '/') {
-            fail(node[0], index(path, 0), "the program must be an absolute path (no shell is used)");
+            fail(node[0], index(path, 0),
+                 "the program must be an absolute path (no shell is used)");
         } else if (access(out.front().c_str(), X_OK) != 0) {
-            fail(node[0], index(path, 0), fmt::format("'{}' does not exist or is not executable",
-                                                      out.front()));
+            fail(node[0], index(path, 0),
+                 fmt::format("'{}' does not exist or is not executable", out.front()));
         }
         return out;
     }
@@ -170,7 +173,7 @@ public:
         return node;
     }
 
-private:
+  private:
     std::string source_;
     std::vector<Error> errors_;
 };
@@ -193,15 +196,18 @@ std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string
             return s;
         });
         r.optional_key(node, path, "scope", vip.scope, [&](auto& n, auto p) {
-            static const std::map<std::string, AddressScope> scopes{{"global", AddressScope::global},
-                                                                    {"site", AddressScope::site},
-                                                                    {"link", AddressScope::link},
-                                                                    {"host", AddressScope::host}};
+            static const std::map<std::string, AddressScope> scopes{
+                {"global", AddressScope::global},
+                {"site", AddressScope::site},
+                {"link", AddressScope::link},
+                {"host", AddressScope::host}};
             auto s = r.string(n, p);
             std::optional<AddressScope> out;
             if (!s) return out;
-            if (auto it = scopes.find(*s); it != scopes.end()) out = it->second;
-            else r.fail(n, p, fmt::format("'{}' is not a scope (global, site, link, host)", *s));
+            if (auto it = scopes.find(*s); it != scopes.end())
+                out = it->second;
+            else
+                r.fail(n, p, fmt::format("'{}' is not a scope (global, site, link, host)", *s));
             return out;
         });
     } else {
@@ -223,7 +229,8 @@ std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string
         auto [end, perr] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
         if (perr != std::errc{} || end != digits.data() + digits.size() || prefix < 0 ||
             prefix > max_prefix) {
-            r.fail(spec_node, path, fmt::format("'{}' has a bad prefix length (0..{})", *text, max_prefix));
+            r.fail(spec_node, path,
+                   fmt::format("'{}' has a bad prefix length (0..{})", *text, max_prefix));
             return std::nullopt;
         }
         vip.prefix_length = static_cast<std::uint8_t>(prefix);
@@ -240,7 +247,8 @@ std::string read_password_file(Reader& r, const YAML::Node& node, const std::str
         return {};
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        r.fail(node, path, fmt::format("'{}' must not be readable by group or others (chmod 600)", *file));
+        r.fail(node, path,
+               fmt::format("'{}' must not be readable by group or others (chmod 600)", *file));
         return {};
     }
     std::ifstream in(*file);
@@ -261,7 +269,8 @@ void read_auth(Reader& r, const YAML::Node& node, const std::string& path, Auth&
         return;
     }
     if (*type != "pass") {
-        r.fail(type_node, Reader::join(path, "type"), fmt::format("'{}' is not an auth type (none, pass)", *type));
+        r.fail(type_node, Reader::join(path, "type"),
+               fmt::format("'{}' is not an auth type (none, pass)", *type));
         return;
     }
     auth.type = AuthType::pass;
@@ -294,7 +303,8 @@ void read_garp(Reader& r, const YAML::Node& node, const std::string& path, Garp&
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return;
     r.reject_unknown_keys(node, path, {"count", "spacing", "repeat_delay", "refresh"});
-    r.optional_key(node, path, "count", garp.count, [&](auto& n, auto p) { return r.integer(n, p, 0, 100); });
+    r.optional_key(node, path, "count", garp.count,
+                   [&](auto& n, auto p) { return r.integer(n, p, 0, 100); });
     r.optional_key(node, path, "spacing", garp.spacing,
                    [&](auto& n, auto p) { return r.duration(n, p, 0s, 1s); });
     r.optional_key(node, path, "repeat_delay", garp.repeat_delay,
@@ -304,7 +314,8 @@ void read_garp(Reader& r, const YAML::Node& node, const std::string& path, Garp&
 }
 
 template <class Item, class ReadOne>
-std::vector<Item> read_list(Reader& r, const YAML::Node& node, const std::string& path, ReadOne read_one) {
+std::vector<Item> read_list(Reader& r, const YAML::Node& node, const std::string& path,
+                            ReadOne read_one) {
     std::vector<Item> out;
     if (!r.is_sequence(node, path)) return out;
     for (std::size_t i = 0; i < node.size(); ++i) {
@@ -313,23 +324,32 @@ std::vector<Item> read_list(Reader& r, const YAML::Node& node, const std::string
     return out;
 }
 
-std::optional<TrackScript> read_track_script(Reader& r, const YAML::Node& node, const std::string& path) {
+std::optional<TrackScript> read_track_script(Reader& r, const YAML::Node& node,
+                                             const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(node, path, {"name", "run", "interval", "timeout", "weight", "fall", "rise"});
+    r.reject_unknown_keys(node, path,
+                          {"name", "run", "interval", "timeout", "weight", "fall", "rise"});
     TrackScript s;
-    if (auto n = r.required(node, path, "name")) s.name = r.string(n, Reader::join(path, "name")).value_or("");
+    if (auto n = r.required(node, path, "name"))
+        s.name = r.string(n, Reader::join(path, "name")).value_or("");
     if (auto n = r.required(node, path, "run")) s.argv = r.argv(n, Reader::join(path, "run"));
-    r.optional_key(node, path, "interval", s.interval, [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
+    r.optional_key(node, path, "interval", s.interval,
+                   [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
     s.timeout = s.interval;
-    r.optional_key(node, path, "timeout", s.timeout, [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
-    r.optional_key(node, path, "weight", s.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
-    r.optional_key(node, path, "fall", s.fall, [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
-    r.optional_key(node, path, "rise", s.rise, [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    r.optional_key(node, path, "timeout", s.timeout,
+                   [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
+    r.optional_key(node, path, "weight", s.weight,
+                   [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    r.optional_key(node, path, "fall", s.fall,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    r.optional_key(node, path, "rise", s.rise,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
     return s;
 }
 
-std::optional<TrackInterface> read_track_interface(Reader& r, const YAML::Node& node, const std::string& path) {
+std::optional<TrackInterface> read_track_interface(Reader& r, const YAML::Node& node,
+                                                   const std::string& path) {
     TrackInterface t;
     if (node.IsScalar()) {
         t.name = node.Scalar();
@@ -337,13 +357,16 @@ std::optional<TrackInterface> read_track_interface(Reader& r, const YAML::Node& 
     }
     if (!r.is_map(node, path)) return std::nullopt;
     r.reject_unknown_keys(node, path, {"name", "weight"});
-    if (auto n = r.required(node, path, "name")) t.name = r.string(n, Reader::join(path, "name")).value_or("");
-    r.optional_key(node, path, "weight", t.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    if (auto n = r.required(node, path, "name"))
+        t.name = r.string(n, Reader::join(path, "name")).value_or("");
+    r.optional_key(node, path, "weight", t.weight,
+                   [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
     return t;
 }
 
 // The watched file itself may come and go; its directory must exist or no watch can be set.
-bool check_watchable(Reader& r, const YAML::Node& node, const std::string& path, const std::string& file) {
+bool check_watchable(Reader& r, const YAML::Node& node, const std::string& path,
+                     const std::string& file) {
     std::filesystem::path p(file);
     if (!p.is_absolute()) {
         r.fail(node, path, fmt::format("'{}' must be an absolute path", file));
@@ -357,7 +380,8 @@ bool check_watchable(Reader& r, const YAML::Node& node, const std::string& path,
     return true;
 }
 
-std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node, const std::string& path) {
+std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node,
+                                         const std::string& path) {
     TrackFile t;
     const YAML::Node path_node = node.IsMap() ? node["path"] : node;
     if (node.IsScalar()) {
@@ -367,7 +391,8 @@ std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node, cons
         r.reject_unknown_keys(node, path, {"path", "weight"});
         if (!r.required(node, path, "path")) return std::nullopt;
         t.path = r.string(path_node, Reader::join(path, "path")).value_or("");
-        r.optional_key(node, path, "weight", t.weight, [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+        r.optional_key(node, path, "weight", t.weight,
+                       [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
     }
     if (!check_watchable(r, path_node, path, t.path)) return std::nullopt;
     return t;
@@ -377,53 +402,67 @@ void read_track(Reader& r, const YAML::Node& node, const std::string& path, Inst
     if (!r.is_map(node, path)) return;
     r.reject_unknown_keys(node, path, {"scripts", "interfaces", "files"});
     if (auto n = node["scripts"])
-        inst.track_scripts = read_list<TrackScript>(r, n, Reader::join(path, "scripts"),
-                                                    [&](auto& x, auto p) { return read_track_script(r, x, p); });
+        inst.track_scripts =
+            read_list<TrackScript>(r, n, Reader::join(path, "scripts"),
+                                   [&](auto& x, auto p) { return read_track_script(r, x, p); });
     if (auto n = node["interfaces"])
         inst.track_interfaces = read_list<TrackInterface>(
-            r, n, Reader::join(path, "interfaces"), [&](auto& x, auto p) { return read_track_interface(r, x, p); });
+            r, n, Reader::join(path, "interfaces"),
+            [&](auto& x, auto p) { return read_track_interface(r, x, p); });
     if (auto n = node["files"])
-        inst.track_files = read_list<TrackFile>(r, n, Reader::join(path, "files"),
-                                                [&](auto& x, auto p) { return read_track_file(r, x, p); });
+        inst.track_files =
+            read_list<TrackFile>(r, n, Reader::join(path, "files"),
+                                 [&](auto& x, auto p) { return read_track_file(r, x, p); });
 }
 
 std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(node, path,
-                          {"name", "interface", "vrid", "version", "priority", "advert_interval", "preempt",
-                           "preempt_delay", "auth", "vips", "unicast_peers", "garp", "track", "notify"});
+    r.reject_unknown_keys(
+        node, path,
+        {"name", "interface", "vrid", "version", "priority", "advert_interval", "preempt",
+         "preempt_delay", "auth", "vips", "unicast_peers", "garp", "track", "notify"});
     Instance inst;
     inst.location = r.where(node);
     std::size_t errors_before = r.errors().size();
     auto str = [&](auto& n, auto p) { return r.string(n, p); };
-    if (auto n = r.required(node, path, "name")) inst.name = str(n, Reader::join(path, "name")).value_or("");
+    if (auto n = r.required(node, path, "name"))
+        inst.name = str(n, Reader::join(path, "name")).value_or("");
     if (auto n = r.required(node, path, "interface")) {
         inst.interface = str(n, Reader::join(path, "interface")).value_or("");
-        if (inst.interface.size() > 15) r.fail(n, Reader::join(path, "interface"), "an interface name is at most 15 characters");
+        if (inst.interface.size() > 15)
+            r.fail(n, Reader::join(path, "interface"),
+                   "an interface name is at most 15 characters");
     }
     if (auto n = r.required(node, path, "vrid"))
-        inst.vrid = static_cast<std::uint8_t>(r.integer(n, Reader::join(path, "vrid"), 1, 255).value_or(0));
+        inst.vrid =
+            static_cast<std::uint8_t>(r.integer(n, Reader::join(path, "vrid"), 1, 255).value_or(0));
     r.optional_key(node, path, "version", inst.version, [&](auto& n, auto p) {
         auto v = r.integer(n, p, 2, 3);
         return v;
     });
     // 255 is reserved for the address owner; 0 is only ever sent to hand over.
-    r.optional_key(node, path, "priority", inst.priority, [&](auto& n, auto p) { return r.integer(n, p, 1, 255); });
+    r.optional_key(node, path, "priority", inst.priority,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 255); });
     // v2 carries whole seconds (1..255); v3 carries centiseconds (10ms..40.95s).
     if (auto n = node["advert_interval"]) {
         auto p = Reader::join(path, "advert_interval");
         if (inst.version == 2) {
             if (auto d = r.duration(n, p, 1s, 255s)) {
-                if (d->count() % 1000000 != 0) r.fail(n, p, "VRRPv2 advert_interval must be whole seconds");
-                else inst.advert_interval = *d;
+                if (d->count() % 1000000 != 0)
+                    r.fail(n, p, "VRRPv2 advert_interval must be whole seconds");
+                else
+                    inst.advert_interval = *d;
             }
         } else if (auto d = r.duration(n, p, 10ms, 4090ms + 36s)) {
-            if (d->count() % 10000 != 0) r.fail(n, p, "VRRPv3 advert_interval must be a multiple of 10ms");
-            else inst.advert_interval = *d;
+            if (d->count() % 10000 != 0)
+                r.fail(n, p, "VRRPv3 advert_interval must be a multiple of 10ms");
+            else
+                inst.advert_interval = *d;
         }
     }
-    r.optional_key(node, path, "preempt", inst.preempt, [&](auto& n, auto p) { return r.boolean(n, p); });
+    r.optional_key(node, path, "preempt", inst.preempt,
+                   [&](auto& n, auto p) { return r.boolean(n, p); });
     r.optional_key(node, path, "preempt_delay", inst.preempt_delay,
                    [&](auto& n, auto p) { return r.duration(n, p, 0s, 1000s); });
     if (auto n = node["auth"]) {
@@ -438,9 +477,11 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
         if (n.IsSequence() && n.size() == 0) r.fail(n, p, "at least one VIP is needed");
         for (std::size_t i = 0; i < inst.vips.size() && i < n.size(); ++i) {
             if (inst.vips[i].address.is_v4() != inst.vips.front().address.is_v4())
-                r.fail(n[i], Reader::index(p, i), "all VIPs of an instance must be of one address family");
+                r.fail(n[i], Reader::index(p, i),
+                       "all VIPs of an instance must be of one address family");
             else if (inst.vips[i].address.is_v6())
-                r.fail(n[i], Reader::index(p, i), "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
+                r.fail(n[i], Reader::index(p, i),
+                       "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
             else if (!inst.vips[i].label.empty() && !inst.vips[i].label.starts_with(inst.interface))
                 r.fail(n[i], Reader::index(p, i),
                        fmt::format("label '{}' must start with the interface name '{}' (e.g. {}:0)",
@@ -450,10 +491,13 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
     }
     if (auto n = node["unicast_peers"]) {
         auto p = Reader::join(path, "unicast_peers");
-        inst.unicast_peers = read_list<IpAddress>(r, n, p, [&](auto& x, auto q) { return r.address(x, q); });
+        inst.unicast_peers =
+            read_list<IpAddress>(r, n, p, [&](auto& x, auto q) { return r.address(x, q); });
         for (std::size_t i = 0; i < inst.unicast_peers.size() && i < n.size(); ++i) {
-            if (!inst.vips.empty() && inst.unicast_peers[i].is_v4() != inst.vips.front().address.is_v4())
-                r.fail(n[i], Reader::index(p, i), "a unicast peer must be of the VIPs' address family");
+            if (!inst.vips.empty() &&
+                inst.unicast_peers[i].is_v4() != inst.vips.front().address.is_v4())
+                r.fail(n[i], Reader::index(p, i),
+                       "a unicast peer must be of the VIPs' address family");
         }
     }
     if (auto n = node["garp"]) read_garp(r, n, Reader::join(path, "garp"), inst.garp);
@@ -485,7 +529,8 @@ void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg) {
             seen_names[inst->name] = inst->location.line;
             if (!seen_vrids.emplace(inst->interface, inst->vrid, inst->ipv6()).second) {
                 r.fail(list[i]["vrid"], Reader::join(ip, "vrid"),
-                       fmt::format("vrid {} is already used on interface {}", inst->vrid, inst->interface));
+                       fmt::format("vrid {} is already used on interface {}", inst->vrid,
+                                   inst->interface));
                 continue;
             }
             cfg.instances.push_back(std::move(*inst));
@@ -494,27 +539,33 @@ void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg) {
     if (auto list = node["sync_groups"]) {
         auto p = Reader::join(path, "sync_groups");
         std::map<std::string, std::string> group_of;
-        cfg.sync_groups = read_list<SyncGroup>(r, list, p, [&](auto& g, auto gp) -> std::optional<SyncGroup> {
-            if (!r.is_map(g, gp)) return std::nullopt;
-            r.reject_unknown_keys(g, gp, {"name", "instances"});
-            SyncGroup group;
-            if (auto n = r.required(g, gp, "name")) group.name = r.string(n, Reader::join(gp, "name")).value_or("");
-            auto members = r.required(g, gp, "instances");
-            if (!members) return std::nullopt;
-            auto mp = Reader::join(gp, "instances");
-            group.instances = read_list<std::string>(r, members, mp, [&](auto& x, auto q) { return r.string(x, q); });
-            for (std::size_t i = 0; i < group.instances.size() && i < members.size(); ++i) {
-                const auto& m = group.instances[i];
-                if (!seen_names.contains(m)) {
-                    r.fail(members[i], Reader::index(mp, i), fmt::format("no instance named '{}'", m));
-                } else if (auto [it, fresh] = group_of.emplace(m, group.name); !fresh) {
-                    r.fail(members[i], Reader::index(mp, i),
-                           fmt::format("instance '{}' is already in sync group '{}'", m, it->second));
+        cfg.sync_groups =
+            read_list<SyncGroup>(r, list, p, [&](auto& g, auto gp) -> std::optional<SyncGroup> {
+                if (!r.is_map(g, gp)) return std::nullopt;
+                r.reject_unknown_keys(g, gp, {"name", "instances"});
+                SyncGroup group;
+                if (auto n = r.required(g, gp, "name"))
+                    group.name = r.string(n, Reader::join(gp, "name")).value_or("");
+                auto members = r.required(g, gp, "instances");
+                if (!members) return std::nullopt;
+                auto mp = Reader::join(gp, "instances");
+                group.instances = read_list<std::string>(
+                    r, members, mp, [&](auto& x, auto q) { return r.string(x, q); });
+                for (std::size_t i = 0; i < group.instances.size() && i < members.size(); ++i) {
+                    const auto& m = group.instances[i];
+                    if (!seen_names.contains(m)) {
+                        r.fail(members[i], Reader::index(mp, i),
+                               fmt::format("no instance named '{}'", m));
+                    } else if (auto [it, fresh] = group_of.emplace(m, group.name); !fresh) {
+                        r.fail(members[i], Reader::index(mp, i),
+                               fmt::format("instance '{}' is already in sync group '{}'", m,
+                                           it->second));
+                    }
                 }
-            }
-            if (group.instances.size() < 2) r.fail(members, mp, "a sync group needs at least two instances");
-            return group;
-        });
+                if (group.instances.size() < 2)
+                    r.fail(members, mp, "a sync group needs at least two instances");
+                return group;
+            });
     }
 }
 
@@ -529,7 +580,8 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
-            if (file && check_watchable(r, n, "maintenance_file", *file)) cfg.maintenance_file = *file;
+            if (file && check_watchable(r, n, "maintenance_file", *file))
+                cfg.maintenance_file = *file;
         }
         if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
     }

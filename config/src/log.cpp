@@ -13,20 +13,28 @@ bool g_syslog = false;
 
 const char* name_of(Level level) {
     switch (level) {
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warning: return "warning";
-        case Level::error: return "error";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info";
+        case Level::warning:
+            return "warning";
+        case Level::error:
+            return "error";
     }
     return "?";
 }
 
 int syslog_priority(Level level) {
     switch (level) {
-        case Level::debug: return LOG_DEBUG;
-        case Level::info: return LOG_INFO;
-        case Level::warning: return LOG_WARNING;
-        case Level::error: return LOG_ERR;
+        case Level::debug:
+            return LOG_DEBUG;
+        case Level::info:
+            return LOG_INFO;
+        case Level::warning:
+            return LOG_WARNING;
+        case Level::error:
+            return LOG_ERR;
     }
     return LOG_INFO;
 }

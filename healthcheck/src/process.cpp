@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <array>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 
@@ -41,7 +41,7 @@ struct FdGuard {
 }  // namespace
 
 class Process : public std::enable_shared_from_this<Process> {
-public:
+  public:
     explicit Process(boost::asio::io_context& io) : output_pipe_(io), exit_fd_(io), timer_(io) {}
 
     bool spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
@@ -65,7 +65,8 @@ public:
         posix_spawnattr_setsigmask(&attr, &none);
         posix_spawnattr_setsigdefault(&attr, &all);
         posix_spawnattr_setpgroup(&attr, 0);  // own group, so a timeout kills its children too
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setflags(
+            &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -120,7 +121,7 @@ public:
 
     bool finished() const { return finished_; }
 
-private:
+  private:
     void read_output() {
         auto self = shared_from_this();
         output_pipe_.async_read_some(boost::asio::buffer(buffer_),
@@ -138,7 +139,8 @@ private:
 
     void on_exit() {
         siginfo_t info{};
-        if (waitid(P_PIDFD, static_cast<id_t>(exit_fd_.native_handle()), &info, WEXITED) != 0) return;
+        if (waitid(P_PIDFD, static_cast<id_t>(exit_fd_.native_handle()), &info, WEXITED) != 0)
+            return;
         finished_ = true;
         timer_.cancel();
         // Take what is already in the pipe; a grandchild holding it open must not delay us.
@@ -150,8 +152,10 @@ private:
         result_.started = true;
         result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started_at_);
-        if (info.si_code == CLD_EXITED) result_.exit_code = info.si_status;
-        else result_.signal = info.si_status;
+        if (info.si_code == CLD_EXITED)
+            result_.exit_code = info.si_status;
+        else
+            result_.signal = info.si_status;
         if (done_) std::exchange(done_, nullptr)(result_);
     }
 
@@ -172,7 +176,8 @@ ProcessSlot::~ProcessSlot() {
 
 bool ProcessSlot::busy() const { return running_ && !running_->finished(); }
 
-bool ProcessSlot::start(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+bool ProcessSlot::start(const std::vector<std::string>& argv,
+                        const std::vector<std::string>& extra_env,
                         std::chrono::microseconds timeout, ProcessHandler done) {
     if (busy()) return false;
     auto process = std::make_shared<Process>(io_);
@@ -181,9 +186,10 @@ bool ProcessSlot::start(const std::vector<std::string>& argv, const std::vector<
     if (argv.empty() || !process->spawn(argv, extra_env, failed.error)) {
         running_.reset();
         // Reported asynchronously, like every other outcome, so callers have one code path.
-        boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), done = std::move(done), failed] {
-            if (alive.lock()) done(failed);
-        });
+        boost::asio::post(io_,
+                          [alive = std::weak_ptr<bool>(alive_), done = std::move(done), failed] {
+                              if (alive.lock()) done(failed);
+                          });
         return true;
     }
     running_ = process;

@@ -113,18 +113,21 @@ TEST(Config, ReportsEveryErrorWithPositionAndKeyPath) {
       colour: blue
       vips: [10.0.0.100/24]
 )");
-    EXPECT_EQ(errors, (std::vector<std::string>{
-                          "t.yaml:7:7: vrrp.instances[0].colour: unknown key (expected one of: name, interface, "
-                          "vrid, version, priority, advert_interval, preempt, preempt_delay, auth, vips, "
-                          "unicast_peers, garp, track, notify)",
-                          "t.yaml:5:13: vrrp.instances[0].vrid: 0 is out of range (1..255)",
-                          "t.yaml:6:17: vrrp.instances[0].priority: 300 is out of range (1..255)",
-                      }));
+    EXPECT_EQ(
+        errors,
+        (std::vector<std::string>{
+            "t.yaml:7:7: vrrp.instances[0].colour: unknown key (expected one of: name, interface, "
+            "vrid, version, priority, advert_interval, preempt, preempt_delay, auth, vips, "
+            "unicast_peers, garp, track, notify)",
+            "t.yaml:5:13: vrrp.instances[0].vrid: 0 is out of range (1..255)",
+            "t.yaml:6:17: vrrp.instances[0].priority: 300 is out of range (1..255)",
+        }));
 }
 
 TEST(Config, ExactMessagesForCommonMistakes) {
     auto check = [](const std::string& instance_body, const std::string& expected) {
-        auto errors = errors_of("vrrp:\n  instances:\n    - name: a\n      interface: eth0\n" + instance_body);
+        auto errors = errors_of("vrrp:\n  instances:\n    - name: a\n      interface: eth0\n" +
+                                instance_body);
         ASSERT_EQ(errors.size(), 1u) << instance_body << (errors.empty() ? "" : "\n" + errors[0]);
         EXPECT_EQ(errors[0], expected);
     };
@@ -133,30 +136,44 @@ TEST(Config, ExactMessagesForCommonMistakes) {
     check("      vrid: 1\n      vips: [not-an-ip]\n",
           "t.yaml:6:14: vrrp.instances[0].vips[0]: 'not-an-ip' is not an IP address");
     check("      vrid: 1\n      vips: [10.0.0.1, 'fe80::1']\n",
-          "t.yaml:6:24: vrrp.instances[0].vips[1]: all VIPs of an instance must be of one address family");
+          "t.yaml:6:24: vrrp.instances[0].vips[1]: all VIPs of an instance must be of one address "
+          "family");
     check("      vrid: 1\n      advert_interval: 1500ms\n      vips: [10.0.0.1]\n",
-          "t.yaml:6:24: vrrp.instances[0].advert_interval: VRRPv2 advert_interval must be whole seconds");
+          "t.yaml:6:24: vrrp.instances[0].advert_interval: VRRPv2 advert_interval must be whole "
+          "seconds");
     check("      vrid: 1\n      version: 3\n      advert_interval: 5ms\n      vips: [10.0.0.1]\n",
           "t.yaml:7:24: vrrp.instances[0].advert_interval: 5ms is out of range (10ms..40.09s)");
-    check("      vrid: 1\n      version: 3\n      auth: {type: pass, password: x}\n      vips: [10.0.0.1]\n",
-          "t.yaml:7:13: vrrp.instances[0].auth: VRRPv3 has no authentication (RFC 5798); remove auth or use version 2");
-    check("      vrid: 1\n      auth: {type: pass, password: waytoolongpassword}\n      vips: [10.0.0.1]\n",
-          "t.yaml:6:36: vrrp.instances[0].auth: a VRRPv2 PASS password is at most 8 characters");
+    check(
+        "      vrid: 1\n      version: 3\n      auth: {type: pass, password: x}\n      vips: "
+        "[10.0.0.1]\n",
+        "t.yaml:7:13: vrrp.instances[0].auth: VRRPv3 has no authentication (RFC 5798); remove auth "
+        "or use version 2");
+    check(
+        "      vrid: 1\n      auth: {type: pass, password: waytoolongpassword}\n      vips: "
+        "[10.0.0.1]\n",
+        "t.yaml:6:36: vrrp.instances[0].auth: a VRRPv2 PASS password is at most 8 characters");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      preempt: maybe\n",
           "t.yaml:7:16: vrrp.instances[0].preempt: expected true or false");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      notify: [sh, -c, x]\n",
-          "t.yaml:7:16: vrrp.instances[0].notify[0]: the program must be an absolute path (no shell is used)");
+          "t.yaml:7:16: vrrp.instances[0].notify[0]: the program must be an absolute path (no "
+          "shell is used)");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      notify: [/nonexistent/hook]\n",
-          "t.yaml:7:16: vrrp.instances[0].notify[0]: '/nonexistent/hook' does not exist or is not executable");
+          "t.yaml:7:16: vrrp.instances[0].notify[0]: '/nonexistent/hook' does not exist or is not "
+          "executable");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      track: {files: [/nonexistent-dir/down]}\n",
-          "t.yaml:7:23: vrrp.instances[0].track.files[0]: directory '/nonexistent-dir' does not exist");
+          "t.yaml:7:23: vrrp.instances[0].track.files[0]: directory '/nonexistent-dir' does not "
+          "exist");
     check("      vips: [10.0.0.1]\n", "t.yaml:3:7: vrrp.instances[0]: missing required key 'vrid'");
     check("      vrid: 1\n      vips: [{address: 10.0.0.1/24, label: 'eth1:0'}]\n",
-          "t.yaml:6:14: vrrp.instances[0].vips[0]: label 'eth1:0' must start with the interface name 'eth0' (e.g. eth0:0)");
+          "t.yaml:6:14: vrrp.instances[0].vips[0]: label 'eth1:0' must start with the interface "
+          "name 'eth0' (e.g. eth0:0)");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      unicast_peers: ['fe80::2']\n",
-          "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' address family");
-    check("      vrid: 1\n      vips: [10.0.0.1]\n      track: {scripts: [{name: s, run: [/bin/true], fall: 0}]}\n",
-          "t.yaml:7:59: vrrp.instances[0].track.scripts[0].fall: 0 is out of range (1..100)");
+          "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' "
+          "address family");
+    check(
+        "      vrid: 1\n      vips: [10.0.0.1]\n      track: {scripts: [{name: s, run: "
+        "[/bin/true], fall: 0}]}\n",
+        "t.yaml:7:59: vrrp.instances[0].track.scripts[0].fall: 0 is out of range (1..100)");
 }
 
 TEST(Config, DuplicatesAndSyncGroupReferences) {
@@ -168,11 +185,13 @@ TEST(Config, DuplicatesAndSyncGroupReferences) {
   sync_groups:
     - { name: g, instances: [a, nope] }
 )");
-    EXPECT_EQ(errors, (std::vector<std::string>{
-                          "t.yaml:4:15: vrrp.instances[1].name: duplicate instance name 'a' (first at line 3)",
-                          "t.yaml:5:41: vrrp.instances[2].vrid: vrid 1 is already used on interface eth0",
-                          "t.yaml:7:33: vrrp.sync_groups[0].instances[1]: no instance named 'nope'",
-                      }));
+    EXPECT_EQ(
+        errors,
+        (std::vector<std::string>{
+            "t.yaml:4:15: vrrp.instances[1].name: duplicate instance name 'a' (first at line 3)",
+            "t.yaml:5:41: vrrp.instances[2].vrid: vrid 1 is already used on interface eth0",
+            "t.yaml:7:33: vrrp.sync_groups[0].instances[1]: no instance named 'nope'",
+        }));
 }
 
 TEST(Config, BrokenYamlAndWrongShapes) {
@@ -187,15 +206,17 @@ TEST(Config, BrokenYamlAndWrongShapes) {
 
 TEST(Config, PasswordFileMustBePrivate) {
     auto path = std::filesystem::temp_directory_path() / "directord-config-test.pass";
-    {
-        std::ofstream(path) << "s3cret\n";
-    }
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read);
-    std::string yaml = "vrrp:\n  instances:\n    - name: a\n      interface: eth0\n      vrid: 1\n"
-                       "      vips: [10.0.0.1]\n      auth: {type: pass, password_file: " + path.string() + "}\n";
+    { std::ofstream(path) << "s3cret\n"; }
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read);
+    std::string yaml =
+        "vrrp:\n  instances:\n    - name: a\n      interface: eth0\n      vrid: 1\n"
+        "      vips: [10.0.0.1]\n      auth: {type: pass, password_file: " +
+        path.string() + "}\n";
     auto errors = errors_of(yaml);
     ASSERT_EQ(errors.size(), 1u) << errors[0] << "\n" << errors[1];
-    EXPECT_NE(errors[0].find("must not be readable by group or others"), std::string::npos) << errors[0];
+    EXPECT_NE(errors[0].find("must not be readable by group or others"), std::string::npos)
+        << errors[0];
     std::filesystem::permissions(path, std::filesystem::perms::owner_read);
     auto cfg = valid(yaml);
     ASSERT_EQ(cfg.instances.size(), 1u);

@@ -13,7 +13,8 @@ const auto kSelf = ip::make_address("10.0.0.1");
 const auto kLowerPeer = ip::make_address("10.0.0.0");
 const auto kHigherPeer = ip::make_address("10.0.0.2");
 
-FsmParams params(int version, std::chrono::microseconds interval, std::uint8_t priority, bool preempt = true) {
+FsmParams params(int version, std::chrono::microseconds interval, std::uint8_t priority,
+                 bool preempt = true) {
     return FsmParams{version, interval, priority, preempt, 0us, kSelf};
 }
 
@@ -26,7 +27,8 @@ int count(const Actions& actions) {
 
 bool sends(const Actions& actions, std::uint8_t priority) {
     for (const auto& a : actions)
-        if (auto* s = std::get_if<action::SendAdvert>(&a); s && s->priority == priority) return true;
+        if (auto* s = std::get_if<action::SendAdvert>(&a); s && s->priority == priority)
+            return true;
     return false;
 }
 

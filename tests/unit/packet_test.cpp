@@ -22,9 +22,12 @@ std::vector<std::uint8_t> hex(const std::string& text) {
 }
 
 // Captured from keepalived 2.2.7 (IP header onwards): v2, PASS "secret12", VRID 51, prio 101.
-const auto kV2Pass = hex("45c0 0028 0001 0000 ff70 d02e 0a63 0001 e000 0012 2133 6501 0101 0085 0a63 0064 7365 6372 6574 3132");
+const auto kV2Pass =
+    hex("45c0 0028 0001 0000 ff70 d02e 0a63 0001 e000 0012 2133 6501 0101 0085 0a63 0064 7365 6372 "
+        "6574 3132");
 // v3, 10 cs, VRID 51, prio 101.
-const auto kV3 = hex("45c0 0020 0019 0000 ff70 d01e 0a63 0001 e000 0012 3133 6501 000a 7407 0a63 0064");
+const auto kV3 =
+    hex("45c0 0020 0019 0000 ff70 d01e 0a63 0001 e000 0012 3133 6501 000a 7407 0a63 0064");
 
 const auto kSource = ip::make_address_v4("10.99.0.1");
 const auto kGroup = ip::make_address_v4("224.0.0.18");
@@ -86,7 +89,8 @@ TEST(Packet, RoundTripsManyAddressesBothVersions) {
         a.vrid = 255;
         a.priority = 1;
         a.interval_cs = version == 2 ? 25500 : 4095;
-        for (int i = 0; i < 20; ++i) a.addresses.push_back(ip::make_address_v4(0x0a000000u + static_cast<unsigned>(i)));
+        for (int i = 0; i < 20; ++i)
+            a.addresses.push_back(ip::make_address_v4(0x0a000000u + static_cast<unsigned>(i)));
         auto r = decode_ipv4(encode_ipv4(a, kSource, kGroup, 7));
         ASSERT_TRUE(std::holds_alternative<Received>(r)) << "v" << version;
         EXPECT_EQ(std::get<Received>(r).advert, a);
@@ -192,7 +196,9 @@ TEST(Packet, ReceiveRulesPastTheCodec) {
 }
 
 TEST(Garp, FrameMatchesKeepalived) {
-    auto expected = hex("ffff ffff ffff 0299 0000 0001 0806 0001 0800 0604 0001 0299 0000 0001 0a63 0064 ffff ffff ffff 0a63 0064");
+    auto expected =
+        hex("ffff ffff ffff 0299 0000 0001 0806 0001 0800 0604 0001 0299 0000 0001 0a63 0064 ffff "
+            "ffff ffff 0a63 0064");
     MacAddress mac{0x02, 0x99, 0, 0, 0, 0x01};
     EXPECT_EQ(build_garp_frame(mac, ip::make_address_v4("10.99.0.100")), expected);
 }

@@ -23,7 +23,8 @@ std::vector<Frame> read_pcap(const std::string& path) {
     std::vector<Frame> frames;
     if (data.size() < 24) return frames;
     auto u32 = [&](std::size_t at) {
-        return static_cast<std::uint32_t>(data[at] | data[at + 1] << 8 | data[at + 2] << 16 | data[at + 3] << 24);
+        return static_cast<std::uint32_t>(data[at] | data[at + 1] << 8 | data[at + 2] << 16 |
+                                          data[at + 3] << 24);
     };
     std::uint32_t magic = u32(0);
     EXPECT_TRUE(magic == 0xa1b2c3d4 || magic == 0xa1b23c4d) << path;
@@ -31,8 +32,9 @@ std::vector<Frame> read_pcap(const std::string& path) {
         std::uint32_t captured = u32(at + 8);
         at += 16;
         if (at + captured > data.size()) break;
-        frames.push_back({std::vector<std::uint8_t>(data.begin() + static_cast<long>(at),
-                                                    data.begin() + static_cast<long>(at + captured))});
+        frames.push_back(
+            {std::vector<std::uint8_t>(data.begin() + static_cast<long>(at),
+                                       data.begin() + static_cast<long>(at + captured))});
         at += captured;
     }
     return frames;
@@ -47,7 +49,8 @@ struct Tally {
 Tally decode_all(const std::string& file) {
     Tally t;
     for (const auto& f : read_pcap(std::string(DIRECTORD_TEST_DATA) + "/" + file)) {
-        if (f.bytes.size() < 14 || f.bytes[12] != 0x08 || f.bytes[13] != 0x00) continue;  // not IPv4
+        if (f.bytes.size() < 14 || f.bytes[12] != 0x08 || f.bytes[13] != 0x00)
+            continue;  // not IPv4
         auto r = decode_ipv4(std::span(f.bytes).subspan(14));
         EXPECT_TRUE(std::holds_alternative<Received>(r))
             << file << ": " << to_string(std::get<DropReason>(r));
@@ -90,9 +93,12 @@ TEST(Pcap, V2AuthNoneAndPasswordMismatch) {
         if (f.bytes.size() < 14 || f.bytes[12] != 0x08) continue;
         auto r = decode_ipv4(std::span(f.bytes).subspan(14));
         ASSERT_TRUE(std::holds_alternative<Received>(r));
-        Expectation abc{2, {directord::config::AuthType::pass, "abc"}, 100,
+        Expectation abc{2,
+                        {directord::config::AuthType::pass, "abc"},
+                        100,
                         std::get<Received>(r).advert.addresses};
-        if (check_against(std::get<Received>(r).advert, abc) == DropReason::auth_mismatch) ++rejected;
+        if (check_against(std::get<Received>(r).advert, abc) == DropReason::auth_mismatch)
+            ++rejected;
         Expectation xyz = abc;
         xyz.auth.password = "xyz";
         EXPECT_FALSE(check_against(std::get<Received>(r).advert, xyz));

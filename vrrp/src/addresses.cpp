@@ -22,15 +22,20 @@ struct NlAddrDeleter {
 
 int scope_value(config::AddressScope scope) {
     switch (scope) {
-        case config::AddressScope::global: return RT_SCOPE_UNIVERSE;
-        case config::AddressScope::site: return RT_SCOPE_SITE;
-        case config::AddressScope::link: return RT_SCOPE_LINK;
-        case config::AddressScope::host: return RT_SCOPE_HOST;
+        case config::AddressScope::global:
+            return RT_SCOPE_UNIVERSE;
+        case config::AddressScope::site:
+            return RT_SCOPE_SITE;
+        case config::AddressScope::link:
+            return RT_SCOPE_LINK;
+        case config::AddressScope::host:
+            return RT_SCOPE_HOST;
     }
     return RT_SCOPE_UNIVERSE;
 }
 
-std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const std::string& interface, const config::Vip& vip) {
+std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const std::string& interface,
+                                                  const config::Vip& vip) {
     std::unique_ptr<rtnl_addr, AddrDeleter> addr(rtnl_addr_alloc());
     nl_addr* raw = nullptr;
     int family = vip.address.is_v4() ? AF_INET : AF_INET6;
@@ -70,7 +75,8 @@ AddressManager::~AddressManager() { nl_socket_free(socket_); }
 void AddressManager::add(int ifindex, const std::string& interface, const config::Vip& vip) {
     auto addr = make_addr(ifindex, interface, vip);
     int err = rtnl_addr_add(socket_, addr.get(), 0);
-    if (err < 0 && err != -NLE_EXIST) throw IoError("add address", describe(vip) + " on " + interface, nl_geterror(err));
+    if (err < 0 && err != -NLE_EXIST)
+        throw IoError("add address", describe(vip) + " on " + interface, nl_geterror(err));
 }
 
 void AddressManager::remove(int ifindex, const std::string& interface, const config::Vip& vip) {

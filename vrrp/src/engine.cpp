@@ -31,7 +31,8 @@ VrrpSocket& Engine::socket_for(const std::string& interface) {
     auto& slot = sockets_[interface];
     if (!slot) {
         try {
-            slot = std::make_unique<VrrpSocket>(io_, interface, query_interface(interface, {}).index);
+            slot =
+                std::make_unique<VrrpSocket>(io_, interface, query_interface(interface, {}).index);
         } catch (...) {
             sockets_.erase(interface);
             throw;
@@ -42,8 +43,9 @@ VrrpSocket& Engine::socket_for(const std::string& interface) {
 
 void Engine::start_instance(const config::Instance& cfg) {
     try {
-        auto instance = std::make_unique<Instance>(Services{io_, *addresses_, *links_, *files_}, socket_for(cfg.interface),
-                                                   cfg, [this](Instance&) { settle_groups(); });
+        auto instance = std::make_unique<Instance>(Services{io_, *addresses_, *links_, *files_},
+                                                   socket_for(cfg.interface), cfg,
+                                                   [this](Instance&) { settle_groups(); });
         auto& ref = *instance;
         instances_[cfg.name] = std::move(instance);
         apply_maintenance(ref);
@@ -61,7 +63,9 @@ void Engine::apply(const config::Config& cfg) {
     for (auto it = instances_.begin(); it != instances_.end();) {
         auto w = wanted.find(it->first);
         if (w == wanted.end() || !it->second->can_reconfigure(*w->second)) {
-            log::info("{}: {}", it->first, w == wanted.end() ? "removed from configuration, stopping" : "identity changed, restarting");
+            log::info("{}: {}", it->first,
+                      w == wanted.end() ? "removed from configuration, stopping"
+                                        : "identity changed, restarting");
             it->second->shutdown();
             it = instances_.erase(it);
         } else {
@@ -71,8 +75,10 @@ void Engine::apply(const config::Config& cfg) {
     watch_maintenance(cfg.maintenance_file);
     for (const auto& i : cfg.instances) {
         auto it = instances_.find(i.name);
-        if (it != instances_.end()) it->second->reconfigure(i);
-        else start_instance(i);
+        if (it != instances_.end())
+            it->second->reconfigure(i);
+        else
+            start_instance(i);
     }
     std::erase_if(sockets_, [](const auto& entry) { return entry.second->unused(); });
     settle_groups();
@@ -94,10 +100,12 @@ std::string describe_drops(const DropCounters& drops) {
 void Engine::log_status() const {
     for (const auto& [name, instance] : instances_) {
         const auto& c = instance->counters();
-        log::info("status {}: {} priority {} (base {}), adverts sent {} received {}, became master {}, "
-                  "transitions {}, drops:{}",
-                  name, to_string(instance->state()), instance->effective_priority(), instance->config().priority,
-                  c.adverts_sent, c.adverts_received, c.became_master, c.transitions, describe_drops(c.drops));
+        log::info(
+            "status {}: {} priority {} (base {}), adverts sent {} received {}, became master {}, "
+            "transitions {}, drops:{}",
+            name, to_string(instance->state()), instance->effective_priority(),
+            instance->config().priority, c.adverts_sent, c.adverts_received, c.became_master,
+            c.transitions, describe_drops(c.drops));
     }
     for (const auto& [interface, socket] : sockets_)
         log::info("status socket {}: drops:{}", interface, describe_drops(socket->drops()));
@@ -127,7 +135,8 @@ void Engine::watch_maintenance(const std::optional<std::string>& path) {
 
 void Engine::apply_maintenance(Instance& instance) {
     std::optional<std::string> reason;
-    if (maintenance_present_) reason = fmt::format("maintenance file {} present", *maintenance_file_);
+    if (maintenance_present_)
+        reason = fmt::format("maintenance file {} present", *maintenance_file_);
     instance.set_external_fault(kMaintenanceKey, reason);
 }
 
@@ -149,7 +158,8 @@ void Engine::settle_groups() {
 void Engine::settle(const config::SyncGroup& group) {
     std::vector<Instance*> members;
     for (const auto& name : group.instances)
-        if (auto it = instances_.find(name); it != instances_.end()) members.push_back(it->second.get());
+        if (auto it = instances_.find(name); it != instances_.end())
+            members.push_back(it->second.get());
 
     // One member's tracking weight applies to all, so the group has a single priority and
     // the two directors' groups compare consistently.
@@ -169,16 +179,21 @@ void Engine::settle(const config::SyncGroup& group) {
     // One member MASTER: all are.
     for (auto* m : members) {
         std::optional<std::string> fault;
-        if (faulty && faulty != m) fault = fmt::format("sync group {}: {} is in FAULT", group.name, faulty->name());
+        if (faulty && faulty != m)
+            fault = fmt::format("sync group {}: {} is in FAULT", group.name, faulty->name());
         m->set_external_fault(kSyncGroupKey, fault);
     }
     for (auto* m : members) {
         bool held = follower && follower != m;
-        m->hold(held, held ? fmt::format("sync group {}: {} follows another master", group.name, follower->name()) : "");
+        m->hold(held, held ? fmt::format("sync group {}: {} follows another master", group.name,
+                                         follower->name())
+                           : "");
     }
     if (master && master->state() == State::master) {
         for (auto* m : members)
-            if (m != master) m->force_master(fmt::format("sync group {}: {} is MASTER", group.name, master->name()));
+            if (m != master)
+                m->force_master(
+                    fmt::format("sync group {}: {} is MASTER", group.name, master->name()));
     }
 }
 

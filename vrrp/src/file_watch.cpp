@@ -25,8 +25,9 @@ bool FileWatch::exists(const std::string& path) {
 int FileWatch::watch(const std::string& path, Handler handler) {
     std::filesystem::path p(path);
     std::string dir = p.parent_path().string();
-    int wd = inotify_add_watch(inotify_.native_handle(), dir.c_str(),
-                               IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
+    int wd = inotify_add_watch(
+        inotify_.native_handle(), dir.c_str(),
+        IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
     if (wd < 0) throw errno_error("watch directory", dir);
     directory_wd_[dir] = wd;
     int id = next_id_++;
@@ -46,24 +47,25 @@ void FileWatch::unwatch(int id) {
 }
 
 void FileWatch::read() {
-    inotify_.async_read_some(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        for (std::size_t at = 0; !ec && at + sizeof(inotify_event) <= n;) {
-            auto* event = reinterpret_cast<const inotify_event*>(buffer_.data() + at);
-            bool overflow = event->mask & IN_Q_OVERFLOW;
-            bool directory_gone = event->mask & (IN_DELETE_SELF | IN_MOVE_SELF);
-            if (directory_gone)
-                log::warning("watched directory of {} was removed: its files now count as absent",
-                             [&] {
-                                 for (const auto& [id, w] : watches_)
-                                     if (w.wd == event->wd) return w.path;
-                                 return std::string("?");
-                             }());
-            recheck(event->wd, event->len ? event->name : "", overflow || directory_gone);
-            at += sizeof(inotify_event) + event->len;
-        }
-        read();
-    });
+    inotify_.async_read_some(
+        boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
+            if (ec == boost::asio::error::operation_aborted) return;
+            for (std::size_t at = 0; !ec && at + sizeof(inotify_event) <= n;) {
+                auto* event = reinterpret_cast<const inotify_event*>(buffer_.data() + at);
+                bool overflow = event->mask & IN_Q_OVERFLOW;
+                bool directory_gone = event->mask & (IN_DELETE_SELF | IN_MOVE_SELF);
+                if (directory_gone)
+                    log::warning(
+                        "watched directory of {} was removed: its files now count as absent", [&] {
+                            for (const auto& [id, w] : watches_)
+                                if (w.wd == event->wd) return w.path;
+                            return std::string("?");
+                        }());
+                recheck(event->wd, event->len ? event->name : "", overflow || directory_gone);
+                at += sizeof(inotify_event) + event->len;
+            }
+            read();
+        });
 }
 
 void FileWatch::recheck(int wd, const std::string& name, bool all) {

@@ -6,15 +6,20 @@ namespace directord::vrrp {
 
 std::string_view to_string(State state) {
     switch (state) {
-        case State::initialize: return "INIT";
-        case State::backup: return "BACKUP";
-        case State::master: return "MASTER";
-        case State::fault: return "FAULT";
+        case State::initialize:
+            return "INIT";
+        case State::backup:
+            return "BACKUP";
+        case State::master:
+            return "MASTER";
+        case State::fault:
+            return "FAULT";
     }
     return "?";
 }
 
-Fsm::Fsm(FsmParams params) : params_(std::move(params)), master_advert_interval_(params_.advert_interval) {}
+Fsm::Fsm(FsmParams params)
+    : params_(std::move(params)), master_advert_interval_(params_.advert_interval) {}
 
 void Fsm::update(const FsmParams& params) {
     bool interval_changed = params.advert_interval != params_.advert_interval;
@@ -25,8 +30,10 @@ void Fsm::update(const FsmParams& params) {
 }
 
 std::chrono::microseconds Fsm::skew_time() const {
-    // RFC 3768: (256 - Priority) / 256 s. RFC 5798: ((256 - Priority) * Master_Adver_Interval) / 256.
-    auto base = params_.version == 2 ? std::chrono::microseconds(std::chrono::seconds(1)) : master_advert_interval_;
+    // RFC 3768: (256 - Priority) / 256 s. RFC 5798: ((256 - Priority) * Master_Adver_Interval) /
+    // 256.
+    auto base = params_.version == 2 ? std::chrono::microseconds(std::chrono::seconds(1))
+                                     : master_advert_interval_;
     return base * (256 - params_.priority) / 256;
 }
 
@@ -36,9 +43,12 @@ std::chrono::microseconds Fsm::master_down_interval() const {
 
 std::optional<TimePoint> Fsm::next_deadline() const {
     switch (state_) {
-        case State::backup: return master_down_at_;
-        case State::master: return advert_at_;
-        default: return std::nullopt;
+        case State::backup:
+            return master_down_at_;
+        case State::master:
+            return advert_at_;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -124,7 +134,8 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
         if (higher) {
             leave_master(params_.priority, out);
             if (params_.version == 3) master_advert_interval_ = interval;
-            become_backup(now, fmt::format("higher priority {} from {}", priority, source.to_string()), out);
+            become_backup(
+                now, fmt::format("higher priority {} from {}", priority, source.to_string()), out);
             master_heard_ = true;
             master_address_ = source;
         } else {
@@ -170,8 +181,10 @@ Actions Fsm::set_fault(TimePoint now, bool fault, const std::string& reason) {
         leave_master(0, out);
         transition(State::fault, reason, out);
     } else if (!fault && state_ == State::fault) {
-        if (params_.priority == 255 && !hold_) become_master(now, reason, out);
-        else become_backup(now, reason, out);
+        if (params_.priority == 255 && !hold_)
+            become_master(now, reason, out);
+        else
+            become_backup(now, reason, out);
     }
     return out;
 }

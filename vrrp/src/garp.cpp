@@ -13,10 +13,16 @@
 
 namespace directord::vrrp {
 
-ArpAnnouncer::ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface, int ifindex,
-                           MacAddress mac)
-    : instance_(std::move(instance)), interface_(std::move(interface)), ifindex_(ifindex), mac_(mac), burst_timer_(io), cycle_timer_(io) {
-    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);  // send only: protocol 0 receives nothing
+ArpAnnouncer::ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface,
+                           int ifindex, MacAddress mac)
+    : instance_(std::move(instance)),
+      interface_(std::move(interface)),
+      ifindex_(ifindex),
+      mac_(mac),
+      burst_timer_(io),
+      cycle_timer_(io) {
+    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                 0);  // send only: protocol 0 receives nothing
     if (fd_ < 0) throw errno_error("open ARP socket on", interface_);
 }
 
@@ -24,7 +30,8 @@ ArpAnnouncer::~ArpAnnouncer() {
     if (fd_ >= 0) close(fd_);
 }
 
-void ArpAnnouncer::start(const std::vector<boost::asio::ip::address_v4>& vips, const config::Garp& schedule) {
+void ArpAnnouncer::start(const std::vector<boost::asio::ip::address_v4>& vips,
+                         const config::Garp& schedule) {
     stop();
     schedule_ = schedule;
     frames_.clear();
@@ -67,8 +74,10 @@ void ArpAnnouncer::burst(unsigned count) {
     std::fill_n(to.sll_addr, 6, 0xff);
     for (unsigned i = 0; i < count; ++i) {
         for (const auto& frame : frames_) {
-            if (sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
-                log::warning("{}: gratuitous ARP on {} failed: {}", instance_, interface_, std::strerror(errno));
+            if (sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                       sizeof to) < 0)
+                log::warning("{}: gratuitous ARP on {} failed: {}", instance_, interface_,
+                             std::strerror(errno));
             else
                 ++sent_;
         }

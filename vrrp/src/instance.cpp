@@ -30,7 +30,8 @@ bool is_peer_misconfiguration(DropReason reason) {
 
 }  // namespace
 
-Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg, ChangeHandler on_change)
+Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg,
+                   ChangeHandler on_change)
     : services_(services),
       socket_(socket),
       cfg_(std::move(cfg)),
@@ -40,9 +41,12 @@ Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg, 
       notify_slot_(services_.io) {
     auto info = query_interface(cfg_.interface, vip_addresses(cfg_));
     ifindex_ = info.index;
-    if (info.primary_v4) primary_ = *info.primary_v4;
-    else own_fault_reason_ = fmt::format("no IPv4 address on {}", cfg_.interface);
-    announcer_ = std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, ifindex_, info.mac);
+    if (info.primary_v4)
+        primary_ = *info.primary_v4;
+    else
+        own_fault_reason_ = fmt::format("no IPv4 address on {}", cfg_.interface);
+    announcer_ =
+        std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, ifindex_, info.mac);
     fsm_ = Fsm(fsm_params());
     socket_.subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
 }
@@ -53,11 +57,13 @@ Instance::~Instance() {
 }
 
 FsmParams Instance::fsm_params() const {
-    return FsmParams{cfg_.version, cfg_.advert_interval, cfg_.priority, cfg_.preempt, cfg_.preempt_delay, primary_};
+    return FsmParams{cfg_.version, cfg_.advert_interval, cfg_.priority,
+                     cfg_.preempt, cfg_.preempt_delay,   primary_};
 }
 
 Expectation Instance::expectation() const {
-    return Expectation{cfg_.version, cfg_.auth, static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000),
+    return Expectation{cfg_.version, cfg_.auth,
+                       static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000),
                        vip_addresses(cfg_)};
 }
 
@@ -69,9 +75,9 @@ std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
 }
 
 void Instance::start() {
-    log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{})", cfg_.name, cfg_.interface,
-              cfg_.vrid, cfg_.version, cfg_.priority, format_duration(cfg_.advert_interval),
-              cfg_.unicast_peers.empty() ? "" : ", unicast");
+    log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{})", cfg_.name,
+              cfg_.interface, cfg_.vrid, cfg_.version, cfg_.priority,
+              format_duration(cfg_.advert_interval), cfg_.unicast_peers.empty() ? "" : ", unicast");
     build_trackers();
     auto before = snapshot();
     perform(fsm_.start(Clock::now()));
@@ -85,7 +91,8 @@ void Instance::shutdown() {
 }
 
 bool Instance::can_reconfigure(const config::Instance& next) const {
-    return next.interface == cfg_.interface && next.vrid == cfg_.vrid && next.version == cfg_.version;
+    return next.interface == cfg_.interface && next.vrid == cfg_.vrid &&
+           next.version == cfg_.version;
 }
 
 void Instance::reconfigure(const config::Instance& next) {
@@ -97,7 +104,8 @@ void Instance::reconfigure(const config::Instance& next) {
     if (fsm_.state() == State::master && old.vips != cfg_.vips) {
         std::vector<config::Vip> gone;
         for (const auto& vip : old.vips)
-            if (std::find(cfg_.vips.begin(), cfg_.vips.end(), vip) == cfg_.vips.end()) gone.push_back(vip);
+            if (std::find(cfg_.vips.begin(), cfg_.vips.end(), vip) == cfg_.vips.end())
+                gone.push_back(vip);
         remove_vips(gone);
         add_vips();
         announcer_->start(vip_v4(), cfg_.garp);
@@ -117,23 +125,27 @@ void Instance::build_trackers() {
     signals_.clear();
     auto watch_link = [this](const std::string& interface, int weight) {
         std::size_t index = signals_.size();
-        signals_.push_back(Signal{"interface " + interface, weight, !LinkMonitor::running(interface)});
-        link_subscriptions_.push_back(services_.links.subscribe(
-            interface, [this, index](bool up) { update_signal(index, !up, up ? "link up" : "link down"); }));
+        signals_.push_back(
+            Signal{"interface " + interface, weight, !LinkMonitor::running(interface)});
+        link_subscriptions_.push_back(services_.links.subscribe(interface, [this, index](bool up) {
+            update_signal(index, !up, up ? "link up" : "link down");
+        }));
     };
     watch_link(cfg_.interface, 0);  // losing our own interface is always a fault
     for (const auto& t : cfg_.track_interfaces) watch_link(t.name, t.weight);
     for (const auto& t : cfg_.track_files) {
         std::size_t index = signals_.size();
         signals_.push_back(Signal{"file " + t.path, t.weight, FileWatch::exists(t.path)});
-        file_watches_.push_back(services_.files.watch(
-            t.path, [this, index](bool exists) { update_signal(index, exists, exists ? "created" : "removed"); }));
+        file_watches_.push_back(services_.files.watch(t.path, [this, index](bool exists) {
+            update_signal(index, exists, exists ? "created" : "removed");
+        }));
     }
     for (const auto& t : cfg_.track_scripts) {
         std::size_t index = signals_.size();
         signals_.push_back(Signal{"script " + t.name, t.weight, false});
         scripts_.push_back(std::make_unique<TrackScript>(
-            services_.io, cfg_.name, t, [this, index](bool up, const std::string& why) { update_signal(index, !up, why); }));
+            services_.io, cfg_.name, t,
+            [this, index](bool up, const std::string& why) { update_signal(index, !up, why); }));
         scripts_.back()->start();
     }
 }
@@ -160,11 +172,13 @@ bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
 
 void Instance::recompute() {
     int delta = 0;
-    std::string faults = primary_.is_unspecified() ? fmt::format("no IPv4 address on {}", cfg_.interface) : "";
+    std::string faults =
+        primary_.is_unspecified() ? fmt::format("no IPv4 address on {}", cfg_.interface) : "";
     std::string weights;
     for (const auto& s : signals_) {
         if (s.weight == 0 && s.failing) {
-            faults += (faults.empty() ? "" : ", ") + s.what + (s.what.starts_with("file") ? " present" : " down");
+            faults += (faults.empty() ? "" : ", ") + s.what +
+                      (s.what.starts_with("file") ? " present" : " down");
         } else if ((s.weight < 0 && s.failing) || (s.weight > 0 && !s.failing)) {
             delta += s.weight;
             weights += fmt::format(" {}{:+d}", s.what, s.weight);
@@ -172,28 +186,35 @@ void Instance::recompute() {
     }
     own_fault_reason_ = faults;
     own_weight_ = delta;
-    for (const auto& [key, reason] : external_faults_) faults += (faults.empty() ? "" : ", ") + reason;
+    for (const auto& [key, reason] : external_faults_)
+        faults += (faults.empty() ? "" : ", ") + reason;
     if (group_weight_ != 0) {
         delta += group_weight_;
         weights += fmt::format(" sync-group{:+d}", group_weight_);
     }
 
     std::uint8_t priority = cfg_.priority;
-    if (cfg_.priority != 255) priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
+    if (cfg_.priority != 255)
+        priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
     auto now = Clock::now();
     if (priority != fsm_.priority()) {
-        log::info("{}: effective priority {} -> {} (base {}{})", cfg_.name, fsm_.priority(), priority, cfg_.priority,
-                  weights);
+        log::info("{}: effective priority {} -> {} (base {}{})", cfg_.name, fsm_.priority(),
+                  priority, cfg_.priority, weights);
         perform(fsm_.set_priority(now, priority));
     }
     perform(fsm_.set_fault(now, !faults.empty(), faults.empty() ? "fault cleared" : faults));
 }
 
-void Instance::set_external_fault(const std::string& key, const std::optional<std::string>& reason) {
+void Instance::set_external_fault(const std::string& key,
+                                  const std::optional<std::string>& reason) {
     auto it = external_faults_.find(key);
-    if (reason ? (it != external_faults_.end() && it->second == *reason) : it == external_faults_.end()) return;
-    if (reason) external_faults_[key] = *reason;
-    else external_faults_.erase(key);
+    if (reason ? (it != external_faults_.end() && it->second == *reason)
+               : it == external_faults_.end())
+        return;
+    if (reason)
+        external_faults_[key] = *reason;
+    else
+        external_faults_.erase(key);
     auto before = snapshot();
     recompute();
     report_change(before);
@@ -241,10 +262,13 @@ void Instance::on_advert(const Received& packet) {
         unsigned long suppressed = 0;
         if (!misconfigured_peer_log_.allow(now, suppressed)) return;
         if (fsm_.state() == State::master && is_peer_misconfiguration(*drop))
-            // keepalived goes quiet here and both nodes end up holding the VIP; we keep advertising.
-            log::error("{}: MISCONFIGURED PEER {} on VRID {}: {} - its adverts are rejected, we stay MASTER and keep "
-                       "advertising; fix the peer ({} similar suppressed)",
-                       cfg_.name, packet.source.to_string(), cfg_.vrid, to_string(*drop), suppressed);
+            // keepalived goes quiet here and both nodes end up holding the VIP; we keep
+            // advertising.
+            log::error(
+                "{}: MISCONFIGURED PEER {} on VRID {}: {} - its adverts are rejected, we stay "
+                "MASTER and keep "
+                "advertising; fix the peer ({} similar suppressed)",
+                cfg_.name, packet.source.to_string(), cfg_.vrid, to_string(*drop), suppressed);
         else
             log::warning("{}: dropped advert from {}: {} ({} similar suppressed)", cfg_.name,
                          packet.source.to_string(), to_string(*drop), suppressed);
@@ -255,12 +279,14 @@ void Instance::on_advert(const Received& packet) {
         packet.advert.priority < fsm_.priority()) {
         unsigned long suppressed = 0;
         if (misconfigured_peer_log_.allow(now, suppressed))
-            log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})", cfg_.name,
-                         packet.source.to_string(), packet.advert.priority, cfg_.vrid, fsm_.priority());
+            log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})",
+                         cfg_.name, packet.source.to_string(), packet.advert.priority, cfg_.vrid,
+                         fsm_.priority());
     }
     auto before = snapshot();
     perform(fsm_.on_advert(now, packet.advert.priority,
-                           std::chrono::microseconds(packet.advert.interval_cs * 10000LL), packet.source));
+                           std::chrono::microseconds(packet.advert.interval_cs * 10000LL),
+                           packet.source));
     report_change(before);
 }
 
@@ -289,11 +315,16 @@ void Instance::perform(const Actions& actions) {
         std::visit(
             [this](const auto& act) {
                 using T = std::decay_t<decltype(act)>;
-                if constexpr (std::is_same_v<T, action::SendAdvert>) send_advert(act.priority);
-                else if constexpr (std::is_same_v<T, action::AddVips>) add_vips();
-                else if constexpr (std::is_same_v<T, action::RemoveVips>) remove_vips(cfg_.vips);
-                else if constexpr (std::is_same_v<T, action::Announce>) announcer_->start(vip_v4(), cfg_.garp);
-                else if constexpr (std::is_same_v<T, action::Transition>) on_transition(act);
+                if constexpr (std::is_same_v<T, action::SendAdvert>)
+                    send_advert(act.priority);
+                else if constexpr (std::is_same_v<T, action::AddVips>)
+                    add_vips();
+                else if constexpr (std::is_same_v<T, action::RemoveVips>)
+                    remove_vips(cfg_.vips);
+                else if constexpr (std::is_same_v<T, action::Announce>)
+                    announcer_->start(vip_v4(), cfg_.garp);
+                else if constexpr (std::is_same_v<T, action::Transition>)
+                    on_transition(act);
             },
             a);
     }
@@ -308,10 +339,12 @@ void Instance::send_advert(std::uint8_t priority) {
     advert.priority = priority;
     advert.interval_cs = static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000);
     advert.auth_type = cfg_.auth.type;
-    if (cfg_.auth.type == config::AuthType::pass) advert.auth_data = pass_auth_data(cfg_.auth.password);
+    if (cfg_.auth.type == config::AuthType::pass)
+        advert.auth_data = pass_auth_data(cfg_.auth.password);
     advert.addresses = vip_addresses(cfg_);
     auto send_to = [&](const boost::asio::ip::address_v4& destination) {
-        if (socket_.send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination)) ++counters_.adverts_sent;
+        if (socket_.send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination))
+            ++counters_.adverts_sent;
     };
     if (cfg_.unicast_peers.empty()) {
         send_to(boost::asio::ip::make_address_v4(kMulticastGroupV4));
@@ -344,13 +377,15 @@ void Instance::on_transition(const action::Transition& t) {
     ++counters_.transitions;
     if (t.to == State::master) ++counters_.became_master;
     if (t.from == State::master) announcer_->stop();
-    log::info("{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason, fsm_.priority());
+    log::info("{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason,
+              fsm_.priority());
     notify(t.from, t.to);
 }
 
 void Instance::notify(State from, State to) {
     if (cfg_.notify.empty()) return;
-    notify_queue_.push_back({"DIRECTORD_INSTANCE=" + cfg_.name, "DIRECTORD_STATE=" + std::string(to_string(to)),
+    notify_queue_.push_back({"DIRECTORD_INSTANCE=" + cfg_.name,
+                             "DIRECTORD_STATE=" + std::string(to_string(to)),
                              "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
                              fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
     // Spawned after this event's adverts and ARPs have left, never before them.
@@ -364,11 +399,13 @@ void Instance::run_next_notify() {
     if (notify_queue_.empty() || notify_slot_.busy()) return;
     auto env = std::move(notify_queue_.front());
     notify_queue_.pop_front();
-    notify_slot_.start(cfg_.notify, env, kNotifyTimeout, [this](const healthcheck::ProcessResult& result) {
-        if (!result.success())
-            log::warning("{}: notify {} failed: {}", cfg_.name, cfg_.notify.front(), result.describe());
-        run_next_notify();
-    });
+    notify_slot_.start(cfg_.notify, env, kNotifyTimeout,
+                       [this](const healthcheck::ProcessResult& result) {
+                           if (!result.success())
+                               log::warning("{}: notify {} failed: {}", cfg_.name,
+                                            cfg_.notify.front(), result.describe());
+                           run_next_notify();
+                       });
 }
 
 }  // namespace directord::vrrp

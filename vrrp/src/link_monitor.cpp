@@ -45,7 +45,8 @@ bool LinkMonitor::running(const std::string& interface) {
     if (fd < 0) return false;
     ifreq req{};
     std::strncpy(req.ifr_name, interface.c_str(), IFNAMSIZ - 1);
-    bool up = ioctl(fd, SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
+    bool up = ioctl(fd, SIOCGIFFLAGS, &req) == 0 && (req.ifr_flags & IFF_UP) &&
+              (req.ifr_flags & IFF_RUNNING);
     close(fd);
     return up;
 }
@@ -59,13 +60,15 @@ int LinkMonitor::subscribe(const std::string& interface, Handler handler) {
 void LinkMonitor::unsubscribe(int id) { subscriptions_.erase(id); }
 
 void LinkMonitor::wait() {
-    readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        int err = nl_recvmsgs_default(socket_);
-        // A lost notification (receive buffer overrun) means we no longer know: ask again.
-        if (err == -NLE_NOMEM || err == -NLE_MSG_OVERFLOW) resync();
-        wait();
-    });
+    readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code& ec) {
+                             if (ec == boost::asio::error::operation_aborted) return;
+                             int err = nl_recvmsgs_default(socket_);
+                             // A lost notification (receive buffer overrun) means we no longer
+                             // know: ask again.
+                             if (err == -NLE_NOMEM || err == -NLE_MSG_OVERFLOW) resync();
+                             wait();
+                         });
 }
 
 int LinkMonitor::on_message(nl_msg* msg, void* self) {
@@ -74,7 +77,8 @@ int LinkMonitor::on_message(nl_msg* msg, void* self) {
     auto* info = static_cast<ifinfomsg*>(nlmsg_data(header));
     nlattr* name = nlmsg_find_attr(header, sizeof(ifinfomsg), IFLA_IFNAME);
     if (!name) return NL_OK;
-    bool up = header->nlmsg_type == RTM_NEWLINK && (info->ifi_flags & IFF_UP) && (info->ifi_flags & IFF_RUNNING);
+    bool up = header->nlmsg_type == RTM_NEWLINK && (info->ifi_flags & IFF_UP) &&
+              (info->ifi_flags & IFF_RUNNING);
     static_cast<LinkMonitor*>(self)->update(static_cast<const char*>(nla_data(name)), up);
     return NL_OK;
 }
@@ -85,7 +89,9 @@ void LinkMonitor::update(const std::string& interface, bool up) {
     for (const auto& [id, sub] : subscriptions_) ids.push_back(id);
     for (int id : ids) {
         auto it = subscriptions_.find(id);
-        if (it == subscriptions_.end() || it->second.interface != interface || it->second.last == up) continue;
+        if (it == subscriptions_.end() || it->second.interface != interface ||
+            it->second.last == up)
+            continue;
         it->second.last = up;
         auto handler = it->second.handler;
         handler(up);

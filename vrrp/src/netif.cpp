@@ -19,7 +19,8 @@ IoError errno_error(const std::string& operation, const std::string& subject) {
     return IoError(operation, subject, std::strerror(errno));
 }
 
-InterfaceInfo query_interface(const std::string& name, const std::vector<config::IpAddress>& exclude) {
+InterfaceInfo query_interface(const std::string& name,
+                              const std::vector<config::IpAddress>& exclude) {
     InterfaceInfo info;
     info.index = static_cast<int>(if_nametoindex(name.c_str()));
     if (info.index == 0) throw errno_error("look up interface", name);
@@ -29,7 +30,8 @@ InterfaceInfo query_interface(const std::string& name, const std::vector<config:
     ifreq req{};
     std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
     if (ioctl(fd, SIOCGIFHWADDR, &req) == 0)
-        std::copy_n(reinterpret_cast<const std::uint8_t*>(req.ifr_hwaddr.sa_data), 6, info.mac.begin());
+        std::copy_n(reinterpret_cast<const std::uint8_t*>(req.ifr_hwaddr.sa_data), 6,
+                    info.mac.begin());
     if (ioctl(fd, SIOCGIFFLAGS, &req) == 0)
         info.running = (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
     close(fd);
@@ -40,7 +42,8 @@ InterfaceInfo query_interface(const std::string& name, const std::vector<config:
         if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) continue;
         auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
         boost::asio::ip::address_v4 addr(ntohl(sin->sin_addr.s_addr));
-        if (std::find(exclude.begin(), exclude.end(), config::IpAddress(addr)) != exclude.end()) continue;
+        if (std::find(exclude.begin(), exclude.end(), config::IpAddress(addr)) != exclude.end())
+            continue;
         info.primary_v4 = addr;
         break;
     }

@@ -25,7 +25,8 @@ std::uint32_t add_bytes(std::uint32_t sum, std::span<const std::uint8_t> bytes) 
 }
 
 // The pseudo-header sum of RFC 5798 §5.2.8 (IPv4: RFC 791; IPv6: RFC 8200 §8.1).
-std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination, std::size_t length) {
+std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination,
+                                std::size_t length) {
     std::uint32_t sum = 0;
     if (source.is_v4()) {
         sum = add_bytes(sum, source.to_v4().to_bytes());
@@ -49,20 +50,34 @@ std::size_t address_size(const IpAddress& a) { return a.is_v4() ? 4 : 16; }
 
 std::string_view to_string(DropReason reason) {
     switch (reason) {
-        case DropReason::truncated: return "truncated";
-        case DropReason::bad_ttl: return "ttl_not_255";
-        case DropReason::bad_version: return "bad_version";
-        case DropReason::bad_type: return "bad_type";
-        case DropReason::bad_length: return "bad_length";
-        case DropReason::bad_checksum: return "bad_checksum";
-        case DropReason::unknown_vrid: return "unknown_vrid";
-        case DropReason::version_mismatch: return "version_mismatch";
-        case DropReason::auth_type_mismatch: return "auth_type_mismatch";
-        case DropReason::auth_mismatch: return "auth_mismatch";
-        case DropReason::interval_mismatch: return "interval_mismatch";
-        case DropReason::address_mismatch: return "address_mismatch";
-        case DropReason::not_a_peer: return "not_a_unicast_peer";
-        case DropReason::count_: break;
+        case DropReason::truncated:
+            return "truncated";
+        case DropReason::bad_ttl:
+            return "ttl_not_255";
+        case DropReason::bad_version:
+            return "bad_version";
+        case DropReason::bad_type:
+            return "bad_type";
+        case DropReason::bad_length:
+            return "bad_length";
+        case DropReason::bad_checksum:
+            return "bad_checksum";
+        case DropReason::unknown_vrid:
+            return "unknown_vrid";
+        case DropReason::version_mismatch:
+            return "version_mismatch";
+        case DropReason::auth_type_mismatch:
+            return "auth_type_mismatch";
+        case DropReason::auth_mismatch:
+            return "auth_mismatch";
+        case DropReason::interval_mismatch:
+            return "interval_mismatch";
+        case DropReason::address_mismatch:
+            return "address_mismatch";
+        case DropReason::not_a_peer:
+            return "not_a_unicast_peer";
+        case DropReason::count_:
+            break;
     }
     return "unknown";
 }
@@ -92,13 +107,15 @@ DecodeResult decode_message(std::span<const std::uint8_t> m, const IpAddress& so
     a.priority = m[2];
     const std::size_t count = m[3];
     const std::size_t addr_size = source.is_v4() ? 4 : 16;
-    const std::size_t expected = kHeaderSize + count * addr_size + (a.version == 2 ? kV2AuthSize : 0);
+    const std::size_t expected =
+        kHeaderSize + count * addr_size + (a.version == 2 ? kV2AuthSize : 0);
     if (m.size() != expected) return DropReason::bad_length;
     if (internet_checksum(m, checksum_seed(a.version, source, destination, m.size())) != 0)
         return DropReason::bad_checksum;
     if (a.version == 2) {
         a.auth_type = m[4] == 1 ? config::AuthType::pass : config::AuthType::none;
-        if (m[4] > 1) return DropReason::auth_type_mismatch;  // type 2 (AH) is deprecated: not spoken
+        if (m[4] > 1)
+            return DropReason::auth_type_mismatch;  // type 2 (AH) is deprecated: not spoken
         a.interval_cs = static_cast<std::uint16_t>(m[5] * 100);
         std::copy_n(m.begin() + static_cast<long>(kHeaderSize + count * addr_size), kV2AuthSize,
                     a.auth_data.begin());
@@ -125,16 +142,18 @@ DecodeResult decode_ipv4(std::span<const std::uint8_t> p) {
     if (p[0] >> 4 != 4) return DropReason::bad_version;
     std::size_t header_len = (p[0] & 0x0f) * 4u;
     std::size_t total_len = read16(p, 2);
-    if (header_len < 20 || total_len < header_len || total_len > p.size()) return DropReason::truncated;
+    if (header_len < 20 || total_len < header_len || total_len > p.size())
+        return DropReason::truncated;
     if (p[9] != kProtocolNumber) return DropReason::bad_type;
     boost::asio::ip::address_v4::bytes_type src, dst;
     std::copy_n(p.begin() + 12, 4, src.begin());
     std::copy_n(p.begin() + 16, 4, dst.begin());
-    return decode_message(p.subspan(header_len, total_len - header_len), boost::asio::ip::address_v4(src),
-                          boost::asio::ip::address_v4(dst), p[8]);
+    return decode_message(p.subspan(header_len, total_len - header_len),
+                          boost::asio::ip::address_v4(src), boost::asio::ip::address_v4(dst), p[8]);
 }
 
-std::vector<std::uint8_t> encode_message(const Advert& a, const IpAddress& source, const IpAddress& destination) {
+std::vector<std::uint8_t> encode_message(const Advert& a, const IpAddress& source,
+                                         const IpAddress& destination) {
     std::size_t addr_bytes = 0;
     for (const auto& addr : a.addresses) addr_bytes += address_size(addr);
     std::vector<std::uint8_t> m(kHeaderSize + addr_bytes + (a.version == 2 ? kV2AuthSize : 0));
@@ -166,7 +185,8 @@ std::vector<std::uint8_t> encode_message(const Advert& a, const IpAddress& sourc
 }
 
 std::vector<std::uint8_t> encode_ipv4(const Advert& a, const boost::asio::ip::address_v4& source,
-                                      const boost::asio::ip::address_v4& destination, std::uint16_t ip_id) {
+                                      const boost::asio::ip::address_v4& destination,
+                                      std::uint16_t ip_id) {
     auto message = encode_message(a, source, destination);
     std::vector<std::uint8_t> p(20 + message.size());
     p[0] = 0x45;

@@ -11,9 +11,10 @@
 namespace directord::vrrp {
 namespace {
 
-void set_option(int fd, int level, int name, const void* value, socklen_t size, const std::string& what,
-                const std::string& interface) {
-    if (setsockopt(fd, level, name, value, size) != 0) throw errno_error("set " + what + " on VRRP socket of", interface);
+void set_option(int fd, int level, int name, const void* value, socklen_t size,
+                const std::string& what, const std::string& interface) {
+    if (setsockopt(fd, level, name, value, size) != 0)
+        throw errno_error("set " + what + " on VRRP socket of", interface);
 }
 
 }  // namespace
@@ -24,22 +25,25 @@ VrrpSocket::VrrpSocket(boost::asio::io_context& io, const std::string& interface
     socket_.open(boost::asio::generic::raw_protocol(AF_INET, kProtocolNumber), ec);
     if (ec) throw IoError("open VRRP socket on", interface, ec.message());
     int fd = socket_.native_handle();
-    set_option(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size()),
-               "SO_BINDTODEVICE", interface);
+    set_option(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
+               static_cast<socklen_t>(interface.size()), "SO_BINDTODEVICE", interface);
     int one = 1, zero = 0, ttl = kRequiredTtl;
     set_option(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof one, "IP_HDRINCL", interface);
-    set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof zero, "IP_MULTICAST_LOOP", interface);
+    set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof zero, "IP_MULTICAST_LOOP",
+               interface);
     set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl, "IP_MULTICAST_TTL", interface);
     ip_mreqn group{};
     inet_pton(AF_INET, std::string(kMulticastGroupV4).c_str(), &group.imr_multiaddr);
     group.imr_ifindex = ifindex;
-    set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof group, "IP_ADD_MEMBERSHIP", interface);
+    set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof group, "IP_ADD_MEMBERSHIP",
+               interface);
     set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, &group, sizeof group, "IP_MULTICAST_IF", interface);
     socket_.non_blocking(true);
     receive();
 }
 
-bool VrrpSocket::send(std::span<const std::uint8_t> packet, const boost::asio::ip::address_v4& destination) {
+bool VrrpSocket::send(std::span<const std::uint8_t> packet,
+                      const boost::asio::ip::address_v4& destination) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_addr.s_addr = htonl(destination.to_uint());
@@ -49,18 +53,20 @@ bool VrrpSocket::send(std::span<const std::uint8_t> packet, const boost::asio::i
     if (ec) {
         unsigned long suppressed = 0;
         if (drop_log_.allow(std::chrono::steady_clock::now(), suppressed))
-            log::error("{}: sending VRRP advert to {} failed: {}", interface_, destination.to_string(), ec.message());
+            log::error("{}: sending VRRP advert to {} failed: {}", interface_,
+                       destination.to_string(), ec.message());
         return false;
     }
     return true;
 }
 
 void VrrpSocket::receive() {
-    socket_.async_receive(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
-        if (ec == boost::asio::error::operation_aborted) return;
-        if (!ec) on_packet(n);
-        receive();
-    });
+    socket_.async_receive(boost::asio::buffer(buffer_),
+                          [this](const boost::system::error_code& ec, std::size_t n) {
+                              if (ec == boost::asio::error::operation_aborted) return;
+                              if (!ec) on_packet(n);
+                              receive();
+                          });
 }
 
 void VrrpSocket::on_packet(std::size_t length) {
@@ -88,8 +94,8 @@ void VrrpSocket::on_packet(std::size_t length) {
             inet_ntop(AF_INET, buffer_.data() + 12, text, sizeof text);
             from = text;
         }
-        log::warning("{}: dropped VRRP packet from {}: {} ({} similar suppressed)", interface_, from,
-                     to_string(reason), suppressed);
+        log::warning("{}: dropped VRRP packet from {}: {} ({} similar suppressed)", interface_,
+                     from, to_string(reason), suppressed);
     }
 }
 

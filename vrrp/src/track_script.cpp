@@ -4,7 +4,8 @@
 
 namespace directord::vrrp {
 
-TrackScript::TrackScript(boost::asio::io_context& io, std::string owner, config::TrackScript cfg, Handler on_change)
+TrackScript::TrackScript(boost::asio::io_context& io, std::string owner, config::TrackScript cfg,
+                         Handler on_change)
     : owner_(std::move(owner)),
       cfg_(std::move(cfg)),
       on_change_(std::move(on_change)),
@@ -18,18 +19,23 @@ void TrackScript::start() {
 }
 
 void TrackScript::run() {
-    bool started = slot_.start(cfg_.argv, {}, cfg_.timeout, [this](const healthcheck::ProcessResult& result) {
-        bool ok = result.success();
-        if (!ok)
-            log::debug("{}: track script {} failed: {}{}{}", owner_, cfg_.name, result.describe(),
-                       result.output.empty() ? "" : ": ", result.output.substr(0, 200));
-        if (state_.record(ok)) {
-            auto why = ok ? std::string("succeeded") : result.describe();
-            log::info("{}: track script {} is now {} ({})", owner_, cfg_.name, ok ? "UP" : "DOWN", why);
-            on_change_(ok, why);
-        }
-    });
-    if (!started) log::warning("{}: track script {} still running, skipping this interval", owner_, cfg_.name);
+    bool started =
+        slot_.start(cfg_.argv, {}, cfg_.timeout, [this](const healthcheck::ProcessResult& result) {
+            bool ok = result.success();
+            if (!ok)
+                log::debug("{}: track script {} failed: {}{}{}", owner_, cfg_.name,
+                           result.describe(), result.output.empty() ? "" : ": ",
+                           result.output.substr(0, 200));
+            if (state_.record(ok)) {
+                auto why = ok ? std::string("succeeded") : result.describe();
+                log::info("{}: track script {} is now {} ({})", owner_, cfg_.name,
+                          ok ? "UP" : "DOWN", why);
+                on_change_(ok, why);
+            }
+        });
+    if (!started)
+        log::warning("{}: track script {} still running, skipping this interval", owner_,
+                     cfg_.name);
     schedule();
 }
 

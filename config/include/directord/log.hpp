@@ -1,8 +1,9 @@
 #pragma once
 // One-line-per-event logging to stderr or syslog. Every line names its subject
 // (instance, interface, ...) so operators can grep for it.
-#include <chrono>
 #include <fmt/format.h>
+
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -38,12 +39,12 @@ void error(fmt::format_string<Args...> fmt, Args&&... args) {
 // Lets through at most one line per period and counts what it suppressed, so a
 // flood of bad packets cannot flood the log.
 class RateLimiter {
-public:
+  public:
     explicit RateLimiter(std::chrono::steady_clock::duration period) : period_(period) {}
     // True if a line may be written now; `suppressed` is set to how many were held back since.
     bool allow(std::chrono::steady_clock::time_point now, unsigned long& suppressed);
 
-private:
+  private:
     std::chrono::steady_clock::duration period_;
     std::chrono::steady_clock::time_point last_{};
     bool first_ = true;

@@ -4,7 +4,7 @@
 namespace directord::healthcheck {
 
 class Hysteresis {
-public:
+  public:
     Hysteresis(unsigned rise, unsigned fall, bool initially_up)
         : rise_(rise ? rise : 1), fall_(fall ? fall : 1), up_(initially_up) {}
 
@@ -21,7 +21,7 @@ public:
     }
     bool up() const { return up_; }
 
-private:
+  private:
     unsigned rise_;
     unsigned fall_;
     bool up_;

@@ -33,7 +33,7 @@ class Process;
 
 // Owns at most one running child. Destroying it kills the child's process group.
 class ProcessSlot {
-public:
+  public:
     explicit ProcessSlot(boost::asio::io_context& io) : io_(io) {}
     ~ProcessSlot();
     ProcessSlot(const ProcessSlot&) = delete;
@@ -45,7 +45,7 @@ public:
     bool start(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
                std::chrono::microseconds timeout, ProcessHandler done);
 
-private:
+  private:
     boost::asio::io_context& io_;
     std::shared_ptr<Process> running_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted reports

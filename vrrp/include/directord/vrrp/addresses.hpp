@@ -9,7 +9,7 @@ struct nl_sock;
 namespace directord::vrrp {
 
 class AddressManager {
-public:
+  public:
     AddressManager();  // throws IoError
     ~AddressManager();
     AddressManager(const AddressManager&) = delete;
@@ -20,7 +20,7 @@ public:
     void add(int ifindex, const std::string& interface, const config::Vip& vip);
     void remove(int ifindex, const std::string& interface, const config::Vip& vip);
 
-private:
+  private:
     nl_sock* socket_ = nullptr;
 };
 

@@ -18,7 +18,7 @@ class LinkMonitor;
 class FileWatch;
 
 class Engine {
-public:
+  public:
     explicit Engine(boost::asio::io_context& io);  // throws IoError (netlink, inotify)
     ~Engine();
     Engine(const Engine&) = delete;
@@ -35,7 +35,7 @@ public:
 
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
 
-private:
+  private:
     VrrpSocket& socket_for(const std::string& interface);
     void start_instance(const config::Instance& cfg);
     void settle_groups();

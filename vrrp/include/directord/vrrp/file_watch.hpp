@@ -1,9 +1,9 @@
 #pragma once
 // Existence of files (the maintenance down-file), watched with inotify on their
 // directory so creation, removal and renames are seen at once.
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <array>
 #include <functional>
 #include <map>
 #include <string>
@@ -11,7 +11,7 @@
 namespace directord::vrrp {
 
 class FileWatch {
-public:
+  public:
     using Handler = std::function<void(bool exists)>;
 
     explicit FileWatch(boost::asio::io_context& io);  // throws IoError
@@ -24,7 +24,7 @@ public:
     void unwatch(int id);
     static bool exists(const std::string& path);
 
-private:
+  private:
     struct Watch {
         int wd;
         std::string path;

@@ -45,8 +45,8 @@ struct Transition {
 };
 }  // namespace action
 
-using Action = std::variant<action::SendAdvert, action::AddVips, action::RemoveVips, action::Announce,
-                            action::Transition>;
+using Action = std::variant<action::SendAdvert, action::AddVips, action::RemoveVips,
+                            action::Announce, action::Transition>;
 using Actions = std::vector<Action>;
 
 struct FsmParams {
@@ -59,7 +59,7 @@ struct FsmParams {
 };
 
 class Fsm {
-public:
+  public:
     explicit Fsm(FsmParams params);
 
     Actions start(TimePoint now);
@@ -89,7 +89,7 @@ public:
     std::chrono::microseconds skew_time() const;
     std::chrono::microseconds master_down_interval() const;
 
-private:
+  private:
     void become_master(TimePoint now, std::string reason, Actions& out);
     void become_backup(TimePoint now, std::string reason, Actions& out);
     void leave_master(std::uint8_t advert_priority, Actions& out);

@@ -15,26 +15,29 @@
 namespace directord::vrrp {
 
 // The 42-byte Ethernet frame of one gratuitous ARP request.
-std::vector<std::uint8_t> build_garp_frame(const MacAddress& source_mac, const boost::asio::ip::address_v4& vip);
+std::vector<std::uint8_t> build_garp_frame(const MacAddress& source_mac,
+                                           const boost::asio::ip::address_v4& vip);
 
 class ArpAnnouncer {
-public:
+  public:
     // Throws IoError if the packet socket cannot be opened.
-    ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface, int ifindex,
-                 MacAddress mac);
+    ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface,
+                 int ifindex, MacAddress mac);
     ~ArpAnnouncer();
     ArpAnnouncer(const ArpAnnouncer&) = delete;
     ArpAnnouncer& operator=(const ArpAnnouncer&) = delete;
 
-    // Announces `vips` now per `schedule` (burst, second burst, refresh). Replaces any schedule running.
+    // Announces `vips` now per `schedule` (burst, second burst, refresh). Replaces any schedule
+    // running.
     void start(const std::vector<boost::asio::ip::address_v4>& vips, const config::Garp& schedule);
     void stop();
     unsigned long sent() const { return sent_; }
 
-private:
+  private:
     void burst(unsigned count);
     void schedule_refresh();
-    static void after(boost::asio::steady_timer& timer, std::chrono::microseconds delay, std::function<void()> then);
+    static void after(boost::asio::steady_timer& timer, std::chrono::microseconds delay,
+                      std::function<void()> then);
 
     std::string instance_;
     std::string interface_;

@@ -42,7 +42,7 @@ struct InstanceCounters {
 };
 
 class Instance {
-public:
+  public:
     // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
 
@@ -76,7 +76,7 @@ public:
     std::uint8_t effective_priority() const { return fsm_.priority(); }
     const InstanceCounters& counters() const { return counters_; }
 
-private:
+  private:
     struct Signal {
         std::string what;  // "script chk", "interface eth1", "file /path"
         int weight;

@@ -13,7 +13,7 @@ struct nl_msg;
 namespace directord::vrrp {
 
 class LinkMonitor {
-public:
+  public:
     using Handler = std::function<void(bool running)>;
 
     explicit LinkMonitor(boost::asio::io_context& io);  // throws IoError
@@ -27,7 +27,7 @@ public:
     // The state now (false when the interface does not exist).
     static bool running(const std::string& interface);
 
-private:
+  private:
     struct Subscription {
         std::string interface;
         Handler handler;

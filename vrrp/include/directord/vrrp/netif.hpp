@@ -22,6 +22,7 @@ struct InterfaceInfo {
 };
 
 // Throws IoError when the interface does not exist.
-InterfaceInfo query_interface(const std::string& name, const std::vector<config::IpAddress>& exclude);
+InterfaceInfo query_interface(const std::string& name,
+                              const std::vector<config::IpAddress>& exclude);
 
 }  // namespace directord::vrrp

@@ -68,7 +68,8 @@ DecodeResult decode_message(std::span<const std::uint8_t> message, const IpAddre
 std::vector<std::uint8_t> encode_message(const Advert& advert, const IpAddress& source,
                                          const IpAddress& destination);
 // A whole IPv4 packet as keepalived emits it: TOS 0xc0, TTL 255, DF clear, no options.
-std::vector<std::uint8_t> encode_ipv4(const Advert& advert, const boost::asio::ip::address_v4& source,
+std::vector<std::uint8_t> encode_ipv4(const Advert& advert,
+                                      const boost::asio::ip::address_v4& source,
                                       const boost::asio::ip::address_v4& destination,
                                       std::uint16_t ip_id);
 

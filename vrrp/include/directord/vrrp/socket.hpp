@@ -17,7 +17,7 @@ namespace directord::vrrp {
 using DropCounters = std::array<unsigned long, static_cast<std::size_t>(DropReason::count_)>;
 
 class VrrpSocket {
-public:
+  public:
     using Handler = std::function<void(const Received&)>;
 
     // Opens, binds to the interface and joins 224.0.0.18 on it. Throws IoError.
@@ -32,7 +32,7 @@ public:
     const DropCounters& drops() const { return drops_; }
     const std::string& interface() const { return interface_; }
 
-private:
+  private:
     void receive();
     void on_packet(std::size_t length);
 

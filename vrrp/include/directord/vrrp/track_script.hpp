@@ -13,10 +13,11 @@
 namespace directord::vrrp {
 
 class TrackScript {
-public:
+  public:
     using Handler = std::function<void(bool up, const std::string& why)>;
 
-    TrackScript(boost::asio::io_context& io, std::string owner, config::TrackScript cfg, Handler on_change);
+    TrackScript(boost::asio::io_context& io, std::string owner, config::TrackScript cfg,
+                Handler on_change);
     TrackScript(const TrackScript&) = delete;
     TrackScript& operator=(const TrackScript&) = delete;
 
@@ -24,7 +25,7 @@ public:
     bool up() const { return state_.up(); }
     const config::TrackScript& config() const { return cfg_; }
 
-private:
+  private:
     void run();
     void schedule();
 
