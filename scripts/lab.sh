@@ -173,12 +173,14 @@ garps_from() {
 }
 mac_of() { printf '02:99:00:00:00:0%s' "${1#d}"; }
 
-# instance_yaml NAME IFACE VRID PRIORITY VIP [extra lines...]: one instance item (6-space body).
+# instance_yaml NAME IFACE VRID PRIORITY VIPS [extra lines...]: one instance item. VIPS is
+# the inside of the YAML list; a bare address gets /24.
 instance_yaml() {
-    local name=$1 iface=$2 vrid=$3 prio=$4 vip=$5
+    local name=$1 iface=$2 vrid=$3 prio=$4 vips=$5
     shift 5
-    printf '    - name: %s\n      interface: %s\n      vrid: %s\n      priority: %s\n      vips: [%s/24]\n' \
-        "$name" "$iface" "$vrid" "$prio" "$vip"
+    [[ "$vips" == */* || "$vips" == *{* ]] || vips="$vips/24"
+    printf '    - name: %s\n      interface: %s\n      vrid: %s\n      priority: %s\n      vips: [%s]\n' \
+        "$name" "$iface" "$vrid" "$prio" "$vips"
     local line
     for line in "$@"; do printf '      %s\n' "$line"; done
 }

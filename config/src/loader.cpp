@@ -55,8 +55,17 @@ class Reader {
 
     void reject_unknown_keys(const YAML::Node& map, const std::string& path,
                              std::initializer_list<std::string_view> allowed) {
+        std::set<std::string> seen;
         for (const auto& entry : map) {
-            auto key = entry.first.as<std::string>();
+            if (!entry.first.IsScalar()) {
+                fail(entry.first, path, "a key must be a plain string");
+                continue;
+            }
+            auto key = entry.first.Scalar();
+            if (!seen.insert(key).second) {
+                fail(entry.first, join(path, key), "duplicate key (the first one would be used)");
+                continue;
+            }
             bool known = false;
             for (auto a : allowed) known = known || key == a;
             if (!known) {
@@ -599,7 +608,13 @@ LoadResult load_text(const std::string& text, const std::string& source_name) {
         return std::vector<Error>{
             Error{Location{source_name, e.mark.line + 1, e.mark.column + 1}, "", e.msg}};
     }
-    return validate(root, source_name);
+    try {
+        return validate(root, source_name);
+    } catch (const YAML::Exception& e) {
+        // A shape the validator did not foresee must still be a message, never a crash.
+        return std::vector<Error>{Error{Location{source_name, e.mark.line + 1, e.mark.column + 1}, "",
+                                        "unexpected structure: " + e.msg}};
+    }
 }
 
 LoadResult load_file(const std::string& path) {

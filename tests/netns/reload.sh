@@ -4,13 +4,16 @@
 # a changed priority takes effect, a removed instance hands over.
 . "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2 inside
-web() { instance_yaml web eth0 51 "$1" "$VIP" "${FAST[@]}"; }
+# web carries a second VIP with a label and a scope, as D2 configures it
+web() { instance_yaml web eth0 51 "$1" "$VIP/24, { address: 10.97.0.1/24, label: 'eth0:vip', scope: link }" "${FAST[@]}"; }
 gateway() { instance_yaml gateway eth1 52 "$1" "$INSIDE_VIP" "${FAST[@]}"; }
 { echo "vrrp:"; echo "  instances:"; web 101; } >"$(config d1)"
 { echo "vrrp:"; echo "  instances:"; web 100; gateway 100; } >"$(config d2)"
 start d1; start d2
 expect_vip_on d1 5
 expect_vip_on d2 5 "$INSIDE_VIP" eth1
+ip -n "$(ns d1)" addr show dev eth0 | grep -q "inet 10.97.0.1/24 scope link eth0:vip" ||
+    fail "labelled VIP missing: $(ip -n "$(ns d1)" addr show dev eth0)"
 transitions() { grep -c "web: entering" "$WORK/d1.log"; }
 before=$(transitions)
 

@@ -12,10 +12,16 @@ cat >"$WORK/check-proxy" <<SCRIPT
 [ ! -e $FLAG ]
 SCRIPT
 chmod +x "$WORK/check-proxy"
+cat >"$WORK/notify" <<SCRIPT
+#!/bin/sh
+echo "\$DIRECTORD_INSTANCE \$DIRECTORD_PREVIOUS_STATE->\$DIRECTORD_STATE \$DIRECTORD_PRIORITY" >>$WORK/notified
+SCRIPT
+chmod +x "$WORK/notify"
 {
     echo "vrrp:"
     echo "  instances:"
     instance_yaml web eth0 51 101 "$VIP" "${FAST[@]}" \
+        "notify: [$WORK/notify]" \
         "track:" \
         "  scripts: [{ name: proxy, run: [$WORK/check-proxy], interval: 200ms, weight: -20, fall: 2, rise: 1 }]" \
         "  interfaces: [uplink]"
@@ -40,4 +46,15 @@ expect_log d1 "entering FAULT state (interface uplink down"
 ip -n "$(ns d1)" link set uplink-far up
 expect_vip_on d1 5
 expect_log d1 "interface uplink ok (link up)"
+
+say "notify hook saw every transition, in order"
+expected="web INIT->BACKUP 101
+web BACKUP->MASTER 101
+web MASTER->BACKUP 81
+web BACKUP->MASTER 101
+web MASTER->FAULT 101
+web FAULT->BACKUP 101
+web BACKUP->MASTER 101"
+wait_for 3 test "$(wc -l <"$WORK/notified")" -ge 7 || fail "notify ran $(wc -l <"$WORK/notified") times"
+[ "$(cat "$WORK/notified")" = "$expected" ] || fail "notify saw: $(cat "$WORK/notified")"
 say "PASS"

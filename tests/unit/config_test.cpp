@@ -194,6 +194,31 @@ TEST(Config, DuplicatesAndSyncGroupReferences) {
         }));
 }
 
+TEST(Config, NoInputCrashesTheLoader) {
+    // Every prefix and every single-character substitution of a rich file loads or fails cleanly.
+    std::string base = R"(router_id: d1
+vrrp:
+  instances:
+    - { name: a, interface: eth0, vrid: 1, priority: 100, vips: [10.0.0.1/24, {address: 10.0.0.2}],
+        track: { interfaces: [eth1], scripts: [{name: s, run: [/bin/true]}] }, garp: {count: 1} }
+  sync_groups: [{name: g, instances: [a, a]}]
+)";
+    const std::string alphabet = "{}[]:,-'\"&*!|>%@ a1\n";
+    for (std::size_t n = 0; n <= base.size(); ++n) EXPECT_NO_THROW(load_text(base.substr(0, n), "f")) << n;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        for (char c : alphabet) {
+            auto text = base;
+            text[i] = c;
+            EXPECT_NO_THROW(load_text(text, "f")) << text;
+        }
+    }
+}
+
+TEST(Config, DuplicateKeysAreErrors) {
+    auto errors = errors_of("router_id: a\nrouter_id: b\n");
+    EXPECT_EQ(errors, std::vector<std::string>{"t.yaml:2:1: router_id: duplicate key (the first one would be used)"});
+}
+
 TEST(Config, BrokenYamlAndWrongShapes) {
     auto errors = errors_of("vrrp:\n  instances: [\n");
     ASSERT_EQ(errors.size(), 1u);
