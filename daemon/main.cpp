@@ -9,6 +9,7 @@
 #include <string>
 
 #include "directord/config/loader.hpp"
+#include "directord/healthcheck/checker.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
@@ -99,8 +100,9 @@ int main(int argc, char** argv) {
     if (options->check) {
         auto cfg = load(options->config_file, true);
         if (!cfg) return kExitInvalid;
-        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s))\n", options->config_file,
-                   cfg->instances.size(), cfg->sync_groups.size());
+        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s), {} virtual server(s))\n",
+                   options->config_file, cfg->instances.size(), cfg->sync_groups.size(),
+                   cfg->virtual_servers.size());
         return kExitOk;
     }
 
@@ -118,9 +120,11 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     try {
         directord::vrrp::Engine engine(io);
+        directord::healthcheck::HealthChecker checker(io);
         log::info("directord starting (router_id {}, config {})",
                   cfg->router_id.empty() ? "-" : cfg->router_id, options->config_file);
         engine.apply(*cfg);
+        checker.apply(*cfg);
 
         boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
         signals.add(SIGUSR1);
@@ -136,6 +140,7 @@ int main(int argc, char** argv) {
                     log::info("SIGHUP: reloading {}", options->config_file);
                     if (auto next = load(options->config_file, false)) {
                         engine.apply(*next);
+                        checker.apply(*next);
                         log::info("reload done");
                     } else {
                         log::error(

@@ -6,9 +6,9 @@ packages=(
     # build
     cmake ninja-build g++ pkg-config
     libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libyaml-cpp-dev libfmt-dev
-    libgtest-dev
+    libcurl4-openssl-dev libgtest-dev
     # lab and integration tests
-    iproute2 iputils-ping procps tcpdump keepalived perl
+    iproute2 iputils-ping procps tcpdump keepalived perl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -134,6 +135,21 @@ class Reader {
             return std::nullopt;
         }
         return value;
+    }
+
+    // A string that must be one of `options`: "'POST' is not GET or HEAD".
+    std::optional<std::string> choice(const YAML::Node& node, const std::string& path,
+                                      std::initializer_list<std::string_view> options) {
+        auto value = string(node, path);
+        if (!value) return value;
+        for (auto o : options)
+            if (*value == o) return value;
+        std::string list;
+        std::size_t i = 0;
+        for (auto o : options)
+            list += (i++ == 0 ? "" : i == options.size() ? " or " : ", ") + std::string(o);
+        fail(node, path, fmt::format("'{}' is not {}", *value, list));
+        return std::nullopt;
     }
 
     std::optional<IpAddress> address(const YAML::Node& node, const std::string& path) {
@@ -578,6 +594,229 @@ void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg) {
     }
 }
 
+// "10.0.0.1:80" or "[fd00::1]:80".
+std::optional<std::pair<IpAddress, std::uint16_t>> read_endpoint(Reader& r, const YAML::Node& node,
+                                                                 const std::string& path) {
+    auto text = r.string(node, path);
+    if (!text) return std::nullopt;
+    auto colon = text->rfind(':');
+    std::string host = colon == std::string::npos ? *text : text->substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(host, ec);
+    int port = -1;
+    if (colon != std::string::npos) {
+        auto digits = text->substr(colon + 1);
+        auto [end, perr] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (perr != std::errc{} || end != digits.data() + digits.size()) port = -1;
+    }
+    if (ec || colon == std::string::npos || port < 1 || port > 65535 ||
+        (address.is_v6() && text->front() != '[')) {
+        r.fail(node, path, fmt::format("'{}' is not ADDRESS:PORT (IPv6: [ADDRESS]:PORT)", *text));
+        return std::nullopt;
+    }
+    return std::make_pair(address, static_cast<std::uint16_t>(port));
+}
+
+std::optional<StatusRange> read_status(Reader& r, const YAML::Node& node, const std::string& path) {
+    auto text = r.string(node, path);
+    if (!text) return std::nullopt;
+    StatusRange range;
+    auto dash = text->find('-');
+    auto number = [](const std::string& t, int& out) {
+        auto [end, err] = std::from_chars(t.data(), t.data() + t.size(), out);
+        return err == std::errc{} && end == t.data() + t.size() && out >= 100 && out <= 599;
+    };
+    bool ok = dash == std::string::npos
+                  ? number(*text, range.low) && number(*text, range.high)
+                  : number(text->substr(0, dash), range.low) &&
+                        number(text->substr(dash + 1), range.high) && range.low <= range.high;
+    if (!ok) {
+        r.fail(node, path,
+               fmt::format("'{}' is not a status code or range (e.g. 200, 200-299)", *text));
+        return std::nullopt;
+    }
+    return range;
+}
+
+std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std::string& path) {
+    HttpCheck h;
+    if (node.IsNull()) return h;
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(
+        node, path,
+        {"method", "path", "host", "status", "body_regex", "tls", "verify", "sni", "ca_file"});
+    auto str = [&](auto& n, auto p) { return r.string(n, p); };
+    r.optional_key(node, path, "method", h.method, [&](auto& n, auto p) {
+        return r.choice(n, p, {"GET", "HEAD"});
+    });
+    r.optional_key(node, path, "path", h.path, [&](auto& n, auto p) {
+        auto v = r.string(n, p);
+        if (v && (v->empty() || v->front() != '/')) {
+            r.fail(n, p, "the path must start with /");
+            v.reset();
+        }
+        return v;
+    });
+    r.optional_key(node, path, "host", h.host, str);
+    if (auto n = node["status"]) {
+        auto p = Reader::join(path, "status");
+        if (n.IsScalar()) {
+            if (auto one = read_status(r, n, p)) h.status = {*one};
+        } else {
+            h.status = read_list<StatusRange>(
+                r, n, p, [&](auto& x, auto q) { return read_status(r, x, q); });
+        }
+    }
+    r.optional_key(node, path, "body_regex", h.body_regex, [&](auto& n, auto p) {
+        auto v = r.string(n, p);
+        if (v) {
+            try {
+                std::regex compiled(*v);
+            } catch (const std::regex_error& e) {
+                r.fail(n, p, fmt::format("not a valid regular expression: {}", e.what()));
+                v.reset();
+            }
+        }
+        return v;
+    });
+    r.optional_key(node, path, "tls", h.tls, [&](auto& n, auto p) { return r.boolean(n, p); });
+    r.optional_key(node, path, "verify", h.verify,
+                   [&](auto& n, auto p) { return r.boolean(n, p); });
+    r.optional_key(node, path, "sni", h.sni, str);
+    r.optional_key(node, path, "ca_file", h.ca_file, [&](auto& n, auto p) {
+        auto v = r.string(n, p);
+        if (v && access(v->c_str(), R_OK) != 0) {
+            r.fail(n, p, fmt::format("cannot read '{}'", *v));
+            v.reset();
+        }
+        return v;
+    });
+    return h;
+}
+
+std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path,
+                          {"tcp", "http", "script", "port", "interval", "timeout", "retries",
+                           "retry_delay", "rise", "fall", "initial"});
+    Check c;
+    std::size_t errors_before = r.errors().size();
+    int kinds = 0;
+    if (auto n = node["tcp"]) {
+        ++kinds;
+        TcpCheck t;
+        auto p = Reader::join(path, "tcp");
+        if (!n.IsNull() && r.is_map(n, p)) {
+            r.reject_unknown_keys(n, p, {"bind"});
+            if (auto b = n["bind"]) t.bind = r.address(b, Reader::join(p, "bind"));
+        }
+        c.kind = t;
+    }
+    if (auto n = node["http"]) {
+        ++kinds;
+        if (auto h = read_http(r, n, Reader::join(path, "http"))) c.kind = *h;
+    }
+    if (auto n = node["script"]) {
+        ++kinds;
+        auto p = Reader::join(path, "script");
+        ScriptCheck sc;
+        if (r.is_map(n, p)) {
+            r.reject_unknown_keys(n, p, {"run"});
+            if (auto run = r.required(n, p, "run")) sc.argv = r.argv(run, Reader::join(p, "run"));
+        }
+        c.kind = sc;
+    }
+    if (kinds != 1) r.fail(node, path, "give exactly one check kind: tcp, http or script");
+    r.optional_key(node, path, "port", c.port,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 65535); });
+    r.optional_key(node, path, "interval", c.interval,
+                   [&](auto& n, auto p) { return r.duration(n, p, 10ms, 3600s); });
+    r.optional_key(node, path, "timeout", c.timeout,
+                   [&](auto& n, auto p) { return r.duration(n, p, 1ms, 3600s); });
+    r.optional_key(node, path, "retries", c.retries,
+                   [&](auto& n, auto p) { return r.integer(n, p, 0, 100); });
+    r.optional_key(node, path, "retry_delay", c.retry_delay,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 3600s); });
+    r.optional_key(node, path, "rise", c.rise,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    r.optional_key(node, path, "fall", c.fall,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 100); });
+    r.optional_key(node, path, "initial", c.initially_up, [&](auto& n, auto p) {
+        auto v = r.choice(n, p, {"down", "up"});
+        return v ? std::optional<bool>(*v == "up") : std::nullopt;
+    });
+    if (r.errors().size() != errors_before) return std::nullopt;
+    return c;
+}
+
+void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "virtual_servers";
+    std::map<std::string, int> names;
+    std::set<std::tuple<IpAddress, std::uint16_t, std::string>> endpoints;
+    cfg.virtual_servers = read_list<VirtualServer>(
+        r, node, path, [&](auto& v, auto vp) -> std::optional<VirtualServer> {
+            if (!r.is_map(v, vp)) return std::nullopt;
+            r.reject_unknown_keys(v, vp, {"name", "address", "protocol", "check", "real_servers"});
+            VirtualServer vs;
+            std::size_t errors_before = r.errors().size();
+            if (auto n = r.required(v, vp, "address")) {
+                if (auto ep = read_endpoint(r, n, Reader::join(vp, "address")))
+                    std::tie(vs.address, vs.port) = *ep;
+            }
+            r.optional_key(v, vp, "protocol", vs.protocol, [&](auto& n, auto p) {
+                return r.choice(n, p, {"tcp", "udp"});
+            });
+            if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
+            if (auto list = r.required(v, vp, "real_servers")) {
+                auto lp = Reader::join(vp, "real_servers");
+                std::set<std::pair<IpAddress, std::uint16_t>> seen;
+                vs.real_servers = read_list<RealServer>(
+                    r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
+                        if (!r.is_map(x, rp)) return std::nullopt;
+                        r.reject_unknown_keys(x, rp, {"address", "weight", "check"});
+                        RealServer rs;
+                        auto a = r.required(x, rp, "address");
+                        if (!a) return std::nullopt;
+                        auto ep = read_endpoint(r, a, Reader::join(rp, "address"));
+                        if (!ep) return std::nullopt;
+                        std::tie(rs.address, rs.port) = *ep;
+                        if (!seen.insert(*ep).second) {
+                            r.fail(a, Reader::join(rp, "address"),
+                                   "duplicate real server in this virtual server");
+                            return std::nullopt;
+                        }
+                        r.optional_key(x, rp, "weight", rs.weight,
+                                       [&](auto& n, auto p) { return r.integer(n, p, 0, 65535); });
+                        if (auto n = x["check"])
+                            rs.check = read_check(r, n, Reader::join(rp, "check"));
+                        return rs;
+                    });
+            }
+            if (r.errors().size() != errors_before) return std::nullopt;
+            vs.name = fmt::format(
+                "{}:{}",
+                vs.address.is_v6() ? "[" + vs.address.to_string() + "]" : vs.address.to_string(),
+                vs.port);
+            r.optional_key(v, vp, "name", vs.name, [&](auto& n, auto p) { return r.string(n, p); });
+            if (!endpoints.emplace(vs.address, vs.port, vs.protocol).second) {
+                r.fail(
+                    v, vp,
+                    fmt::format("another virtual server already uses {} {}", vs.protocol, vs.name));
+                return std::nullopt;
+            }
+            if (auto [it, fresh] = names.emplace(vs.name, r.where(v).line); !fresh) {
+                r.fail(v, vp,
+                       fmt::format("duplicate virtual server name '{}' (first at line {})", vs.name,
+                                   it->second));
+                return std::nullopt;
+            }
+            return vs;
+        });
+}
+
 LoadResult validate(const YAML::Node& root, const std::string& source) {
     Reader r(source);
     Config cfg;
@@ -585,7 +824,8 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
     if (!root || root.IsNull()) {
         r.fail(root, "", "the file is empty");
     } else if (r.is_map(root, "")) {
-        r.reject_unknown_keys(root, "", {"router_id", "maintenance_file", "vrrp"});
+        r.reject_unknown_keys(root, "",
+                              {"router_id", "maintenance_file", "vrrp", "virtual_servers"});
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
@@ -593,6 +833,7 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
                 cfg.maintenance_file = *file;
         }
         if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
+        if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
     }
     if (!r.errors().empty()) return std::move(r.errors());
     return cfg;
@@ -612,8 +853,8 @@ LoadResult load_text(const std::string& text, const std::string& source_name) {
         return validate(root, source_name);
     } catch (const YAML::Exception& e) {
         // A shape the validator did not foresee must still be a message, never a crash.
-        return std::vector<Error>{Error{Location{source_name, e.mark.line + 1, e.mark.column + 1}, "",
-                                        "unexpected structure: " + e.msg}};
+        return std::vector<Error>{Error{Location{source_name, e.mark.line + 1, e.mark.column + 1},
+                                        "", "unexpected structure: " + e.msg}};
     }
 }
 

@@ -204,7 +204,8 @@ vrrp:
   sync_groups: [{name: g, instances: [a, a]}]
 )";
     const std::string alphabet = "{}[]:,-'\"&*!|>%@ a1\n";
-    for (std::size_t n = 0; n <= base.size(); ++n) EXPECT_NO_THROW(load_text(base.substr(0, n), "f")) << n;
+    for (std::size_t n = 0; n <= base.size(); ++n)
+        EXPECT_NO_THROW(load_text(base.substr(0, n), "f")) << n;
     for (std::size_t i = 0; i < base.size(); ++i) {
         for (char c : alphabet) {
             auto text = base;
@@ -216,7 +217,8 @@ vrrp:
 
 TEST(Config, DuplicateKeysAreErrors) {
     auto errors = errors_of("router_id: a\nrouter_id: b\n");
-    EXPECT_EQ(errors, std::vector<std::string>{"t.yaml:2:1: router_id: duplicate key (the first one would be used)"});
+    EXPECT_EQ(errors, std::vector<std::string>{
+                          "t.yaml:2:1: router_id: duplicate key (the first one would be used)"});
 }
 
 TEST(Config, BrokenYamlAndWrongShapes) {
@@ -247,6 +249,67 @@ TEST(Config, PasswordFileMustBePrivate) {
     ASSERT_EQ(cfg.instances.size(), 1u);
     EXPECT_EQ(cfg.instances[0].auth.password, "s3cret");
     std::filesystem::remove(path);
+}
+
+TEST(Config, VirtualServersAndChecks) {
+    auto cfg = valid(R"(virtual_servers:
+  - name: mysql
+    address: 10.80.1.243:3306
+    check: { tcp: {}, interval: 6s, timeout: 3s, retries: 3, retry_delay: 3s, fall: 2, rise: 2 }
+    real_servers:
+      - { address: 192.168.80.167:3306 }
+      - { address: 192.168.80.136:3306, weight: 3,
+          check: { http: { path: /health, status: [200, 201-204], body_regex: "^ok", host: db.test }, port: 8080 } }
+  - address: "[fd00::1]:80"
+    protocol: udp
+    real_servers: [{ address: "[fd00::2]:80" }]
+)");
+    ASSERT_EQ(cfg.virtual_servers.size(), 2u);
+    const auto& vs = cfg.virtual_servers[0];
+    EXPECT_EQ(vs.name, "mysql");
+    EXPECT_EQ(vs.port, 3306);
+    ASSERT_TRUE(vs.check);
+    EXPECT_TRUE(std::holds_alternative<TcpCheck>(vs.check->kind));
+    EXPECT_EQ(vs.check->interval, 6s);
+    EXPECT_EQ(vs.check->retries, 3u);
+    EXPECT_FALSE(vs.check->initially_up);
+    const auto& rs = vs.real_servers[1];
+    EXPECT_EQ(rs.weight, 3u);
+    ASSERT_TRUE(rs.check);
+    const auto& http = std::get<HttpCheck>(rs.check->kind);
+    EXPECT_EQ(http.path, "/health");
+    EXPECT_EQ(http.status, (std::vector<StatusRange>{{200, 200}, {201, 204}}));
+    EXPECT_EQ(rs.check->port, 8080);
+    EXPECT_EQ(cfg.virtual_servers[1].name, "[fd00::1]:80");
+    EXPECT_EQ(cfg.virtual_servers[1].protocol, "udp");
+}
+
+TEST(Config, CheckMistakes) {
+    auto errors = errors_of(R"(virtual_servers:
+  - address: 10.0.0.1
+    check: { tcp: {}, http: {} }
+    real_servers: [{ address: 10.0.0.2:80 }, { address: 10.0.0.2:80 }]
+  - address: 10.0.0.1:80
+    check: { http: { status: 99, body_regex: "(", method: POST } }
+    real_servers: []
+)");
+    EXPECT_EQ(
+        errors,
+        (std::vector<std::string>{
+            "t.yaml:2:14: virtual_servers[0].address: '10.0.0.1' is not ADDRESS:PORT (IPv6: "
+            "[ADDRESS]:PORT)",
+            "t.yaml:3:12: virtual_servers[0].check: give exactly one check kind: tcp, http or "
+            "script",
+            "t.yaml:4:57: virtual_servers[0].real_servers[1].address: duplicate real server in "
+            "this "
+            "virtual server",
+            "t.yaml:6:59: virtual_servers[1].check.http.method: 'POST' is not GET or HEAD",
+            "t.yaml:6:30: virtual_servers[1].check.http.status: '99' is not a status code or range "
+            "(e.g. 200, 200-299)",
+            "t.yaml:6:46: virtual_servers[1].check.http.body_regex: not a valid regular "
+            "expression: "
+            "Mismatched '(' and ')' in regular expression",
+        }));
 }
 
 TEST(Config, ShippedExamplesAreValid) {

@@ -183,6 +183,13 @@ TEST(Fsm, MasterYieldsToHigherPriority) {
     EXPECT_EQ(c.fsm.state(), State::backup);
     EXPECT_EQ(count<action::RemoveVips>(out), 1);
     EXPECT_EQ(count<action::SendAdvert>(out), 0);
+    // That master dies before its next advert: the take-over names it.
+    auto takeover = c.advance(1s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    for (const auto& a : takeover)
+        if (auto* t = std::get_if<action::Transition>(&a)) {
+            EXPECT_EQ(t->reason, "master 10.0.0.2 down");
+        }
 }
 
 TEST(Fsm, EqualPriorityHigherAddressWins) {

@@ -1,13 +1,19 @@
 #include "directord/vrrp/addresses.hpp"
 
 #include <fmt/format.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <memory>
 
+#include "directord/log.hpp"
 #include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
@@ -34,23 +40,44 @@ int scope_value(config::AddressScope scope) {
     return RT_SCOPE_UNIVERSE;
 }
 
-std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const std::string& interface,
-                                                  const config::Vip& vip) {
+// nullptr when libnl cannot represent the address (out of memory).
+std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const config::Vip& vip) {
     std::unique_ptr<rtnl_addr, AddrDeleter> addr(rtnl_addr_alloc());
     nl_addr* raw = nullptr;
     int family = vip.address.is_v4() ? AF_INET : AF_INET6;
-    if (int err = nl_addr_parse(vip.address.to_string().c_str(), family, &raw); err < 0)
-        throw IoError("parse address", describe(vip), nl_geterror(err));
+    if (!addr || nl_addr_parse(vip.address.to_string().c_str(), family, &raw) < 0) return nullptr;
     std::unique_ptr<nl_addr, NlAddrDeleter> local(raw);
     nl_addr_set_prefixlen(local.get(), vip.prefix_length);
     rtnl_addr_set_ifindex(addr.get(), ifindex);
     rtnl_addr_set_family(addr.get(), family);
-    if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0)
-        throw IoError("set address", describe(vip) + " on " + interface, nl_geterror(err));
+    rtnl_addr_set_local(addr.get(), local.get());
     rtnl_addr_set_prefixlen(addr.get(), vip.prefix_length);
     rtnl_addr_set_scope(addr.get(), scope_value(vip.scope));
     if (!vip.label.empty()) rtnl_addr_set_label(addr.get(), vip.label.c_str());
     return addr;
+}
+
+// The kernel's own explanation (extended ack), e.g. "ipv4: Invalid scope value.", if any.
+std::string extended_ack_text(const nlmsgerr* error) {
+    auto* outer =
+        reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(error) - NLMSG_HDRLEN);
+    if (!(outer->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+    std::size_t offset = sizeof(nlmsgerr);
+    if (!(outer->nlmsg_flags & NLM_F_CAPPED)) offset += error->msg.nlmsg_len - NLMSG_HDRLEN;
+    auto* attrs = reinterpret_cast<const char*>(error) + offset;
+    long left = static_cast<long>(outer->nlmsg_len) - NLMSG_HDRLEN - static_cast<long>(offset);
+    for (auto* a = reinterpret_cast<const nlattr*>(attrs);
+         left >= static_cast<long>(sizeof(nlattr)) && a->nla_len >= sizeof(nlattr) &&
+         a->nla_len <= left;) {
+        if (a->nla_type == NLMSGERR_ATTR_MSG)
+            return std::string(
+                reinterpret_cast<const char*>(a) + NLA_HDRLEN,
+                strnlen(reinterpret_cast<const char*>(a) + NLA_HDRLEN, a->nla_len - NLA_HDRLEN));
+        long step = NLA_ALIGN(a->nla_len);
+        left -= step;
+        a = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(a) + step);
+    }
+    return {};
 }
 
 }  // namespace
@@ -61,29 +88,101 @@ std::string describe(const config::Vip& vip) {
     return text;
 }
 
-AddressManager::AddressManager() {
+AddressManager::AddressManager(boost::asio::io_context& io) : readable_(io) {
     socket_ = nl_socket_alloc();
     if (!socket_) throw IoError("allocate", "rtnetlink socket", "out of memory");
-    if (int err = nl_connect(socket_, NETLINK_ROUTE); err < 0) {
+    // Several requests may be outstanding: their answers are matched by sequence number here.
+    nl_socket_disable_seq_check(socket_);
+    nl_socket_modify_cb(socket_, NL_CB_ACK, NL_CB_CUSTOM, &AddressManager::on_ack, this);
+    nl_socket_modify_err_cb(socket_, NL_CB_CUSTOM, &AddressManager::on_error, this);
+    int err = nl_connect(socket_, NETLINK_ROUTE);
+    if (err >= 0) err = nl_socket_set_nonblocking(socket_);
+    if (err < 0) {
         nl_socket_free(socket_);
         throw IoError("connect", "rtnetlink socket", nl_geterror(err));
     }
+    int one = 1;
+    setsockopt(nl_socket_get_fd(socket_), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+    readable_.assign(dup(nl_socket_get_fd(socket_)));
+    wait();
 }
 
-AddressManager::~AddressManager() { nl_socket_free(socket_); }
-
-void AddressManager::add(int ifindex, const std::string& interface, const config::Vip& vip) {
-    auto addr = make_addr(ifindex, interface, vip);
-    int err = rtnl_addr_add(socket_, addr.get(), 0);
-    if (err < 0 && err != -NLE_EXIST)
-        throw IoError("add address", describe(vip) + " on " + interface, nl_geterror(err));
+AddressManager::~AddressManager() {
+    boost::system::error_code ec;
+    readable_.close(ec);
+    nl_socket_free(socket_);
 }
 
-void AddressManager::remove(int ifindex, const std::string& interface, const config::Vip& vip) {
-    auto addr = make_addr(ifindex, interface, vip);
-    int err = rtnl_addr_delete(socket_, addr.get(), 0);
-    if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
-        throw IoError("remove address", describe(vip) + " from " + interface, nl_geterror(err));
+void AddressManager::add(int ifindex, const std::string& interface, const config::Vip& vip,
+                         Done done) {
+    request(true, ifindex, fmt::format("add address {} on {}", describe(vip), interface), vip,
+            std::move(done));
+}
+
+void AddressManager::remove(int ifindex, const std::string& interface, const config::Vip& vip,
+                            Done done) {
+    request(false, ifindex, fmt::format("remove address {} from {}", describe(vip), interface), vip,
+            std::move(done));
+}
+
+void AddressManager::request(bool add, int ifindex, std::string what, const config::Vip& vip,
+                             Done done) {
+    nl_msg* msg = nullptr;
+    auto addr = make_addr(ifindex, vip);
+    int err = !addr ? -NLE_NOMEM
+              : add ? rtnl_addr_build_add_request(addr.get(), NLM_F_CREATE, &msg)
+                    : rtnl_addr_build_delete_request(addr.get(), 0, &msg);
+    if (err < 0) {
+        done(fmt::format("{}: {}", what, nl_geterror(err)));
+        return;
+    }
+    // Adding a present address or removing an absent one is already the wanted state.
+    send(msg, Pending{std::move(what), add ? EEXIST : EADDRNOTAVAIL, std::move(done)});
+}
+
+void AddressManager::send(nl_msg* msg, Pending pending) {
+    int err = nl_send_auto(socket_, msg);  // completes the header: sequence number, NLM_F_ACK
+    unsigned sequence = nlmsg_hdr(msg)->nlmsg_seq;
+    nlmsg_free(msg);
+    if (err < 0) {
+        pending.done(fmt::format("{}: {}", pending.what, nl_geterror(err)));
+        return;
+    }
+    pending_.emplace(sequence, std::move(pending));
+}
+
+void AddressManager::wait() {
+    readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code& ec) {
+                             if (ec == boost::asio::error::operation_aborted) return;
+                             nl_recvmsgs_default(socket_);
+                             wait();
+                         });
+}
+
+int AddressManager::on_ack(nl_msg* msg, void* self) {
+    static_cast<AddressManager*>(self)->finish(nlmsg_hdr(msg)->nlmsg_seq, 0, {});
+    return NL_STOP;
+}
+
+int AddressManager::on_error(sockaddr_nl*, nlmsgerr* error, void* self) {
+    static_cast<AddressManager*>(self)->finish(error->msg.nlmsg_seq, -error->error,
+                                               extended_ack_text(error));
+    return NL_STOP;
+}
+
+void AddressManager::finish(unsigned sequence, int error, const std::string& detail) {
+    auto it = pending_.find(sequence);
+    if (it == pending_.end()) return;
+    auto pending = std::move(it->second);
+    pending_.erase(it);
+    if (error == 0 || error == pending.ignored_error ||
+        (error == ENODEV && pending.ignored_error == EADDRNOTAVAIL)) {
+        pending.done(std::nullopt);
+        return;
+    }
+    pending.done(fmt::format("{}: {}{}{}", pending.what, std::strerror(error),
+                             detail.empty() ? "" : ": ", detail));
 }
 
 }  // namespace directord::vrrp

@@ -18,7 +18,7 @@ constexpr const char* kSyncGroupKey = "sync_group";
 
 Engine::Engine(boost::asio::io_context& io)
     : io_(io),
-      addresses_(std::make_unique<AddressManager>()),
+      addresses_(std::make_unique<AddressManager>(io)),
       links_(std::make_unique<LinkMonitor>(io)),
       files_(std::make_unique<FileWatch>(io)) {}
 

@@ -138,6 +138,7 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
                 now, fmt::format("higher priority {} from {}", priority, source.to_string()), out);
             master_heard_ = true;
             master_address_ = source;
+            takeover_reason_ = fmt::format("master {} down", source.to_string());
         } else {
             // Another master with lower priority (e.g. after a partition heals): assert ourselves
             // now instead of letting both hold the VIP until our next tick.

@@ -353,24 +353,20 @@ void Instance::send_advert(std::uint8_t priority) {
     }
 }
 
+AddressManager::Done Instance::report_address_error() {
+    return [name = cfg_.name](const std::optional<std::string>& error) {
+        if (error) log::error("{}: {}", name, *error);
+    };
+}
+
 void Instance::add_vips() {
-    for (const auto& vip : cfg_.vips) {
-        try {
-            services_.addresses.add(ifindex_, cfg_.interface, vip);
-        } catch (const IoError& e) {
-            log::error("{}: {}", cfg_.name, e.what());
-        }
-    }
+    for (const auto& vip : cfg_.vips)
+        services_.addresses.add(ifindex_, cfg_.interface, vip, report_address_error());
 }
 
 void Instance::remove_vips(const std::vector<config::Vip>& vips) {
-    for (const auto& vip : vips) {
-        try {
-            services_.addresses.remove(ifindex_, cfg_.interface, vip);
-        } catch (const IoError& e) {
-            log::error("{}: {}", cfg_.name, e.what());
-        }
-    }
+    for (const auto& vip : vips)
+        services_.addresses.remove(ifindex_, cfg_.interface, vip, report_address_error());
 }
 
 void Instance::on_transition(const action::Transition& t) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "directord/duration.hpp"
@@ -97,6 +98,68 @@ struct Instance {
     bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
 };
 
+// Health checks of real servers. One kind per check; the target is the real server's
+// address and port (or `port` when set).
+struct TcpCheck {
+    std::optional<IpAddress> bind;  // source address of the probe
+    bool operator==(const TcpCheck&) const = default;
+};
+
+struct StatusRange {
+    int low = 200;
+    int high = 200;
+    bool operator==(const StatusRange&) const = default;
+};
+
+struct HttpCheck {
+    std::string method = "GET";  // GET or HEAD
+    std::string path = "/";
+    std::string host;  // Host header / virtual host; default: the target address
+    std::vector<StatusRange> status{{200, 200}};
+    std::string body_regex;  // ECMAScript; empty = body not checked
+    bool tls = false;
+    bool verify = true;  // TLS certificate and host name
+    std::string sni;
+    std::string ca_file;
+    bool operator==(const HttpCheck&) const = default;
+};
+
+struct ScriptCheck {
+    std::vector<std::string> argv;  // gets DIRECTORD_RS_ADDRESS / DIRECTORD_RS_PORT
+    bool operator==(const ScriptCheck&) const = default;
+};
+
+struct Check {
+    std::variant<TcpCheck, HttpCheck, ScriptCheck> kind;
+    std::optional<std::uint16_t> port;
+    Duration interval = std::chrono::seconds(2);
+    Duration timeout = std::chrono::seconds(1);
+    unsigned retries = 0;  // extra attempts, retry_delay apart, before a probe counts as failed
+    Duration retry_delay = std::chrono::seconds(1);
+    unsigned rise = 1;
+    unsigned fall = 1;
+    bool initially_up = false;  // a real server is down until its first successful check
+    bool operator==(const Check&) const = default;
+};
+
+struct RealServer {
+    IpAddress address;
+    std::uint16_t port = 0;
+    unsigned weight = 1;
+    std::optional<Check> check;  // overrides the virtual server's check as a whole
+    bool operator==(const RealServer&) const = default;
+};
+
+struct VirtualServer {
+    std::string name;  // default "address:port"
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::string protocol = "tcp";
+    std::optional<Check> check;  // inherited by every real server without its own
+    std::vector<RealServer> real_servers;
+    bool operator==(const VirtualServer&) const = default;
+};
+
 struct SyncGroup {
     std::string name;
     std::vector<std::string> instances;
@@ -109,6 +172,7 @@ struct Config {
     std::optional<std::string> maintenance_file;  // exists => every instance hands over
     std::vector<Instance> instances;
     std::vector<SyncGroup> sync_groups;
+    std::vector<VirtualServer> virtual_servers;
 };
 
 }  // namespace directord::config

@@ -14,6 +14,7 @@
 #include "directord/config/model.hpp"
 #include "directord/healthcheck/process.hpp"
 #include "directord/log.hpp"
+#include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/fsm.hpp"
 #include "directord/vrrp/garp.hpp"
 #include "directord/vrrp/socket.hpp"
@@ -21,7 +22,6 @@
 
 namespace directord::vrrp {
 
-class AddressManager;
 class LinkMonitor;
 class FileWatch;
 
@@ -87,6 +87,7 @@ class Instance {
     void send_advert(std::uint8_t priority);
     void add_vips();
     void remove_vips(const std::vector<config::Vip>& vips);
+    AddressManager::Done report_address_error();
     void on_transition(const action::Transition& t);
     void on_advert(const Received& packet);
     void arm_timer();

@@ -1,0 +1,61 @@
+#pragma once
+// Runs the health checks of every real server on the event loop and publishes their state
+// changes. Identical checks of the same target are run once and fanned out to every virtual
+// server that uses it. A reload keeps the monitors (and their state) whose check is unchanged.
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "directord/config/model.hpp"
+
+namespace directord::healthcheck {
+
+struct RealServerRef {
+    std::string virtual_server;  // its name
+    std::string real_server;     // "address:port"
+    bool operator==(const RealServerRef&) const = default;
+};
+
+struct HealthEvent {
+    RealServerRef who;
+    bool up;
+    std::string reason;
+    std::chrono::microseconds latency;
+};
+
+class Monitor;
+
+class HealthChecker {
+  public:
+    using Listener = std::function<void(const HealthEvent&)>;
+
+    explicit HealthChecker(boost::asio::io_context& io);
+    ~HealthChecker();
+    HealthChecker(const HealthChecker&) = delete;
+    HealthChecker& operator=(const HealthChecker&) = delete;
+
+    void subscribe(Listener listener) { listeners_.push_back(std::move(listener)); }
+    // Starts, keeps or stops monitors so that they match `cfg`. `cfg` must be validated.
+    void apply(const config::Config& cfg);
+
+    // The state of one real server of one virtual server (false when unknown or unchecked).
+    bool is_up(const RealServerRef& who) const;
+    std::size_t monitor_count() const { return monitors_.size(); }
+
+  private:
+    void on_change(const Monitor& monitor);
+
+    boost::asio::io_context& io_;
+    std::unordered_map<std::string, std::unique_ptr<Monitor>> monitors_;  // by dedup key
+    std::vector<Listener> listeners_;
+    std::mt19937 random_{std::random_device{}()};
+};
+
+// "a:b" form of an endpoint ("[v6]:port" for IPv6).
+std::string endpoint_name(const config::IpAddress& address, std::uint16_t port);
+
+}  // namespace directord::healthcheck

@@ -1,0 +1,37 @@
+#pragma once
+// One health-check attempt against one target. Each kind of check is a small class; a
+// probe never blocks the loop and always reports, at the latest when its timeout expires.
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "directord/config/model.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace directord::healthcheck {
+
+struct ProbeResult {
+    bool ok = false;
+    std::string reason;  // "connected", "connection refused", "exit 1", "timed out after 1s"
+    std::chrono::microseconds latency{0};
+};
+
+using ProbeHandler = std::function<void(const ProbeResult&)>;
+
+class Probe {
+  public:
+    virtual ~Probe() = default;
+    // Starts one attempt; `done` is called exactly once unless the probe is destroyed first.
+    virtual void run(std::chrono::microseconds timeout, ProbeHandler done) = 0;
+};
+
+// The probe for `check`'s kind against `target`.
+std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Check& check,
+                                  const boost::asio::ip::tcp::endpoint& target);
+
+}  // namespace directord::healthcheck

@@ -1,0 +1,46 @@
+#pragma once
+// The probe kinds.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <optional>
+
+#include "directord/healthcheck/probe.hpp"
+#include "directord/healthcheck/process.hpp"
+
+namespace directord::healthcheck {
+
+class TcpProbe : public Probe {
+  public:
+    TcpProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target,
+             std::optional<config::IpAddress> bind);
+    ~TcpProbe() override;
+    void run(std::chrono::microseconds timeout, ProbeHandler done) override;
+
+  private:
+    boost::asio::io_context& io_;
+    boost::asio::ip::tcp::endpoint target_;
+    std::optional<config::IpAddress> bind_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // outstanding attempts check it
+};
+
+// MISC_CHECK: a program (no shell) whose exit status 0 means healthy. It gets the target in
+// DIRECTORD_RS_ADDRESS and DIRECTORD_RS_PORT; one run at a time, its process group killed on
+// timeout.
+class ScriptProbe : public Probe {
+  public:
+    ScriptProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target,
+                std::vector<std::string> argv);
+    void run(std::chrono::microseconds timeout, ProbeHandler done) override;
+
+  private:
+    std::vector<std::string> argv_;
+    std::vector<std::string> env_;
+    ProcessSlot slot_;
+};
+
+// HTTP_GET / SSL_GET (libcurl multi on the event loop).
+std::unique_ptr<Probe> make_http_probe(boost::asio::io_context& io, const config::HttpCheck& check,
+                                       const boost::asio::ip::tcp::endpoint& target);
+
+}  // namespace directord::healthcheck

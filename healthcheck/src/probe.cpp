@@ -1,0 +1,14 @@
+#include "directord/healthcheck/probes.hpp"
+
+namespace directord::healthcheck {
+
+std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Check& check,
+                                  const boost::asio::ip::tcp::endpoint& target) {
+    if (auto* tcp = std::get_if<config::TcpCheck>(&check.kind))
+        return std::make_unique<TcpProbe>(io, target, tcp->bind);
+    if (auto* script = std::get_if<config::ScriptCheck>(&check.kind))
+        return std::make_unique<ScriptProbe>(io, target, script->argv);
+    return make_http_probe(io, std::get<config::HttpCheck>(check.kind), target);
+}
+
+}  // namespace directord::healthcheck

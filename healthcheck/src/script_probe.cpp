@@ -1,0 +1,24 @@
+#include <fmt/format.h>
+
+#include "directord/healthcheck/probes.hpp"
+
+namespace directord::healthcheck {
+
+ScriptProbe::ScriptProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target,
+                         std::vector<std::string> argv)
+    : argv_(std::move(argv)),
+      env_{"DIRECTORD_RS_ADDRESS=" + target.address().to_string(),
+           fmt::format("DIRECTORD_RS_PORT={}", target.port())},
+      slot_(io) {}
+
+void ScriptProbe::run(std::chrono::microseconds timeout, ProbeHandler done) {
+    // The monitor never starts a probe before the previous one reported, so the slot is free.
+    slot_.start(argv_, env_, timeout, [done = std::move(done)](const ProcessResult& r) {
+        std::string reason = r.describe();
+        if (!r.success() && !r.output.empty())
+            reason += ": " + r.output.substr(0, r.output.find('\n'));
+        done(ProbeResult{r.success(), reason, r.elapsed});
+    });
+}
+
+}  // namespace directord::healthcheck

@@ -1,0 +1,365 @@
+// Probes and the checker against real servers on loopback: an in-process HTTP server, an
+// openssl s_server for TLS, real sockets and real programs.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "directord/healthcheck/checker.hpp"
+#include "directord/healthcheck/probes.hpp"
+
+using namespace directord;
+using namespace directord::healthcheck;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+const auto kLoopback = asio::ip::make_address("127.0.0.1");
+
+// A minimal HTTP/1.0 server: answers every request with `status` and `body` after `delay`.
+class HttpServer {
+  public:
+    explicit HttpServer(asio::io_context& io)
+        : io_(io), acceptor_(io, tcp::endpoint(kLoopback, 0)) {
+        accept();
+    }
+    tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+    int status = 200;
+    std::string body = "hello from the real server\n";
+    std::chrono::milliseconds delay{0};
+    int connections = 0;
+    std::string last_request;
+
+  private:
+    struct Session {
+        tcp::socket socket;
+        asio::streambuf request;
+        asio::steady_timer timer;
+        std::string response;
+        explicit Session(asio::io_context& io) : socket(io), timer(io) {}
+    };
+    void accept() {
+        auto s = std::make_shared<Session>(io_);
+        acceptor_.async_accept(s->socket, [this, s](const boost::system::error_code& ec) {
+            if (ec) return;
+            ++connections;
+            asio::async_read_until(
+                s->socket, s->request, "\r\n\r\n",
+                [this, s](const boost::system::error_code& e, std::size_t) {
+                    if (e) return;
+                    last_request.assign(asio::buffers_begin(s->request.data()),
+                                        asio::buffers_end(s->request.data()));
+                    s->response = "HTTP/1.0 " + std::to_string(status) +
+                                  " X\r\nContent-Length: " + std::to_string(body.size()) +
+                                  "\r\n\r\n";
+                    if (!last_request.starts_with("HEAD")) s->response += body;
+                    s->timer.expires_after(delay);
+                    s->timer.async_wait([s](const boost::system::error_code&) {
+                        asio::async_write(s->socket, asio::buffer(s->response),
+                                          [s](const boost::system::error_code&, std::size_t) {});
+                    });
+                });
+            accept();
+        });
+    }
+    asio::io_context& io_;
+    tcp::acceptor acceptor_;
+};
+
+ProbeResult run_probe(asio::io_context& io, const config::Check& check, tcp::endpoint target) {
+    auto probe = make_probe(io, check, target);
+    std::optional<ProbeResult> result;
+    probe->run(check.timeout, [&](const ProbeResult& r) { result = r; });
+    for (int i = 0; i < 1000 && !result; ++i) {
+        io.restart();  // a previous run may have left the context stopped (out of work)
+        io.run_for(10ms);
+    }
+    EXPECT_TRUE(result.has_value());
+    return result.value_or(ProbeResult{});
+}
+
+config::Check tcp_check(std::chrono::microseconds timeout = 500ms) {
+    config::Check c;
+    c.kind = config::TcpCheck{};
+    c.timeout = timeout;
+    return c;
+}
+
+config::Check http_check(config::HttpCheck h, std::chrono::microseconds timeout = 1s) {
+    config::Check c;
+    c.kind = std::move(h);
+    c.timeout = timeout;
+    return c;
+}
+
+tcp::endpoint closed_port() {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(kLoopback, 0));
+    return a.local_endpoint();  // closed again when `a` goes
+}
+
+}  // namespace
+
+TEST(TcpProbe, ListeningClosedHangingAndFiltered) {
+    asio::io_context io;
+    tcp::acceptor listening(io, tcp::endpoint(kLoopback, 0));
+    listening.listen();
+    auto up = run_probe(io, tcp_check(), listening.local_endpoint());
+    EXPECT_TRUE(up.ok) << up.reason;
+    EXPECT_EQ(up.reason, "connected");
+
+    auto refused = run_probe(io, tcp_check(), closed_port());
+    EXPECT_FALSE(refused.ok);
+    EXPECT_EQ(refused.reason, "Connection refused");
+
+    // Filtered: a listener whose accept queue is full drops further SYNs, like a firewall.
+    tcp::acceptor full(io, tcp::endpoint(kLoopback, 0));
+    full.listen(0);
+    std::vector<std::unique_ptr<tcp::socket>> fillers;
+    for (int i = 0; i < 4; ++i) {
+        fillers.push_back(std::make_unique<tcp::socket>(io));
+        fillers.back()->async_connect(full.local_endpoint(),
+                                      [](const boost::system::error_code&) {});
+    }
+    io.restart();
+    io.run_for(100ms);
+    auto filtered = run_probe(io, tcp_check(200ms), full.local_endpoint());
+    EXPECT_FALSE(filtered.ok);
+    EXPECT_EQ(filtered.reason, "timed out after 200ms");
+    EXPECT_GE(filtered.latency, 200ms);
+}
+
+TEST(ScriptProbe, ExitCodesEnvironmentAndTimeout) {
+    asio::io_context io;
+    config::Check c;
+    c.timeout = 2s;
+    tcp::endpoint target(kLoopback, 3306);
+    c.kind = config::ScriptCheck{
+        {"/bin/sh", "-c", "[ \"$DIRECTORD_RS_ADDRESS:$DIRECTORD_RS_PORT\" = 127.0.0.1:3306 ]"}};
+    EXPECT_TRUE(run_probe(io, c, target).ok);
+    c.kind = config::ScriptCheck{{"/bin/sh", "-c", "echo replica lagging; exit 2"}};
+    auto bad = run_probe(io, c, target);
+    EXPECT_FALSE(bad.ok);
+    EXPECT_EQ(bad.reason, "exit 2: replica lagging");
+    c.kind = config::ScriptCheck{{"/bin/sleep", "10"}};
+    c.timeout = 200ms;
+    auto hung = run_probe(io, c, target);
+    EXPECT_FALSE(hung.ok);
+    EXPECT_NE(hung.reason.find("timed out"), std::string::npos) << hung.reason;
+}
+
+TEST(HttpProbe, StatusBodyVirtualHostAndMethod) {
+    asio::io_context io;
+    HttpServer server(io);
+    config::HttpCheck h;
+    h.path = "/health";
+    h.host = "www.example.test";
+    auto ok = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_TRUE(ok.ok) << ok.reason;
+    EXPECT_EQ(ok.reason, "HTTP status 200");
+    EXPECT_NE(server.last_request.find("GET /health HTTP/1.1"), std::string::npos)
+        << server.last_request;
+    EXPECT_NE(server.last_request.find("Host: www.example.test"), std::string::npos)
+        << server.last_request;
+
+    server.status = 500;
+    auto error = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_FALSE(error.ok);
+    EXPECT_EQ(error.reason, "HTTP status 500");
+
+    server.status = 204;
+    h.status = {{200, 299}};
+    EXPECT_TRUE(run_probe(io, http_check(h), server.endpoint()).ok);
+
+    server.status = 200;
+    h.body_regex = "ready";
+    auto body = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_FALSE(body.ok);
+    EXPECT_EQ(body.reason, "HTTP status 200, body does not match /ready/");
+    h.body_regex = "real server";
+    EXPECT_TRUE(run_probe(io, http_check(h), server.endpoint()).ok);
+
+    h.method = "HEAD";
+    h.body_regex.clear();
+    auto head = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_TRUE(head.ok) << head.reason;
+    EXPECT_NE(server.last_request.find("HEAD /health"), std::string::npos);
+}
+
+TEST(HttpProbe, SlowAndRefused) {
+    asio::io_context io;
+    HttpServer server(io);
+    server.delay = 2s;
+    auto start = std::chrono::steady_clock::now();
+    auto slow = run_probe(io, http_check({}, 300ms), server.endpoint());
+    EXPECT_FALSE(slow.ok);
+    EXPECT_EQ(slow.reason, "Timeout was reached");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+
+    auto refused = run_probe(io, http_check({}), closed_port());
+    EXPECT_FALSE(refused.ok);
+    EXPECT_EQ(refused.reason, "Couldn't connect to server");
+}
+
+// A real TLS server: openssl s_server with a certificate made for the test.
+class TlsServer {
+  public:
+    TlsServer() {
+        dir_ =
+            std::filesystem::temp_directory_path() / ("directord-tls-" + std::to_string(getpid()));
+        std::filesystem::create_directories(dir_);
+        cert_ = (dir_ / "cert.pem").string();
+        std::string key = (dir_ / "key.pem").string();
+        std::string make =
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=directord.test "
+            "-addext subjectAltName=DNS:directord.test -keyout " +
+            key + " -out " + cert_ + " 2>/dev/null";
+        EXPECT_EQ(std::system(make.c_str()), 0) << "openssl req failed";
+        port_ = closed_port().port();
+        std::string accept = "127.0.0.1:" + std::to_string(port_);
+        std::vector<std::string> args{"/usr/bin/openssl",
+                                      "s_server",
+                                      "-quiet",
+                                      "-www",
+                                      "-accept",
+                                      accept,
+                                      "-cert",
+                                      cert_,
+                                      "-key",
+                                      key};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+        posix_spawn_file_actions_destroy(&actions);
+        for (int i = 0; i < 100; ++i) {  // until it listens
+            asio::io_context io;
+            tcp::socket s(io);
+            boost::system::error_code ec;
+            s.connect(endpoint(), ec);
+            if (!ec) break;
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+    ~TlsServer() {
+        kill(pid_, SIGTERM);
+        waitpid(pid_, nullptr, 0);
+        std::filesystem::remove_all(dir_);
+    }
+    tcp::endpoint endpoint() const { return {kLoopback, port_}; }
+    const std::string& cert() const { return cert_; }
+
+  private:
+    std::filesystem::path dir_;
+    std::string cert_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
+
+TEST(HttpProbe, TlsVerifyAndSni) {
+    TlsServer server;
+    asio::io_context io;
+    config::HttpCheck h;
+    h.tls = true;
+    h.verify = false;
+    auto unverified = run_probe(io, http_check(h, 3s), server.endpoint());
+    EXPECT_TRUE(unverified.ok) << unverified.reason;
+
+    h.verify = true;  // self-signed, not trusted
+    auto untrusted = run_probe(io, http_check(h, 3s), server.endpoint());
+    EXPECT_FALSE(untrusted.ok);
+    EXPECT_NE(untrusted.reason.find("certificate"), std::string::npos) << untrusted.reason;
+
+    h.ca_file = server.cert();
+    h.sni = "directord.test";  // the name in the certificate, pinned to the real server's address
+    auto trusted = run_probe(io, http_check(h, 3s), server.endpoint());
+    EXPECT_TRUE(trusted.ok) << trusted.reason;
+
+    h.sni = "other.test";  // trusted CA, wrong name
+    EXPECT_FALSE(run_probe(io, http_check(h, 3s), server.endpoint()).ok);
+}
+
+namespace {
+
+config::Config two_virtual_servers(tcp::endpoint rs, unsigned fall) {
+    config::Check check = tcp_check(200ms);
+    check.interval = 200ms;
+    check.fall = fall;
+    config::Config cfg;
+    for (std::string name : {"web", "web-alt"}) {
+        config::VirtualServer vs;
+        vs.name = name;
+        vs.address = asio::ip::make_address("10.0.0.1");
+        vs.port = name == "web" ? 80 : 8080;
+        vs.check = check;
+        vs.real_servers.push_back(config::RealServer{rs.address(), rs.port(), 1, std::nullopt});
+        cfg.virtual_servers.push_back(vs);
+    }
+    return cfg;
+}
+
+}  // namespace
+
+TEST(HealthChecker, DedupFirstCheckGatingAndHysteresis) {
+    asio::io_context io;
+    HttpServer server(io);  // any listener will do for TCP checks; it counts connections
+    HealthChecker checker(io);
+    std::vector<HealthEvent> events;
+    checker.subscribe([&](const HealthEvent& e) { events.push_back(e); });
+    checker.apply(two_virtual_servers(server.endpoint(), 2));
+    EXPECT_EQ(checker.monitor_count(), 1u);  // one probe for both virtual servers
+    RealServerRef web{"web", endpoint_name(kLoopback, server.endpoint().port())};
+    EXPECT_FALSE(checker.is_up(web));  // down until the first successful check
+
+    io.run_for(1100ms);
+    EXPECT_TRUE(checker.is_up(web));
+    ASSERT_EQ(events.size(), 2u);  // one UP per virtual server
+    EXPECT_TRUE(events[0].up && events[1].up);
+    // ~5 probes in 1.1 s at 200 ms for both virtual servers together, not ~10.
+    EXPECT_GE(server.connections, 4);
+    EXPECT_LE(server.connections, 7);
+
+    // Reload with the same checks keeps the monitor and its state.
+    checker.apply(two_virtual_servers(server.endpoint(), 2));
+    EXPECT_TRUE(checker.is_up(web));
+    EXPECT_EQ(events.size(), 2u);
+}
+
+TEST(HealthChecker, FallNeedsConsecutiveFailures) {
+    asio::io_context io;
+    auto target = closed_port();
+    auto listener = std::make_unique<tcp::acceptor>(io, target);
+    listener->listen();
+    HealthChecker checker(io);
+    std::vector<std::pair<std::chrono::steady_clock::time_point, bool>> changes;
+    checker.subscribe([&](const HealthEvent& e) {
+        if (e.who.virtual_server == "web")
+            changes.emplace_back(std::chrono::steady_clock::now(), e.up);
+    });
+    checker.apply(two_virtual_servers(target, 3));
+    io.run_for(600ms);
+    ASSERT_EQ(changes.size(), 1u);
+    auto closed_at = std::chrono::steady_clock::now();
+    listener.reset();  // the service dies
+    io.run_for(1200ms);
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_FALSE(changes[1].second);
+    // fall 3 at 200 ms: the third failed probe after the close, 400-600 ms later.
+    EXPECT_GE(changes[1].first - closed_at, 350ms);
+}
