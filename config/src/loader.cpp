@@ -700,8 +700,8 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
     r.reject_unknown_keys(node, path,
-                          {"tcp", "http", "script", "port", "interval", "timeout", "retries",
-                           "retry_delay", "rise", "fall", "initial"});
+                          {"tcp", "http", "script", "mysql", "galera", "port", "interval",
+                           "timeout", "retries", "retry_delay", "rise", "fall", "initial"});
     Check c;
     std::size_t errors_before = r.errors().size();
     int kinds = 0;
@@ -729,7 +729,39 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
         }
         c.kind = sc;
     }
-    if (kinds != 1) r.fail(node, path, "give exactly one check kind: tcp, http or script");
+    // MySQL and Galera share the login; the password always comes from a private file.
+    auto login = [&](const YAML::Node& n, const std::string& p, std::string& user,
+                     std::string& password) {
+        if (auto u = r.required(n, p, "user"))
+            user = r.string(u, Reader::join(p, "user")).value_or("");
+        if (auto f = r.required(n, p, "password_file"))
+            password = read_password_file(r, f, Reader::join(p, "password_file"));
+    };
+    if (auto n = node["mysql"]) {
+        ++kinds;
+        auto p = Reader::join(path, "mysql");
+        MysqlCheck m;
+        if (r.is_map(n, p)) {
+            r.reject_unknown_keys(n, p, {"user", "password_file", "query"});
+            login(n, p, m.user, m.password);
+            r.optional_key(n, p, "query", m.query, [&](auto& x, auto q) { return r.string(x, q); });
+        }
+        c.kind = m;
+    }
+    if (auto n = node["galera"]) {
+        ++kinds;
+        auto p = Reader::join(path, "galera");
+        GaleraCheck g;
+        if (r.is_map(n, p)) {
+            r.reject_unknown_keys(n, p, {"user", "password_file", "donor_ok"});
+            login(n, p, g.user, g.password);
+            r.optional_key(n, p, "donor_ok", g.donor_ok,
+                           [&](auto& x, auto q) { return r.boolean(x, q); });
+        }
+        c.kind = g;
+    }
+    if (kinds != 1)
+        r.fail(node, path, "give exactly one check kind: tcp, http, script, mysql or galera");
     r.optional_key(node, path, "port", c.port,
                    [&](auto& n, auto p) { return r.integer(n, p, 1, 65535); });
     r.optional_key(node, path, "interval", c.interval,

@@ -23,8 +23,13 @@ std::string dedup_key(const config::Check& c, const boost::asio::ip::tcp::endpoi
         key += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|", http->method, http->path, http->host,
                            http->body_regex, http->tls, http->verify, http->sni, http->ca_file);
         for (const auto& s : http->status) key += fmt::format("{}-{},", s.low, s.high);
+    } else if (auto* script = std::get_if<config::ScriptCheck>(&c.kind)) {
+        for (const auto& arg : script->argv) key += arg + '\0';
+    } else if (auto* mysql = std::get_if<config::MysqlCheck>(&c.kind)) {
+        key += fmt::format("{}\0{}\0{}", mysql->user, mysql->password, mysql->query);
     } else {
-        for (const auto& arg : std::get<config::ScriptCheck>(c.kind).argv) key += arg + '\0';
+        const auto& galera = std::get<config::GaleraCheck>(c.kind);
+        key += fmt::format("{}\0{}\0{}", galera.user, galera.password, galera.donor_ok);
     }
     return key;
 }

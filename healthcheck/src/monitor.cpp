@@ -17,8 +17,12 @@ std::string_view Monitor::kind() const {
             return "tcp";
         case 1:
             return std::get<config::HttpCheck>(check_.kind).tls ? "https" : "http";
-        default:
+        case 2:
             return "script";
+        case 3:
+            return "mysql";
+        default:
+            return "galera";
     }
 }
 

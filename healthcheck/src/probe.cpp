@@ -8,6 +8,10 @@ std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
         return std::make_unique<TcpProbe>(io, target, tcp->bind);
     if (auto* script = std::get_if<config::ScriptCheck>(&check.kind))
         return std::make_unique<ScriptProbe>(io, target, script->argv);
+    if (auto* mysql = std::get_if<config::MysqlCheck>(&check.kind))
+        return make_mysql_probe(io, *mysql, target);
+    if (auto* galera = std::get_if<config::GaleraCheck>(&check.kind))
+        return make_galera_probe(io, *galera, target);
     return make_http_probe(io, std::get<config::HttpCheck>(check.kind), target);
 }
 

@@ -363,3 +363,28 @@ TEST(HealthChecker, FallNeedsConsecutiveFailures) {
     // fall 3 at 200 ms: the third failed probe after the close, 400-600 ms later.
     EXPECT_GE(changes[1].first - closed_at, 350ms);
 }
+
+TEST(Galera, JudgesWsrepStatus) {
+    std::map<std::string, std::string> synced{{"wsrep_local_state", "4"},
+                                              {"wsrep_local_state_comment", "Synced"},
+                                              {"wsrep_cluster_status", "Primary"},
+                                              {"wsrep_ready", "ON"},
+                                              {"wsrep_connected", "ON"}};
+    EXPECT_EQ(judge_wsrep(synced, false), "");
+    auto donor = synced;
+    donor["wsrep_local_state"] = "2";
+    donor["wsrep_local_state_comment"] = "Donor/Desynced";
+    EXPECT_EQ(judge_wsrep(donor, false), "wsrep_local_state=2 (Donor/Desynced)");
+    EXPECT_EQ(judge_wsrep(donor, true), "");
+    auto split = synced;
+    split["wsrep_cluster_status"] = "non-Primary";
+    split["wsrep_ready"] = "OFF";
+    EXPECT_EQ(judge_wsrep(split, false), "wsrep_cluster_status=non-Primary");
+    auto joiner = synced;
+    joiner["wsrep_local_state"] = "1";
+    joiner["wsrep_local_state_comment"] = "Joining: receiving State Transfer";
+    joiner["wsrep_ready"] = "OFF";
+    EXPECT_EQ(judge_wsrep(joiner, true), "wsrep_ready=OFF");
+    EXPECT_EQ(judge_wsrep({{"wsrep_ready", "OFF"}}, false),
+              "not a Galera node (no wsrep_local_state)");
+}

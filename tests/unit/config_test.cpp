@@ -298,8 +298,8 @@ TEST(Config, CheckMistakes) {
         (std::vector<std::string>{
             "t.yaml:2:14: virtual_servers[0].address: '10.0.0.1' is not ADDRESS:PORT (IPv6: "
             "[ADDRESS]:PORT)",
-            "t.yaml:3:12: virtual_servers[0].check: give exactly one check kind: tcp, http or "
-            "script",
+            "t.yaml:3:12: virtual_servers[0].check: give exactly one check kind: tcp, http, "
+            "script, mysql or galera",
             "t.yaml:4:57: virtual_servers[0].real_servers[1].address: duplicate real server in "
             "this "
             "virtual server",
@@ -310,6 +310,28 @@ TEST(Config, CheckMistakes) {
             "expression: "
             "Mismatched '(' and ')' in regular expression",
         }));
+}
+
+TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {
+    auto path = std::filesystem::temp_directory_path() / "directord-config-test.mysql";
+    std::ofstream(path) << "monitor-secret\n";
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto cfg = valid(
+        "virtual_servers:\n  - address: 10.0.0.1:3306\n    check: { galera: { user: monitor, "
+        "password_file: " +
+        path.string() +
+        ", donor_ok: true } }\n"
+        "    real_servers: [{ address: 10.0.0.2:3306, check: { mysql: { user: m, password_file: " +
+        path.string() + ", query: 'SELECT 1 FROM dual' } } }]\n");
+    ASSERT_EQ(cfg.virtual_servers.size(), 1u);
+    const auto& galera = std::get<GaleraCheck>(cfg.virtual_servers[0].check->kind);
+    EXPECT_EQ(galera.user, "monitor");
+    EXPECT_EQ(galera.password, "monitor-secret");
+    EXPECT_TRUE(galera.donor_ok);
+    const auto& mysql = std::get<MysqlCheck>(cfg.virtual_servers[0].real_servers[0].check->kind);
+    EXPECT_EQ(mysql.query, "SELECT 1 FROM dual");
+    std::filesystem::remove(path);
 }
 
 TEST(Config, ShippedExamplesAreValid) {

@@ -129,8 +129,26 @@ struct ScriptCheck {
     bool operator==(const ScriptCheck&) const = default;
 };
 
+// Log in (MariaDB/MySQL protocol) and run `query`; healthy when it returns at least one row.
+struct MysqlCheck {
+    std::string user;
+    std::string password;  // from password_file; never logged
+    std::string query = "SELECT 1";
+    bool operator==(const MysqlCheck&) const = default;
+};
+
+// Log in and read SHOW GLOBAL STATUS LIKE 'wsrep_%': healthy when wsrep_cluster_status=Primary,
+// wsrep_ready=ON, wsrep_connected=ON and wsrep_local_state=4 (Synced); state 2
+// (Donor/Desynced) is healthy only with donor_ok.
+struct GaleraCheck {
+    std::string user;
+    std::string password;
+    bool donor_ok = false;
+    bool operator==(const GaleraCheck&) const = default;
+};
+
 struct Check {
-    std::variant<TcpCheck, HttpCheck, ScriptCheck> kind;
+    std::variant<TcpCheck, HttpCheck, ScriptCheck, MysqlCheck, GaleraCheck> kind;
     std::optional<std::uint16_t> port;
     Duration interval = std::chrono::seconds(2);
     Duration timeout = std::chrono::seconds(1);

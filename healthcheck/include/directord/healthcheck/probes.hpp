@@ -2,6 +2,7 @@
 // The probe kinds.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -42,5 +43,15 @@ class ScriptProbe : public Probe {
 // HTTP_GET / SSL_GET (libcurl multi on the event loop).
 std::unique_ptr<Probe> make_http_probe(boost::asio::io_context& io, const config::HttpCheck& check,
                                        const boost::asio::ip::tcp::endpoint& target);
+
+// MySQL / Galera wsrep (MariaDB Connector/C non-blocking API on the event loop).
+std::unique_ptr<Probe> make_mysql_probe(boost::asio::io_context& io,
+                                        const config::MysqlCheck& check,
+                                        const boost::asio::ip::tcp::endpoint& target);
+std::unique_ptr<Probe> make_galera_probe(boost::asio::io_context& io,
+                                         const config::GaleraCheck& check,
+                                         const boost::asio::ip::tcp::endpoint& target);
+// Why a Galera node's SHOW GLOBAL STATUS LIKE 'wsrep_%' makes it unfit for traffic; empty = fit.
+std::string judge_wsrep(const std::map<std::string, std::string>& status, bool donor_ok);
 
 }  // namespace directord::healthcheck
