@@ -178,8 +178,10 @@ class MysqlProbe : public Probe {
             if (finished) return;
             finished = true;
             deadline.cancel();
-            boost::system::error_code ignored;
-            socket.cancel(ignored);
+            // Hand the descriptor back now, in the same turn as the connector's last call: after
+            // an error the connector may already have closed it, and its number could be reused
+            // by another probe before a later release would remove *that* one from epoll.
+            if (socket.is_open()) socket.release();
             if (*alive)  // the probe (and whoever waits for it) still exists
                 done(ProbeResult{ok, std::move(reason),
                                  std::chrono::duration_cast<std::chrono::microseconds>(
