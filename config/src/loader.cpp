@@ -423,9 +423,38 @@ std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node,
     return t;
 }
 
+std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path);
+std::optional<std::pair<IpAddress, std::uint16_t>> read_endpoint(Reader& r, const YAML::Node& node,
+                                                                 const std::string& path);
+
+std::optional<TrackCheck> read_track_check(Reader& r, const YAML::Node& node,
+                                           const std::string& path) {
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path, {"name", "target", "weight", "check"});
+    TrackCheck t;
+    std::size_t errors_before = r.errors().size();
+    if (auto n = r.required(node, path, "name"))
+        t.name = r.string(n, Reader::join(path, "name")).value_or("");
+    if (auto n = r.required(node, path, "target")) {
+        if (auto ep = read_endpoint(r, n, Reader::join(path, "target")))
+            std::tie(t.address, t.port) = *ep;
+    }
+    r.optional_key(node, path, "weight", t.weight,
+                   [&](auto& n, auto p) { return r.integer(n, p, -254, 254); });
+    if (auto n = r.required(node, path, "check")) {
+        if (auto c = read_check(r, n, Reader::join(path, "check"))) t.check = *c;
+    }
+    if (r.errors().size() != errors_before) return std::nullopt;
+    return t;
+}
+
 void read_track(Reader& r, const YAML::Node& node, const std::string& path, Instance& inst) {
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(node, path, {"scripts", "interfaces", "files"});
+    r.reject_unknown_keys(node, path, {"scripts", "interfaces", "files", "checks"});
+    if (auto n = node["checks"])
+        inst.track_checks =
+            read_list<TrackCheck>(r, n, Reader::join(path, "checks"),
+                                  [&](auto& x, auto p) { return read_track_check(r, x, p); });
     if (auto n = node["scripts"])
         inst.track_scripts =
             read_list<TrackScript>(r, n, Reader::join(path, "scripts"),

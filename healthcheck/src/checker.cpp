@@ -79,7 +79,7 @@ void HealthChecker::apply(const config::Config& cfg) {
             slot = std::make_unique<Monitor>(
                 io_, endpoint_name(w.target.address(), w.target.port()), *w.check, w.target,
                 [this](const Monitor& m) { on_change(m); });
-            slot->start(random_);
+            slot->start(&random_);
             ++started;
         }
         slot->users = std::move(w.users);

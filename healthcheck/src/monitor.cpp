@@ -26,10 +26,13 @@ std::string_view Monitor::kind() const {
     }
 }
 
-void Monitor::start(std::mt19937& random) {
-    // Spread the first runs over one interval so thousands of checks do not fire together.
-    std::uniform_int_distribution<long long> spread(0, check_.interval.count() - 1);
-    next_run_ = std::chrono::steady_clock::now() + std::chrono::microseconds(spread(random));
+void Monitor::start(std::mt19937* random) {
+    next_run_ = std::chrono::steady_clock::now();
+    if (random) {
+        // Spread the first runs over one interval so thousands of checks do not fire together.
+        std::uniform_int_distribution<long long> spread(0, check_.interval.count() - 1);
+        next_run_ += std::chrono::microseconds(spread(*random));
+    }
     timer_.expires_at(next_run_);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) attempt(0);

@@ -7,6 +7,15 @@ ip -n "$(ns d1)" link add uplink type veth peer name uplink-far
 ip -n "$(ns d1)" link set uplink up
 ip -n "$(ns d1)" link set uplink-far up
 FLAG=$WORK/d1-proxy-dead
+# A local service the instance tracks with a health check (weight 0: FAULT while it is down).
+serve() {
+    ip netns exec "$(ns d1)" perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:13306", Listen => 16, ReuseAddr => 1) or die;
+        while (my $c = $s->accept) { close $c }' &
+    SERVICE_PID=$!
+    LAB_PIDS+=($!)
+}
+serve
 cat >"$WORK/check-proxy" <<SCRIPT
 #!/bin/sh
 [ ! -e $FLAG ]
@@ -24,7 +33,8 @@ chmod +x "$WORK/notify"
         "notify: [$WORK/notify]" \
         "track:" \
         "  scripts: [{ name: proxy, run: [$WORK/check-proxy], interval: 200ms, weight: -20, fall: 2, rise: 1 }]" \
-        "  interfaces: [uplink]"
+        "  interfaces: [uplink]" \
+        "  checks: [{ name: mysqld, target: 127.0.0.1:13306, check: { tcp: {}, interval: 200ms, timeout: 100ms } }]"
 } >"$(config d1)"
 { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 100 "$VIP" "${FAST[@]}"; } >"$(config d2)"
 start d1; start d2
@@ -57,4 +67,13 @@ web FAULT->BACKUP 101
 web BACKUP->MASTER 101"
 wait_for 3 test "$(wc -l <"$WORK/notified")" -ge 7 || fail "notify ran $(wc -l <"$WORK/notified") times"
 [ "$(cat "$WORK/notified")" = "$expected" ] || fail "notify saw: $(cat "$WORK/notified")"
+
+say "tracked health check: the local service dies, then returns"
+kill "$SERVICE_PID"
+wait "$SERVICE_PID" 2>/dev/null || true
+expect_vip_on d2 3
+expect_log d1 "entering FAULT state (check mysqld down"
+serve
+expect_vip_on d1 5
+expect_log d1 "check mysqld ok (connected)"
 say "PASS"

@@ -334,6 +334,34 @@ TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {
     std::filesystem::remove(path);
 }
 
+TEST(Config, TrackChecks) {
+    auto cfg = valid(R"(vrrp:
+  instances:
+    - name: db
+      interface: eth0
+      vrid: 9
+      vips: [10.0.0.9/24]
+      track:
+        checks: [{ name: mysqld, target: 127.0.0.1:3306, weight: -30, check: { tcp: {}, interval: 1s } }]
+)");
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    ASSERT_EQ(cfg.instances[0].track_checks.size(), 1u);
+    const auto& t = cfg.instances[0].track_checks[0];
+    EXPECT_EQ(t.name, "mysqld");
+    EXPECT_EQ(t.port, 3306);
+    EXPECT_EQ(t.weight, -30);
+    EXPECT_EQ(t.check.interval, 1s);
+    EXPECT_EQ(
+        errors_of(
+            "vrrp:\n  instances:\n    - name: a\n      interface: eth0\n      vrid: 1\n"
+            "      vips: [10.0.0.1]\n      track: { checks: [{ name: x, target: 127.0.0.1 }] }\n"),
+        (std::vector<std::string>{
+            "t.yaml:7:44: vrrp.instances[0].track.checks[0].target: '127.0.0.1' is not "
+            "ADDRESS:PORT (IPv6: "
+            "[ADDRESS]:PORT)",
+            "t.yaml:7:25: vrrp.instances[0].track.checks[0]: missing required key 'check'"}));
+}
+
 TEST(Config, ShippedExamplesAreValid) {
     int checked = 0;
     for (const auto& entry : std::filesystem::directory_iterator(DIRECTORD_EXAMPLES)) {

@@ -112,7 +112,7 @@ void Instance::reconfigure(const config::Instance& next) {
         send_advert(fsm_.priority());
     }
     if (old.track_scripts != cfg_.track_scripts || old.track_interfaces != cfg_.track_interfaces ||
-        old.track_files != cfg_.track_files) {
+        old.track_files != cfg_.track_files || old.track_checks != cfg_.track_checks) {
         drop_trackers();
         build_trackers();
     }
@@ -140,6 +140,21 @@ void Instance::build_trackers() {
             update_signal(index, exists, exists ? "created" : "removed");
         }));
     }
+    for (const auto& t : cfg_.track_checks) {
+        std::size_t index = signals_.size();
+        signals_.push_back(Signal{"check " + t.name, t.weight, false});
+        // Counted healthy until its first result, which is asked for at once and decides the
+        // state directly (rise/fall apply afterwards): no FAULT flap at start, no late verdict.
+        auto check = t.check;
+        check.initially_up = true;
+        checks_.push_back(std::make_unique<healthcheck::Monitor>(
+            services_.io, healthcheck::endpoint_name(t.address, t.port), check,
+            boost::asio::ip::tcp::endpoint(t.address, t.port),
+            [this, index](const healthcheck::Monitor& m) {
+                update_signal(index, !m.up(), m.last_result().reason);
+            }));
+        checks_.back()->start(nullptr);
+    }
     for (const auto& t : cfg_.track_scripts) {
         std::size_t index = signals_.size();
         signals_.push_back(Signal{"script " + t.name, t.weight, false});
@@ -156,6 +171,7 @@ void Instance::drop_trackers() {
     link_subscriptions_.clear();
     file_watches_.clear();
     scripts_.clear();
+    checks_.clear();
 }
 
 void Instance::update_signal(std::size_t index, bool failing, const std::string& why) {

@@ -76,28 +76,6 @@ struct TrackFile {
     bool operator==(const TrackFile&) const = default;
 };
 
-struct Instance {
-    std::string name;
-    std::string interface;
-    std::uint8_t vrid = 0;
-    int version = 2;
-    std::uint8_t priority = 100;  // 255 = address owner
-    Duration advert_interval = std::chrono::seconds(1);
-    bool preempt = true;
-    Duration preempt_delay{0};
-    Auth auth;
-    std::vector<Vip> vips;
-    std::vector<IpAddress> unicast_peers;
-    Garp garp;
-    std::vector<TrackScript> track_scripts;
-    std::vector<TrackInterface> track_interfaces;
-    std::vector<TrackFile> track_files;
-    std::vector<std::string> notify;  // argv run on every state change
-    Location location;
-    bool operator==(const Instance&) const = default;
-    bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
-};
-
 // Health checks of real servers. One kind per check; the target is the real server's
 // address and port (or `port` when set).
 struct TcpCheck {
@@ -158,6 +136,40 @@ struct Check {
     unsigned fall = 1;
     bool initially_up = false;  // a real server is down until its first successful check
     bool operator==(const Check&) const = default;
+};
+
+// A health check of a local or remote service that moves the instance's priority
+// (e.g. "local mysqld healthy"): failing applies the weight like a track script.
+struct TrackCheck {
+    std::string name;
+    IpAddress address;
+    std::uint16_t port = 0;
+    int weight = 0;
+    Check check;
+    bool operator==(const TrackCheck&) const = default;
+};
+
+struct Instance {
+    std::string name;
+    std::string interface;
+    std::uint8_t vrid = 0;
+    int version = 2;
+    std::uint8_t priority = 100;  // 255 = address owner
+    Duration advert_interval = std::chrono::seconds(1);
+    bool preempt = true;
+    Duration preempt_delay{0};
+    Auth auth;
+    std::vector<Vip> vips;
+    std::vector<IpAddress> unicast_peers;
+    Garp garp;
+    std::vector<TrackScript> track_scripts;
+    std::vector<TrackInterface> track_interfaces;
+    std::vector<TrackFile> track_files;
+    std::vector<TrackCheck> track_checks;
+    std::vector<std::string> notify;  // argv run on every state change
+    Location location;
+    bool operator==(const Instance&) const = default;
+    bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
 };
 
 struct RealServer {

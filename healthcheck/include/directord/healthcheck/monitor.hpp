@@ -24,7 +24,9 @@ class Monitor {
     Monitor(boost::asio::io_context& io, std::string target_name, config::Check check,
             boost::asio::ip::tcp::endpoint target, ChangeHandler on_change);
 
-    void start(std::mt19937& random);
+    // First run spread randomly over one interval (thousands of real-server checks), or
+    // at once when `random` is null (a VRRP track wants its answer before the first election).
+    void start(std::mt19937* random);
     bool up() const { return state_.up(); }
     const std::string& target_name() const { return target_name_; }
     const ProbeResult& last_result() const { return last_; }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "directord/config/model.hpp"
+#include "directord/healthcheck/monitor.hpp"
 #include "directord/healthcheck/process.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/addresses.hpp"
@@ -127,6 +128,7 @@ class Instance {
 
     std::vector<Signal> signals_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;
+    std::vector<std::unique_ptr<healthcheck::Monitor>> checks_;
     std::vector<int> link_subscriptions_;
     std::vector<int> file_watches_;
     std::map<std::string, std::string> external_faults_;
