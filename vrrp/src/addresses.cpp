@@ -88,30 +88,18 @@ std::string describe(const config::Vip& vip) {
     return text;
 }
 
-AddressManager::AddressManager(boost::asio::io_context& io) : readable_(io) {
-    socket_ = nl_socket_alloc();
-    if (!socket_) throw IoError("allocate", "rtnetlink socket", "out of memory");
-    // Several requests may be outstanding: their answers are matched by sequence number here.
-    nl_socket_disable_seq_check(socket_);
-    nl_socket_modify_cb(socket_, NL_CB_ACK, NL_CB_CUSTOM, &AddressManager::on_ack, this);
-    nl_socket_modify_err_cb(socket_, NL_CB_CUSTOM, &AddressManager::on_error, this);
-    int err = nl_connect(socket_, NETLINK_ROUTE);
-    if (err >= 0) err = nl_socket_set_nonblocking(socket_);
-    if (err < 0) {
-        nl_socket_free(socket_);
-        throw IoError("connect", "rtnetlink socket", nl_geterror(err));
-    }
-    int one = 1;
-    setsockopt(nl_socket_get_fd(socket_), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
-    readable_.assign(dup(nl_socket_get_fd(socket_)));
-    wait();
+AddressManager::AddressManager(boost::asio::io_context& io)
+    : netlink_(io, "rtnetlink address socket", [this](nl_sock* sock) {
+          nl_socket_modify_cb(sock, NL_CB_ACK, NL_CB_CUSTOM, &AddressManager::on_ack, this);
+          nl_socket_modify_err_cb(sock, NL_CB_CUSTOM, &AddressManager::on_error, this);
+          int one = 1;  // ask for the kernel's own explanation of a refusal
+          setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+          return 0;
+      }) {
+    netlink_.receive([](int) {});  // answers are handled by on_ack / on_error
 }
 
-AddressManager::~AddressManager() {
-    boost::system::error_code ec;
-    readable_.close(ec);
-    nl_socket_free(socket_);
-}
+AddressManager::~AddressManager() = default;
 
 void AddressManager::add(int ifindex, const std::string& interface, const config::Vip& vip,
                          Done done) {
@@ -141,7 +129,8 @@ void AddressManager::request(bool add, int ifindex, std::string what, const conf
 }
 
 void AddressManager::send(nl_msg* msg, Pending pending) {
-    int err = nl_send_auto(socket_, msg);  // completes the header: sequence number, NLM_F_ACK
+    int err =
+        nl_send_auto(netlink_.get(), msg);  // completes the header: sequence number, NLM_F_ACK
     unsigned sequence = nlmsg_hdr(msg)->nlmsg_seq;
     nlmsg_free(msg);
     if (err < 0) {
@@ -149,15 +138,6 @@ void AddressManager::send(nl_msg* msg, Pending pending) {
         return;
     }
     pending_.emplace(sequence, std::move(pending));
-}
-
-void AddressManager::wait() {
-    readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                         [this](const boost::system::error_code& ec) {
-                             if (ec == boost::asio::error::operation_aborted) return;
-                             nl_recvmsgs_default(socket_);
-                             wait();
-                         });
 }
 
 int AddressManager::on_ack(nl_msg* msg, void* self) {

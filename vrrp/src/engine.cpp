@@ -31,8 +31,7 @@ VrrpSocket& Engine::socket_for(const std::string& interface) {
     auto& slot = sockets_[interface];
     if (!slot) {
         try {
-            slot =
-                std::make_unique<VrrpSocket>(io_, interface, query_interface(interface, {}).index);
+            slot = std::make_unique<VrrpSocket>(io_, interface, interface_index(interface));
         } catch (...) {
             sockets_.erase(interface);
             throw;

@@ -48,6 +48,7 @@ Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg,
     announcer_ =
         std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, ifindex_, info.mac);
     fsm_ = Fsm(fsm_params());
+    refresh_expectation();
     socket_.subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
 }
 
@@ -61,10 +62,10 @@ FsmParams Instance::fsm_params() const {
                      cfg_.preempt, cfg_.preempt_delay,   primary_};
 }
 
-Expectation Instance::expectation() const {
-    return Expectation{cfg_.version, cfg_.auth,
-                       static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000),
-                       vip_addresses(cfg_)};
+void Instance::refresh_expectation() {
+    expected_ = Expectation{cfg_.version, cfg_.auth,
+                            static_cast<std::uint16_t>(cfg_.advert_interval.count() / 10000),
+                            vip_addresses(cfg_)};
 }
 
 std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
@@ -99,6 +100,7 @@ void Instance::reconfigure(const config::Instance& next) {
     if (next == cfg_) return;
     auto before = snapshot();
     config::Instance old = std::exchange(cfg_, next);
+    refresh_expectation();
     log::info("{}: configuration changed, applying in place", cfg_.name);
     fsm_.update(fsm_params());
     if (fsm_.state() == State::master && old.vips != cfg_.vips) {
@@ -271,7 +273,7 @@ void Instance::on_advert(const Received& packet) {
     if (!peers.empty() && std::find(peers.begin(), peers.end(), packet.source) == peers.end())
         drop = DropReason::not_a_peer;
     else
-        drop = check_against(packet.advert, expectation());
+        drop = check_against(packet.advert, expected_);
     auto now = Clock::now();
     if (drop) {
         ++counters_.drops[static_cast<std::size_t>(*drop)];
@@ -357,7 +359,7 @@ void Instance::send_advert(std::uint8_t priority) {
     advert.auth_type = cfg_.auth.type;
     if (cfg_.auth.type == config::AuthType::pass)
         advert.auth_data = pass_auth_data(cfg_.auth.password);
-    advert.addresses = vip_addresses(cfg_);
+    advert.addresses = expected_.addresses;
     auto send_to = [&](const boost::asio::ip::address_v4& destination) {
         if (socket_.send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination))
             ++counters_.adverts_sent;

@@ -17,28 +17,18 @@
 
 namespace directord::vrrp {
 
-LinkMonitor::LinkMonitor(boost::asio::io_context& io) : readable_(io) {
-    socket_ = nl_socket_alloc();
-    if (!socket_) throw IoError("allocate", "rtnetlink link monitor", "out of memory");
-    nl_socket_disable_seq_check(socket_);
-    nl_socket_modify_cb(socket_, NL_CB_VALID, NL_CB_CUSTOM, &LinkMonitor::on_message, this);
-    int err = nl_connect(socket_, NETLINK_ROUTE);
-    if (err >= 0) err = nl_socket_add_membership(socket_, RTNLGRP_LINK);
-    if (err >= 0) err = nl_socket_set_nonblocking(socket_);
-    if (err < 0) {
-        nl_socket_free(socket_);
-        throw IoError("subscribe", "rtnetlink link notifications", nl_geterror(err));
-    }
-    // The descriptor stays owned by libnl; asio only waits on it.
-    readable_.assign(dup(nl_socket_get_fd(socket_)));
-    wait();
+LinkMonitor::LinkMonitor(boost::asio::io_context& io)
+    : netlink_(io, "rtnetlink link notifications", [this](nl_sock* sock) {
+          nl_socket_modify_cb(sock, NL_CB_VALID, NL_CB_CUSTOM, &LinkMonitor::on_message, this);
+          return nl_socket_add_membership(sock, RTNLGRP_LINK);
+      }) {
+    netlink_.receive([this](int result) {
+        // A lost notification (receive buffer overrun) means we no longer know: ask again.
+        if (result == -NLE_NOMEM || result == -NLE_MSG_OVERFLOW) resync();
+    });
 }
 
-LinkMonitor::~LinkMonitor() {
-    boost::system::error_code ec;
-    readable_.close(ec);
-    nl_socket_free(socket_);
-}
+LinkMonitor::~LinkMonitor() = default;
 
 bool LinkMonitor::running(const std::string& interface) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -58,18 +48,6 @@ int LinkMonitor::subscribe(const std::string& interface, Handler handler) {
 }
 
 void LinkMonitor::unsubscribe(int id) { subscriptions_.erase(id); }
-
-void LinkMonitor::wait() {
-    readable_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                         [this](const boost::system::error_code& ec) {
-                             if (ec == boost::asio::error::operation_aborted) return;
-                             int err = nl_recvmsgs_default(socket_);
-                             // A lost notification (receive buffer overrun) means we no longer
-                             // know: ask again.
-                             if (err == -NLE_NOMEM || err == -NLE_MSG_OVERFLOW) resync();
-                             wait();
-                         });
-}
 
 int LinkMonitor::on_message(nl_msg* msg, void* self) {
     nlmsghdr* header = nlmsg_hdr(msg);

@@ -19,11 +19,16 @@ IoError errno_error(const std::string& operation, const std::string& subject) {
     return IoError(operation, subject, std::strerror(errno));
 }
 
+int interface_index(const std::string& name) {
+    int index = static_cast<int>(if_nametoindex(name.c_str()));
+    if (index == 0) throw errno_error("look up interface", name);
+    return index;
+}
+
 InterfaceInfo query_interface(const std::string& name,
                               const std::vector<config::IpAddress>& exclude) {
     InterfaceInfo info;
-    info.index = static_cast<int>(if_nametoindex(name.c_str()));
-    if (info.index == 0) throw errno_error("look up interface", name);
+    info.index = interface_index(name);
 
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw errno_error("open ioctl socket for", name);

@@ -1,7 +1,6 @@
 #include "directord/vrrp/packet.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace directord::vrrp {
 namespace {
@@ -214,11 +213,11 @@ std::optional<DropReason> check_against(const Advert& a, const Expectation& e) {
         if (a.interval_cs != e.interval_cs) return DropReason::interval_mismatch;
     }
     // RFC 3768/5798 §7.1: a VIP set that differs is dropped unless it comes from the owner.
-    if (a.priority != 255) {
-        std::set<IpAddress> theirs(a.addresses.begin(), a.addresses.end());
-        std::set<IpAddress> ours(e.addresses.begin(), e.addresses.end());
-        if (theirs != ours) return DropReason::address_mismatch;
-    }
+    // Order does not matter; no allocation on this per-packet path.
+    if (a.priority != 255 &&
+        (a.addresses.size() != e.addresses.size() ||
+         !std::is_permutation(a.addresses.begin(), a.addresses.end(), e.addresses.begin())))
+        return DropReason::address_mismatch;
     return std::nullopt;
 }
 

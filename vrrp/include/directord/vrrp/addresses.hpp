@@ -2,13 +2,13 @@
 // Adds and removes VIPs through rtnetlink (libnl-route) without waiting: requests are sent
 // on a non-blocking socket and the kernel's acknowledgements are read on the event loop.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "directord/config/model.hpp"
+#include "directord/vrrp/netlink_socket.hpp"
 
 struct nl_sock;
 struct nl_msg;
@@ -40,14 +40,12 @@ class AddressManager {
     };
     void request(bool add, int ifindex, std::string what, const config::Vip& vip, Done done);
     void send(nl_msg* msg, Pending pending);
-    void wait();
     void finish(unsigned sequence, int error, const std::string& detail);
     static int on_ack(nl_msg* msg, void* self);
     static int on_error(sockaddr_nl* who, nlmsgerr* error, void* self);
 
-    nl_sock* socket_ = nullptr;
-    boost::asio::posix::stream_descriptor readable_;
     std::map<unsigned, Pending> pending_;
+    NetlinkSocket netlink_;  // last: destroyed first, before what its callbacks use
 };
 
 std::string describe(const config::Vip& vip);

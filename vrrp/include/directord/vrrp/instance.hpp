@@ -97,7 +97,8 @@ class Instance {
     void update_signal(std::size_t index, bool failing, const std::string& why);
     void recompute();
     FsmParams fsm_params() const;
-    Expectation expectation() const;
+    // What received adverts are checked against; rebuilt when the configuration changes.
+    void refresh_expectation();
     std::vector<boost::asio::ip::address_v4> vip_v4() const;
     void notify(State from, State to);
     void run_next_notify();
@@ -124,6 +125,7 @@ class Instance {
     bool timer_waiting_ = false;
     std::uint16_t ip_id_ = 0;
     InstanceCounters counters_;
+    Expectation expected_;
     log::RateLimiter misconfigured_peer_log_{std::chrono::seconds(10)};
 
     std::vector<Signal> signals_;

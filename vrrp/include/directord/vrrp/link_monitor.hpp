@@ -2,10 +2,11 @@
 // Link state (administratively up + carrier) of interfaces, pushed by rtnetlink
 // RTNLGRP_LINK notifications read on the event loop.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <functional>
 #include <map>
 #include <string>
+
+#include "directord/vrrp/netlink_socket.hpp"
 
 struct nl_sock;
 struct nl_msg;
@@ -34,14 +35,12 @@ class LinkMonitor {
         bool last;
     };
     static int on_message(nl_msg* msg, void* self);
-    void wait();
     void update(const std::string& interface, bool running);
     void resync();
 
-    nl_sock* socket_ = nullptr;
-    boost::asio::posix::stream_descriptor readable_;
     std::map<int, Subscription> subscriptions_;
     int next_id_ = 1;
+    NetlinkSocket netlink_;  // last: destroyed first, before what its callbacks use
 };
 
 }  // namespace directord::vrrp

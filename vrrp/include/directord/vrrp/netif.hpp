@@ -22,6 +22,8 @@ struct InterfaceInfo {
 };
 
 // Throws IoError when the interface does not exist.
+int interface_index(const std::string& name);
+// Throws IoError when the interface does not exist.
 InterfaceInfo query_interface(const std::string& name,
                               const std::vector<config::IpAddress>& exclude);
 
