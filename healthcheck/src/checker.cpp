@@ -3,20 +3,19 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "directord/duration.hpp"
-#include "directord/healthcheck/monitor.hpp"
 #include "directord/log.hpp"
 
 namespace directord::healthcheck {
 namespace {
 
-// Two checks share a monitor exactly when this text is equal: every setting plus the target.
-std::string dedup_key(const config::Check& c, const boost::asio::ip::tcp::endpoint& target) {
-    std::string key = fmt::format(
-        "{}|{}|{}|{}|{}|{}|{}|{}|{}|", target.address().to_string(), target.port(), c.kind.index(),
-        c.interval.count(), c.timeout.count(), c.retries, c.retry_delay.count(), c.rise, c.fall);
-    key += c.initially_up ? "up|" : "down|";
+// Two checks are the same check exactly when this text is equal.
+std::string check_key(const config::Check& c) {
+    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|", c.kind.index(), c.port.value_or(0),
+                                  c.interval.count(), c.timeout.count(), c.retries,
+                                  c.retry_delay.count(), c.rise, c.fall, c.initially_up);
     if (auto* tcp = std::get_if<config::TcpCheck>(&c.kind)) {
         key += tcp->bind ? tcp->bind->to_string() : "-";
     } else if (auto* http = std::get_if<config::HttpCheck>(&c.kind)) {
@@ -41,70 +40,134 @@ std::string endpoint_name(const config::IpAddress& address, std::uint16_t port) 
                            : fmt::format("{}:{}", address.to_string(), port);
 }
 
-HealthChecker::HealthChecker(boost::asio::io_context& io) : io_(io) {}
+HealthChecker::HealthChecker(boost::asio::io_context& io) : scheduler_(Scheduler::of(io)) {}
 
 HealthChecker::~HealthChecker() = default;
 
 void HealthChecker::apply(const config::Config& cfg) {
-    struct Wanted {
-        const config::Check* check;
-        boost::asio::ip::tcp::endpoint target;
-        std::vector<RealServerRef> users;
+    // Built without a string per real server: with tens of thousands of them, the temporaries
+    // would otherwise outweigh the monitors and leave the heap fragmented behind them.
+    std::unordered_map<std::string, std::shared_ptr<const config::Check>> by_text;
+    auto intern = [&](const config::Check& check) {
+        auto& shared = by_text[check_key(check)];
+        if (!shared) shared = std::make_shared<const config::Check>(check);
+        return shared;
     };
-    std::unordered_map<std::string, Wanted> wanted;
+    struct Key {
+        const config::Check* check;  // interned
+        boost::asio::ip::tcp::endpoint target;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            auto h = std::hash<const void*>{}(k.check) ^ (std::size_t{k.target.port()} << 16);
+            const auto* bytes = reinterpret_cast<const unsigned char*>(k.target.data());
+            return h ^ std::hash<std::string_view>{}(
+                           std::string_view(reinterpret_cast<const char*>(bytes), k.target.size()));
+        }
+    };
+    struct Wanted {
+        std::shared_ptr<const config::Check> check;
+        std::vector<Monitor::User> users;
+        Monitor* existing = nullptr;
+    };
+    std::unordered_set<std::string> names;
+    std::unordered_map<Key, Wanted, KeyHash> wanted;
     for (const auto& vs : cfg.virtual_servers) {
+        const std::string* name = &*names.insert(vs.name).first;
+        auto vs_check = vs.check ? intern(*vs.check) : nullptr;
         for (const auto& rs : vs.real_servers) {
-            const config::Check* check = rs.check ? &*rs.check : vs.check ? &*vs.check : nullptr;
+            auto check = rs.check ? intern(*rs.check) : vs_check;
             if (!check) continue;
-            boost::asio::ip::tcp::endpoint target(rs.address, check->port.value_or(rs.port));
-            auto [it, fresh] =
-                wanted.try_emplace(dedup_key(*check, target), Wanted{check, target, {}});
-            it->second.users.push_back(RealServerRef{vs.name, endpoint_name(rs.address, rs.port)});
+            auto& w = wanted[Key{check.get(), {rs.address, check->port.value_or(rs.port)}}];
+            if (!w.check) w.check = check;
+            w.users.push_back(Monitor::User{name, rs.port});
         }
     }
-    std::size_t kept = 0, started = 0, stopped = 0;
-    for (auto it = monitors_.begin(); it != monitors_.end();) {
-        if (wanted.contains(it->first)) {
-            ++it;
-        } else {
-            it = monitors_.erase(it);
+    // Existing monitors whose check and target are still wanted carry on, state and all.
+    std::unordered_map<const config::Check*, const config::Check*> same;  // old -> interned
+    std::size_t stopped = 0;
+    for (auto& m : monitors_) {
+        auto [it, fresh] = same.try_emplace(&m->check(), nullptr);
+        if (fresh) it->second = intern(m->check()).get();
+        auto w = wanted.find(Key{it->second, m->target()});
+        if (w == wanted.end() || w->second.existing) {
+            m.reset();
             ++stopped;
+        } else {
+            w->second.existing = m.get();
         }
     }
+    std::vector<std::unique_ptr<Monitor>> monitors;
+    std::vector<Monitor::User> users;
+    monitors.reserve(wanted.size());
+    std::size_t kept = 0;
+    for (auto& m : monitors_)
+        if (m) monitors.push_back(std::move(m)), ++kept;
+    for (auto& [key, w] : wanted)
+        if (!w.existing)
+            w.existing = monitors
+                             .emplace_back(std::make_unique<Monitor>(scheduler_, observer(),
+                                                                     w.check, key.target))
+                             .get();
     for (auto& [key, w] : wanted) {
-        auto& slot = monitors_[key];
-        if (slot) {
-            ++kept;
-        } else {
-            slot = std::make_unique<Monitor>(
-                io_, endpoint_name(w.target.address(), w.target.port()), *w.check, w.target,
-                [this](const Monitor& m) { on_change(m); });
-            slot->start(&random_);
-            ++started;
-        }
-        slot->users = std::move(w.users);
+        w.existing->first_user = static_cast<std::uint32_t>(users.size());
+        w.existing->user_count = static_cast<std::uint32_t>(w.users.size());
+        users.insert(users.end(), w.users.begin(), w.users.end());
+    }
+    monitors_ = std::move(monitors);
+    users_ = std::move(users);
+    virtual_server_names_ = std::move(names);
+    // Spread the first runs over one interval from now, so thousands do not fire together.
+    auto now = Monitor::Clock::now();
+    for (std::size_t i = kept; i < monitors_.size(); ++i) {
+        std::uniform_int_distribution<long long> spread(0,
+                                                        monitors_[i]->check().interval.count() - 1);
+        monitors_[i]->start(now + std::chrono::microseconds(spread(random_)));
     }
     log::info("health checks: {} monitors ({} started, {} kept, {} stopped)", monitors_.size(),
-              started, kept, stopped);
+              monitors_.size() - kept, kept, stopped);
+}
+
+std::span<const Monitor::User> HealthChecker::users_of(const Monitor& m) const {
+    return {users_.data() + m.first_user, m.user_count};
 }
 
 void HealthChecker::on_change(const Monitor& m) {
     const auto& r = m.last_result();
     std::string servers;
-    for (const auto& u : m.users)
-        if (servers.find(u.virtual_server) == std::string::npos)
-            servers += (servers.empty() ? "" : ", ") + u.virtual_server;
+    for (const auto& u : users_of(m))
+        if (servers.find(*u.virtual_server) == std::string::npos)
+            servers += (servers.empty() ? "" : ", ") + *u.virtual_server;
     log::info("{} {}: {} ({} check, {}, virtual servers: {})", m.target_name(),
               m.up() ? "UP" : "DOWN", r.reason, m.kind(), format_duration(r.latency), servers);
-    for (const auto& who : m.users)
-        for (const auto& listener : listeners_)
-            listener(HealthEvent{who, m.up(), r.reason, r.latency});
+    for (const auto& u : users_of(m)) {
+        HealthEvent event{{*u.virtual_server, endpoint_name(m.target().address(), u.port)},
+                          m.up(),
+                          r.reason,
+                          r.latency};
+        for (const auto& listener : listeners_) listener(event);
+    }
 }
 
 bool HealthChecker::is_up(const RealServerRef& who) const {
-    for (const auto& [key, m] : monitors_)
-        if (std::find(m->users.begin(), m->users.end(), who) != m->users.end()) return m->up();
+    for (const auto& m : monitors_)
+        for (const auto& u : users_of(*m))
+            if (*u.virtual_server == who.virtual_server &&
+                endpoint_name(m->target().address(), u.port) == who.real_server)
+                return m->up();
     return false;
+}
+
+void HealthChecker::log_status() const {
+    auto up = std::count_if(monitors_.begin(), monitors_.end(), [](auto& m) { return m->up(); });
+    const auto& lateness = scheduler_.lateness();
+    log::info(
+        "status health checks: {} monitors ({} up, {} down), probes started {}, start lateness "
+        "p50 {}, p99 {}, max {}",
+        monitors_.size(), up, monitors_.size() - static_cast<std::size_t>(up), scheduler_.started(),
+        format_duration(lateness.percentile(0.5)), format_duration(lateness.percentile(0.99)),
+        format_duration(lateness.percentile(1.0)));
 }
 
 }  // namespace directord::healthcheck

@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "directord/healthcheck/probes.hpp"
+#include "directord/healthcheck/scheduler.hpp"
 
 namespace directord::healthcheck {
 namespace {
@@ -23,7 +24,10 @@ class CurlService : public boost::asio::execution_context::service {
     static inline boost::asio::execution_context::id id;
 
     explicit CurlService(boost::asio::execution_context& context)
-        : service(context), io_(static_cast<boost::asio::io_context&>(context)), timer_(io_) {
+        : service(context),
+          io_(static_cast<boost::asio::io_context&>(context)),
+          scheduler_(Scheduler::of(io_)),
+          timer_(io_) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         multi_ = curl_multi_init();
         curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlService::on_socket);
@@ -49,8 +53,13 @@ class CurlService : public boost::asio::execution_context::service {
 
     void start(CURL* handle, Done done) {
         transfers_[handle] = std::move(done);
-        curl_multi_add_handle(multi_,
-                              handle);  // curl asks for a timeout at once: that kicks it off
+        curl_multi_add_handle(multi_, handle);
+        // Its first steps (connect, TLS set-up) now, in the caller's slice of check work, rather
+        // than in one timeout action later together with every transfer added meanwhile. What
+        // finished is reported from the loop, never from inside the probe's run().
+        int running = 0;
+        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        scheduler_.defer([this] { report_finished(); });
     }
 
     // Abandons a transfer whose owner is gone.
@@ -82,7 +91,7 @@ class CurlService : public boost::asio::execution_context::service {
         }
         s->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
         s->timer_.async_wait([s](const boost::system::error_code& ec) {
-            if (!ec) s->act(CURL_SOCKET_TIMEOUT, 0);
+            if (!ec) s->scheduler_.defer([s] { s->act(CURL_SOCKET_TIMEOUT, 0); });
         });
         return 0;
     }
@@ -119,16 +128,28 @@ class CurlService : public boost::asio::execution_context::service {
             direction, [this, fd, weak, pending, event](const boost::system::error_code& ec) {
                 auto watch = weak.lock();
                 if (!watch) return;
-                watch.get()->*pending = false;
-                if (ec) return;
-                act(fd, event);
-                if (auto again = weak.lock()) arm(fd, again);
+                if (ec) {
+                    watch.get()->*pending = false;
+                    return;
+                }
+                // curl's work (a TLS handshake step, say) is check work: done in a slice.
+                scheduler_.defer([this, fd, weak, pending, event] {
+                    auto still = weak.lock();
+                    if (!still) return;
+                    still.get()->*pending = false;
+                    act(fd, event);
+                    if (auto again = weak.lock()) arm(fd, again);
+                });
             });
     }
 
     void act(curl_socket_t fd, int events) {
         int running = 0;
         curl_multi_socket_action(multi_, fd, events, &running);
+        report_finished();
+    }
+
+    void report_finished() {
         int left = 0;
         while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
             if (msg->msg != CURLMSG_DONE) continue;
@@ -148,6 +169,7 @@ class CurlService : public boost::asio::execution_context::service {
     }
 
     boost::asio::io_context& io_;
+    Scheduler& scheduler_;
     CURLM* multi_ = nullptr;
     boost::asio::steady_timer timer_;
     std::map<curl_socket_t, std::shared_ptr<Watch>> sockets_;
@@ -194,6 +216,11 @@ class HttpProbe : public Probe {
         curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, check_.verify ? 1L : 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, check_.verify ? 2L : 0L);
+        if (!check_.verify) {
+            // Nothing to verify against: do not load the system's CA bundle for every probe.
+            curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+            curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+        }
         if (!check_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, check_.ca_file.c_str());
         if (resolve_list_) curl_slist_free_all(resolve_list_);
         if (header_list_) curl_slist_free_all(header_list_);

@@ -12,6 +12,7 @@
 
 #include "directord/duration.hpp"
 #include "directord/healthcheck/probes.hpp"
+#include "directord/healthcheck/scheduler.hpp"
 
 namespace directord::healthcheck {
 
@@ -77,6 +78,9 @@ class MysqlProbe : public Probe {
 
         Attempt(boost::asio::io_context& io, ProbeHandler d, std::shared_ptr<bool> owner_alive)
             : socket(io), deadline(io), done(std::move(d)), alive(std::move(owner_alive)) {}
+        boost::asio::io_context& io() {
+            return static_cast<boost::asio::io_context&>(socket.get_executor().context());
+        }
         ~Attempt() {
             if (socket.is_open()) socket.release();  // the connector owns the descriptor
             if (initialised) mysql_close(&mysql);
@@ -98,9 +102,12 @@ class MysqlProbe : public Probe {
                 socket.assign(fd);
             }
             auto self = shared_from_this();
+            // The connector's work (hashing, parsing) is check work: done in a slice.
             auto resume = [self, cont, next](int ready) {
-                if (self->finished) return;
-                self->step(cont(*self, ready), cont, next);
+                Scheduler::of(self->io()).defer([self, cont, next, ready] {
+                    if (self->finished) return;
+                    self->step(cont(*self, ready), cont, next);
+                });
             };
             if (status & MYSQL_WAIT_WRITE) {
                 socket.async_wait(boost::asio::posix::stream_descriptor::wait_write,

@@ -141,6 +141,58 @@ TEST(TcpProbe, ListeningClosedHangingAndFiltered) {
     EXPECT_GE(filtered.latency, 200ms);
 }
 
+TEST(TcpProbe, AbandonedAttemptNeverReports) {
+    asio::io_context io;
+    tcp::acceptor full(io, tcp::endpoint(kLoopback, 0));  // fills up: the probe hangs
+    full.listen(0);
+    tcp::socket filler(io);
+    filler.async_connect(full.local_endpoint(), [](const boost::system::error_code&) {});
+    io.run_for(50ms);
+    auto check = tcp_check(100ms);
+    auto target = full.local_endpoint();
+    auto probe = make_probe(io, check, target);
+    bool reported = false;
+    probe->run(check.timeout, [&](const ProbeResult&) { reported = true; });
+    probe.reset();
+    io.restart();
+    io.run_for(300ms);
+    EXPECT_FALSE(reported);
+}
+
+namespace {
+struct CountingObserver : Monitor::Observer {
+    int changes = 0;
+    void on_change(const Monitor&) override { ++changes; }
+};
+}  // namespace
+
+// A thousand checks due at the same instant start in slices, and a timer due at that
+// instant too (a VRRP advert) runs after the first slice, not after all of them.
+TEST(Scheduler, DueChecksYieldToOtherTimersBetweenBatches) {
+    asio::io_context io;
+    auto& scheduler = Scheduler::of(io);
+    CountingObserver observer;
+    auto check = std::make_shared<const config::Check>(tcp_check(1s));
+    auto target = closed_port();
+    std::vector<std::unique_ptr<Monitor>> monitors;
+    auto due = Monitor::Clock::now() + 20ms;
+    for (int i = 0; i < 1000; ++i) {
+        monitors.push_back(std::make_unique<Monitor>(scheduler, observer, check, target));
+        monitors.back()->start(due);
+    }
+    asio::steady_timer advert(io);
+    advert.expires_at(due);
+    std::uint64_t started_before_advert = 0;
+    advert.async_wait(
+        [&](const boost::system::error_code&) { started_before_advert = scheduler.started(); });
+    io.run_for(500ms);
+    EXPECT_LT(started_before_advert, 200u);  // not the whole thousand
+    EXPECT_GE(scheduler.started(), 1000u);   // every check ran
+    EXPECT_EQ(observer.changes, 0);          // down from the start, and still down
+    EXPECT_EQ(monitors.front()->last_result().reason, "Connection refused");
+    EXPECT_EQ(scheduler.pending(), 1000u);  // each waits for its next interval
+}
+
 TEST(ScriptProbe, ExitCodesEnvironmentAndTimeout) {
     asio::io_context io;
     config::Check c;

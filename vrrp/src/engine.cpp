@@ -42,9 +42,9 @@ VrrpSocket& Engine::socket_for(const std::string& interface) {
 
 void Engine::start_instance(const config::Instance& cfg) {
     try {
-        auto instance = std::make_unique<Instance>(Services{io_, *addresses_, *links_, *files_},
-                                                   socket_for(cfg.interface), cfg,
-                                                   [this](Instance&) { settle_groups(); });
+        auto instance = std::make_unique<Instance>(
+            Services{io_, *addresses_, *links_, *files_, healthcheck::Scheduler::of(io_)},
+            socket_for(cfg.interface), cfg, [this](Instance&) { settle_groups(); });
         auto& ref = *instance;
         instances_[cfg.name] = std::move(instance);
         apply_maintenance(ref);

@@ -142,20 +142,17 @@ void Instance::build_trackers() {
             update_signal(index, exists, exists ? "created" : "removed");
         }));
     }
+    first_check_signal_ = signals_.size();
     for (const auto& t : cfg_.track_checks) {
-        std::size_t index = signals_.size();
         signals_.push_back(Signal{"check " + t.name, t.weight, false});
         // Counted healthy until its first result, which is asked for at once and decides the
         // state directly (rise/fall apply afterwards): no FAULT flap at start, no late verdict.
-        auto check = t.check;
-        check.initially_up = true;
+        auto check = std::make_shared<config::Check>(t.check);
+        check->initially_up = true;
         checks_.push_back(std::make_unique<healthcheck::Monitor>(
-            services_.io, healthcheck::endpoint_name(t.address, t.port), check,
-            boost::asio::ip::tcp::endpoint(t.address, t.port),
-            [this, index](const healthcheck::Monitor& m) {
-                update_signal(index, !m.up(), m.last_result().reason);
-            }));
-        checks_.back()->start(nullptr);
+            services_.checks, static_cast<healthcheck::Monitor::Observer&>(*this), std::move(check),
+            boost::asio::ip::tcp::endpoint(t.address, t.port)));
+        checks_.back()->start(healthcheck::Monitor::Clock::now());
     }
     for (const auto& t : cfg_.track_scripts) {
         std::size_t index = signals_.size();
@@ -165,6 +162,13 @@ void Instance::build_trackers() {
             [this, index](bool up, const std::string& why) { update_signal(index, !up, why); }));
         scripts_.back()->start();
     }
+}
+
+void Instance::on_change(const healthcheck::Monitor& check) {
+    auto it = std::find_if(checks_.begin(), checks_.end(),
+                           [&](const auto& c) { return c.get() == &check; });
+    update_signal(first_check_signal_ + static_cast<std::size_t>(it - checks_.begin()), !check.up(),
+                  check.last_result().reason);
 }
 
 void Instance::drop_trackers() {

@@ -6,11 +6,14 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "directord/config/model.hpp"
+#include "directord/healthcheck/monitor.hpp"
+#include "directord/healthcheck/scheduler.hpp"
 
 namespace directord::healthcheck {
 
@@ -27,9 +30,7 @@ struct HealthEvent {
     std::chrono::microseconds latency;
 };
 
-class Monitor;
-
-class HealthChecker {
+class HealthChecker : private Monitor::Observer {
   public:
     using Listener = std::function<void(const HealthEvent&)>;
 
@@ -45,12 +46,18 @@ class HealthChecker {
     // The state of one real server of one virtual server (false when unknown or unchecked).
     bool is_up(const RealServerRef& who) const;
     std::size_t monitor_count() const { return monitors_.size(); }
+    // One line: monitors up/down, probes started, start lateness percentiles.
+    void log_status() const;
 
   private:
-    void on_change(const Monitor& monitor);
+    void on_change(const Monitor& monitor) override;
+    std::span<const Monitor::User> users_of(const Monitor& monitor) const;
+    Monitor::Observer& observer() { return *this; }
 
-    boost::asio::io_context& io_;
-    std::unordered_map<std::string, std::unique_ptr<Monitor>> monitors_;  // by dedup key
+    Scheduler& scheduler_;
+    std::unordered_set<std::string> virtual_server_names_;  // what Monitor::User points at
+    std::vector<std::unique_ptr<Monitor>> monitors_;
+    std::vector<Monitor::User> users_;  // each monitor's users, contiguous
     std::vector<Listener> listeners_;
     std::mt19937 random_{std::random_device{}()};
 };

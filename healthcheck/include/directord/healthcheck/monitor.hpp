@@ -1,53 +1,76 @@
 #pragma once
 // One check of one target on its schedule: jittered first run, absolute-deadline interval,
-// retries, first-result gating and rise/fall hysteresis.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <functional>
+// retries, first-result gating and rise/fall hysteresis. Kept small (thousands per daemon):
+// the check's settings are shared, the timer is the scheduler's.
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
-#include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "directord/config/model.hpp"
-#include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/hysteresis.hpp"
 #include "directord/healthcheck/probe.hpp"
+#include "directord/healthcheck/scheduler.hpp"
 
 namespace directord::healthcheck {
 
 class Monitor {
   public:
-    using ChangeHandler = std::function<void(const Monitor&)>;
+    using Clock = Scheduler::Clock;
+    // Told when a monitor's debounced state flips.
+    class Observer {
+      public:
+        virtual void on_change(const Monitor& monitor) = 0;
 
-    Monitor(boost::asio::io_context& io, std::string target_name, config::Check check,
-            boost::asio::ip::tcp::endpoint target, ChangeHandler on_change);
+      protected:
+        ~Observer() = default;
+    };
+    // A virtual server using this check's verdict for one of its real servers.
+    struct User {
+        const std::string* virtual_server;  // owned by the monitor's owner
+        std::uint16_t port;                 // the real server's port (the check's may differ)
+    };
 
-    // First run spread randomly over one interval (thousands of real-server checks), or
-    // at once when `random` is null (a VRRP track wants its answer before the first election).
-    void start(std::mt19937* random);
+    Monitor(Scheduler& scheduler, Observer& observer, std::shared_ptr<const config::Check> check,
+            boost::asio::ip::tcp::endpoint target);
+    ~Monitor();
+    Monitor(const Monitor&) = delete;
+    Monitor& operator=(const Monitor&) = delete;
+
+    void start(Clock::time_point first_run);
     bool up() const { return state_.up(); }
-    const std::string& target_name() const { return target_name_; }
+    const boost::asio::ip::tcp::endpoint& target() const { return target_; }
+    std::string target_name() const;
+    const config::Check& check() const { return *check_; }
     const ProbeResult& last_result() const { return last_; }
     std::string_view kind() const;
 
-    std::vector<RealServerRef> users;  // who receives this check's state
+    // Where this monitor's users sit in its owner's list of users.
+    std::uint32_t first_user = 0;
+    std::uint32_t user_count = 0;
 
   private:
-    void attempt(unsigned number);
+    friend class Scheduler;
+    void due();  // called by the scheduler
+    void finished(const ProbeResult& result);
     void record(const ProbeResult& result);
-    void schedule_next();
 
-    std::string target_name_;
-    config::Check check_;
-    std::unique_ptr<Probe> probe_;
-    boost::asio::steady_timer timer_;
+    Scheduler& scheduler_;
+    Observer& observer_;
+    std::shared_ptr<const config::Check> check_;
+    boost::asio::ip::tcp::endpoint target_;
+    std::unique_ptr<Probe> probe_;  // refers to check_ and target_
+    Clock::time_point next_run_{};  // the regular schedule, kept across retries
+    Clock::time_point due_{};       // when the scheduler runs us next
+    std::uint32_t slot_ = kUnscheduled;
+    std::uint16_t attempt_ = 0;  // retries of the current run so far
+    bool decided_ = false;       // the first result sets the state directly
     Hysteresis state_;
-    bool decided_ = false;  // the first result sets the state directly
     ProbeResult last_;
-    ChangeHandler on_change_;
-    std::chrono::steady_clock::time_point next_run_{};
+
+    static constexpr std::uint32_t kUnscheduled = UINT32_MAX;
 };
 
 }  // namespace directord::healthcheck

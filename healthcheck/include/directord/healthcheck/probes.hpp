@@ -11,18 +11,22 @@
 
 namespace directord::healthcheck {
 
+class TcpConnector;
+
+// TCP_CHECK. Small (one per checked real server): `target` and `bind` are the owner's and
+// must outlive the probe.
 class TcpProbe : public Probe {
   public:
-    TcpProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target,
-             std::optional<config::IpAddress> bind);
+    TcpProbe(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& target,
+             const std::optional<config::IpAddress>& bind);
     ~TcpProbe() override;
     void run(std::chrono::microseconds timeout, ProbeHandler done) override;
 
   private:
-    boost::asio::io_context& io_;
-    boost::asio::ip::tcp::endpoint target_;
-    std::optional<config::IpAddress> bind_;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // outstanding attempts check it
+    TcpConnector& connector_;  // the loop's shared TCP connect engine
+    const boost::asio::ip::tcp::endpoint& target_;
+    const std::optional<config::IpAddress>& bind_;
+    std::uint64_t ticket_ = 0;  // the attempt in flight (stale once it ended)
 };
 
 // MISC_CHECK: a program (no shell) whose exit status 0 means healthy. It gets the target in

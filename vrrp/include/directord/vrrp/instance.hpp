@@ -32,6 +32,7 @@ struct Services {
     AddressManager& addresses;
     LinkMonitor& links;
     FileWatch& files;
+    healthcheck::Scheduler& checks;
 };
 
 struct InstanceCounters {
@@ -42,7 +43,7 @@ struct InstanceCounters {
     DropCounters drops{};
 };
 
-class Instance {
+class Instance : private healthcheck::Monitor::Observer {
   public:
     // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
@@ -95,6 +96,7 @@ class Instance {
     void build_trackers();
     void drop_trackers();
     void update_signal(std::size_t index, bool failing, const std::string& why);
+    void on_change(const healthcheck::Monitor& check) override;
     void recompute();
     FsmParams fsm_params() const;
     // What received adverts are checked against; rebuilt when the configuration changes.
@@ -131,6 +133,7 @@ class Instance {
     std::vector<Signal> signals_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;
     std::vector<std::unique_ptr<healthcheck::Monitor>> checks_;
+    std::size_t first_check_signal_ = 0;  // signals_[first_check_signal_ + i] is checks_[i]
     std::vector<int> link_subscriptions_;
     std::vector<int> file_watches_;
     std::map<std::string, std::string> external_faults_;
