@@ -1,0 +1,41 @@
+#pragma once
+// The pure reconcile step: what to change in the kernel's IPVS table so that it becomes the
+// desired one. No I/O: the programmer applies the result, the tests check it exhaustively.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "directord/ipvs/table.hpp"
+
+namespace directord::ipvs {
+
+struct Change {
+    enum class Kind {
+        add_service,
+        update_service,
+        add_destination,
+        update_destination,
+        delete_destination,
+        delete_service,
+    };
+    Kind kind;
+    Service service;          // for destination changes: the service they belong to
+    Destination destination;  // destination changes only
+    bool operator==(const Change& other) const;
+};
+
+// "add destination 10.0.0.2:80 to TCP 10.0.0.1:80 (nat, weight 1)".
+std::string describe(const Change& change);
+
+// Whether a service found in the kernel is directord's to change or remove.
+using Managed = std::function<bool(const ServiceKey&)>;
+
+// The changes that turn `actual` into `desired`, ordered so that a service never has fewer
+// destinations on the way than at either end: services added and updated, then destinations
+// added and updated, then destinations removed, then services removed. A service of
+// `actual` that is not desired is removed only if `managed` says it is ours; every
+// destination of a desired service is ours. Applying the result to `actual` gives `desired`;
+// reconciling equal tables gives nothing.
+std::vector<Change> reconcile(const Table& desired, const Table& actual, const Managed& managed);
+
+}  // namespace directord::ipvs

@@ -1,0 +1,375 @@
+#include "directord/ipvs/client.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <linux/ip_vs.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+
+namespace directord::ipvs {
+namespace {
+
+using Attributes = std::vector<nlattr*>;
+
+// The attributes nested in `parent`, by type (no policy: lengths are checked on use).
+Attributes nested(nlattr* parent, int max) {
+    Attributes attrs(static_cast<std::size_t>(max) + 1, nullptr);
+    if (parent) nla_parse_nested(attrs.data(), max, parent, nullptr);
+    return attrs;
+}
+
+// The top-level attributes of a generic-netlink reply.
+Attributes top_level(nl_msg* msg, int max) {
+    Attributes attrs(static_cast<std::size_t>(max) + 1, nullptr);
+    genlmsg_parse(nlmsg_hdr(msg), 0, attrs.data(), max, nullptr);
+    return attrs;
+}
+
+std::uint32_t u32(nlattr* a) { return a && nla_len(a) >= 4 ? nla_get_u32(a) : 0; }
+std::uint16_t u16(nlattr* a) { return a && nla_len(a) >= 2 ? nla_get_u16(a) : 0; }
+std::string text(nlattr* a) { return a ? std::string(nla_get_string(a)) : std::string(); }
+
+Address address_of(nlattr* a, int family) {
+    if (!a) return {};
+    if (family == AF_INET && nla_len(a) >= 4) {
+        boost::asio::ip::address_v4::bytes_type b;
+        std::memcpy(b.data(), nla_data(a), 4);
+        return boost::asio::ip::address_v4(b);
+    }
+    if (family == AF_INET6 && nla_len(a) >= 16) {
+        boost::asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), nla_data(a), 16);
+        return boost::asio::ip::address_v6(b);
+    }
+    return {};
+}
+
+// The kernel takes every address as a 16-byte union_nf_inet_addr.
+void put_address(nl_msg* msg, int type, const Address& address) {
+    unsigned char raw[16] = {};
+    if (address.is_v4()) {
+        auto b = address.to_v4().to_bytes();
+        std::memcpy(raw, b.data(), 4);
+    } else if (address.is_v6()) {
+        auto b = address.to_v6().to_bytes();
+        std::memcpy(raw, b.data(), 16);
+    }
+    nla_put(msg, type, sizeof raw, raw);
+}
+
+// The kernel keeps an IPv4 persistence netmask in network byte order and an IPv6 one as a
+// prefix length: the conversion is its own inverse.
+std::uint32_t wire_netmask(int family, std::uint32_t netmask) {
+    return family == AF_INET6 ? netmask : htonl(netmask);
+}
+
+void put_service_key(nl_msg* msg, const ServiceKey& key) {
+    nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(key.family));
+    if (key.fwmark) {
+        nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, key.fwmark);
+    } else {
+        nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, key.protocol);
+        put_address(msg, IPVS_SVC_ATTR_ADDR, key.address);
+        nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(key.port));
+    }
+}
+
+void put_service(nl_msg* msg, const Service& s, bool settings) {
+    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
+    put_service_key(msg, s.key);
+    if (settings) {
+        nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, s.scheduler.c_str());
+        ip_vs_flags flags{s.flags & kSettableFlags, ~0u};
+        nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
+        nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, s.timeout);
+        nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, wire_netmask(s.key.family, s.netmask));
+        if (!s.persistence_engine.empty())
+            nla_put_string(msg, IPVS_SVC_ATTR_PE_NAME, s.persistence_engine.c_str());
+    }
+    nla_nest_end(msg, nest);
+}
+
+void put_destination(nl_msg* msg, const Destination& d, bool settings) {
+    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
+    nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, d.address.is_v6() ? AF_INET6 : AF_INET);
+    put_address(msg, IPVS_DEST_ATTR_ADDR, d.address);
+    nla_put_u16(msg, IPVS_DEST_ATTR_PORT, htons(d.port));
+    if (settings) {
+        nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, static_cast<std::uint32_t>(d.forward));
+        nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, d.weight);
+        nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, d.upper_threshold);
+        nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, d.lower_threshold);
+    }
+    nla_nest_end(msg, nest);
+}
+
+Service parse_service(nlattr* nest) {
+    auto a = nested(nest, IPVS_SVC_ATTR_MAX);
+    Service s;
+    s.key.family = u16(a[IPVS_SVC_ATTR_AF]);
+    s.key.fwmark = u32(a[IPVS_SVC_ATTR_FWMARK]);
+    if (!s.key.fwmark) {
+        s.key.protocol = u16(a[IPVS_SVC_ATTR_PROTOCOL]);
+        s.key.address = address_of(a[IPVS_SVC_ATTR_ADDR], s.key.family);
+        s.key.port = ntohs(u16(a[IPVS_SVC_ATTR_PORT]));
+    } else {
+        s.key.protocol = 0;
+    }
+    s.scheduler = text(a[IPVS_SVC_ATTR_SCHED_NAME]);
+    if (auto* f = a[IPVS_SVC_ATTR_FLAGS]; f && nla_len(f) >= static_cast<int>(sizeof(ip_vs_flags)))
+        s.flags = static_cast<const ip_vs_flags*>(nla_data(f))->flags;
+    s.timeout = u32(a[IPVS_SVC_ATTR_TIMEOUT]);
+    s.netmask = wire_netmask(s.key.family, u32(a[IPVS_SVC_ATTR_NETMASK]));
+    s.persistence_engine = text(a[IPVS_SVC_ATTR_PE_NAME]);
+    return s;
+}
+
+Destination parse_destination(nlattr* nest, int service_family) {
+    auto a = nested(nest, IPVS_DEST_ATTR_MAX);
+    Destination d;
+    int family =
+        a[IPVS_DEST_ATTR_ADDR_FAMILY] ? u16(a[IPVS_DEST_ATTR_ADDR_FAMILY]) : service_family;
+    d.address = address_of(a[IPVS_DEST_ATTR_ADDR], family);
+    d.port = ntohs(u16(a[IPVS_DEST_ATTR_PORT]));
+    d.forward = static_cast<Forward>(u32(a[IPVS_DEST_ATTR_FWD_METHOD]) & IP_VS_CONN_F_FWD_MASK);
+    d.weight = u32(a[IPVS_DEST_ATTR_WEIGHT]);
+    d.upper_threshold = u32(a[IPVS_DEST_ATTR_U_THRESH]);
+    d.lower_threshold = u32(a[IPVS_DEST_ATTR_L_THRESH]);
+    d.active_connections = u32(a[IPVS_DEST_ATTR_ACTIVE_CONNS]);
+    d.inactive_connections = u32(a[IPVS_DEST_ATTR_INACT_CONNS]);
+    d.persistent_connections = u32(a[IPVS_DEST_ATTR_PERSIST_CONNS]);
+    return d;
+}
+
+// Collects replies and the kernel's verdicts while libnl reads.
+struct Exchange {
+    std::function<void(nl_msg*)> on_reply;
+    std::map<std::uint32_t, int> errors;  // sequence -> errno of refused requests
+    std::size_t answers = 0;              // acks, refusals and dump ends
+};
+
+int on_valid(nl_msg* msg, void* arg) {
+    auto* x = static_cast<Exchange*>(arg);
+    if (x->on_reply) x->on_reply(msg);
+    return NL_OK;
+}
+int on_ack(nl_msg*, void* arg) {
+    ++static_cast<Exchange*>(arg)->answers;
+    return NL_OK;
+}
+int on_finish(nl_msg*, void* arg) {
+    ++static_cast<Exchange*>(arg)->answers;
+    return NL_OK;
+}
+int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
+    auto* x = static_cast<Exchange*>(arg);
+    x->errors[err->msg.nlmsg_seq] = -err->error;
+    ++x->answers;
+    return NL_SKIP;
+}
+
+// Reads until `expected` answers (acks, refusals, dump ends) arrived.
+void receive(nl_sock* sock, Exchange& exchange, std::size_t expected, const std::string& what) {
+    std::unique_ptr<nl_cb, void (*)(nl_cb*)> cb(nl_cb_alloc(NL_CB_DEFAULT), nl_cb_put);
+    nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &exchange);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &exchange);
+    nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &exchange);
+    // Batches have many requests in flight: answers are matched by sequence number here.
+    nl_cb_set(
+        cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, [](nl_msg*, void*) -> int { return NL_OK; },
+        nullptr);
+    nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &exchange);
+    while (exchange.answers < expected) {
+        int rc = nl_recvmsgs(sock, cb.get());
+        if (rc < 0) throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
+    }
+}
+
+}  // namespace
+
+IpvsError::IpvsError(const std::string& what, int error)
+    : std::runtime_error(error ? fmt::format("{}: {}", what, std::strerror(error)) : what),
+      error_(error) {}
+
+Client::Client() : socket_(nl_socket_alloc(), nl_socket_free) {
+    if (!socket_) throw IpvsError("IPVS: cannot allocate a netlink socket", ENOMEM);
+    nl_socket_disable_auto_ack(socket_.get());
+    if (int rc = genl_connect(socket_.get()); rc < 0)
+        throw IpvsError(fmt::format("IPVS: generic netlink: {}", nl_geterror(rc)), 0);
+    // Replies to large batches and dumps arrive faster than they are read.
+    nl_socket_set_buffer_size(socket_.get(), 4 << 20, 4 << 20);
+    family_ = genl_ctrl_resolve(socket_.get(), IPVS_GENL_NAME);
+    if (family_ < 0)
+        throw IpvsError("IPVS is not available in this kernel (module ip_vs missing?)", ENOENT);
+}
+
+Client::~Client() = default;
+
+Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t sequence) {
+    Message msg(nlmsg_alloc(), nlmsg_free);
+    if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
+    genlmsg_put(msg.get(), nl_socket_get_local_port(socket_.get()),
+                sequence ? sequence : sequence_++, family_, 0, flags, command, IPVS_GENL_VERSION);
+    return msg;
+}
+
+template <class OnReply>
+void Client::request(Message msg, const std::string& what, OnReply&& on_reply) {
+    Exchange exchange{std::forward<OnReply>(on_reply), {}, 0};
+    std::uint32_t sequence = nlmsg_hdr(msg.get())->nlmsg_seq;
+    if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
+        throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
+    receive(socket_.get(), exchange, 1, what);
+    if (auto it = exchange.errors.find(sequence); it != exchange.errors.end())
+        throw IpvsError(what, it->second);
+}
+
+void Client::request(Message msg, const std::string& what) {
+    request(std::move(msg), what, nullptr);
+}
+
+Info Client::info() {
+    Info info;
+    request(message(IPVS_CMD_GET_INFO, NLM_F_ACK), "IPVS: get info", [&](nl_msg* msg) {
+        auto a = top_level(msg, IPVS_INFO_ATTR_MAX);
+        info.version = u32(a[IPVS_INFO_ATTR_VERSION]);
+        info.connection_table_size = u32(a[IPVS_INFO_ATTR_CONN_TAB_SIZE]);
+    });
+    return info;
+}
+
+std::vector<Service> Client::services() {
+    std::vector<Service> list;
+    request(message(IPVS_CMD_GET_SERVICE, NLM_F_DUMP), "IPVS: list services", [&](nl_msg* msg) {
+        auto a = top_level(msg, IPVS_CMD_ATTR_MAX);
+        if (a[IPVS_CMD_ATTR_SERVICE]) list.push_back(parse_service(a[IPVS_CMD_ATTR_SERVICE]));
+    });
+    return list;
+}
+
+std::vector<Destination> Client::destinations(const ServiceKey& key) {
+    auto msg = message(IPVS_CMD_GET_DEST, NLM_F_DUMP);
+    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_SERVICE);
+    put_service_key(msg.get(), key);
+    nla_nest_end(msg.get(), nest);
+    std::vector<Destination> list;
+    request(std::move(msg), "IPVS: list destinations of " + describe(key), [&](nl_msg* reply) {
+        auto a = top_level(reply, IPVS_CMD_ATTR_MAX);
+        if (a[IPVS_CMD_ATTR_DEST])
+            list.push_back(parse_destination(a[IPVS_CMD_ATTR_DEST], key.family));
+    });
+    return list;
+}
+
+Table Client::read() {
+    Table table;
+    for (auto& s : services()) {
+        auto destinations = this->destinations(s.key);
+        table.push_back(VirtualService{std::move(s), std::move(destinations)});
+    }
+    return table;
+}
+
+Client::Message Client::message_for(const Change& c, std::uint32_t sequence) {
+    using Kind = Change::Kind;
+    static constexpr std::uint8_t commands[] = {IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE,
+                                                IPVS_CMD_NEW_DEST,    IPVS_CMD_SET_DEST,
+                                                IPVS_CMD_DEL_DEST,    IPVS_CMD_DEL_SERVICE};
+    auto msg = message(commands[static_cast<int>(c.kind)], NLM_F_ACK, sequence);
+    bool service_settings = c.kind == Kind::add_service || c.kind == Kind::update_service;
+    put_service(msg.get(), c.service, service_settings);
+    if (c.kind == Kind::add_destination || c.kind == Kind::update_destination ||
+        c.kind == Kind::delete_destination)
+        put_destination(msg.get(), c.destination, c.kind != Kind::delete_destination);
+    return msg;
+}
+
+void Client::apply(std::span<const Change> changes) {
+    std::vector<unsigned char> batch;
+    for (std::size_t start = 0; start < changes.size(); start += kBatch) {
+        auto part = changes.subspan(start, std::min(kBatch, changes.size() - start));
+        std::uint32_t first = sequence_;
+        sequence_ += static_cast<std::uint32_t>(part.size());
+        batch.clear();
+        for (std::size_t i = 0; i < part.size(); ++i) {
+            auto msg = message_for(part[i], first + static_cast<std::uint32_t>(i));
+            nlmsghdr* header = nlmsg_hdr(msg.get());
+            header->nlmsg_flags |= NLM_F_REQUEST;
+            auto* bytes = reinterpret_cast<unsigned char*>(header);
+            batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(header->nlmsg_len));
+        }
+        // One datagram carries the whole batch; the kernel answers each message in turn.
+        if (int rc = nl_sendto(socket_.get(), batch.data(), batch.size()); rc < 0)
+            throw IpvsError(fmt::format("IPVS: send {} changes: {}", part.size(), nl_geterror(rc)),
+                            0);
+        Exchange exchange{nullptr, {}, 0};
+        receive(socket_.get(), exchange, part.size(), "IPVS: apply changes");
+        if (!exchange.errors.empty()) {
+            auto [sequence, error] = *exchange.errors.begin();
+            throw IpvsError("IPVS: " + describe(part[sequence - first]), error);
+        }
+    }
+}
+
+void Client::flush() { request(message(IPVS_CMD_FLUSH, NLM_F_ACK), "IPVS: flush"); }
+
+void Client::start_sync_daemon(const SyncDaemon& d) {
+    auto msg = message(IPVS_CMD_NEW_DAEMON, NLM_F_ACK);
+    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
+    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(d.role));
+    nla_put_string(msg.get(), IPVS_DAEMON_ATTR_MCAST_IFN, d.interface.c_str());
+    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id);
+    nla_nest_end(msg.get(), nest);
+    request(std::move(msg), fmt::format("IPVS: start sync daemon ({} on {}, id {})",
+                                        d.role == SyncDaemon::Role::master ? "master" : "backup",
+                                        d.interface, d.sync_id));
+}
+
+void Client::stop_sync_daemon(SyncDaemon::Role role) {
+    auto msg = message(IPVS_CMD_DEL_DAEMON, NLM_F_ACK);
+    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
+    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(role));
+    nla_nest_end(msg.get(), nest);
+    request(std::move(msg), fmt::format("IPVS: stop {} sync daemon",
+                                        role == SyncDaemon::Role::master ? "master" : "backup"));
+}
+
+std::vector<SyncDaemon> Client::sync_daemons() {
+    std::vector<SyncDaemon> list;
+    request(message(IPVS_CMD_GET_DAEMON, NLM_F_DUMP), "IPVS: list sync daemons", [&](nl_msg* msg) {
+        auto top = top_level(msg, IPVS_CMD_ATTR_MAX);
+        if (!top[IPVS_CMD_ATTR_DAEMON]) return;
+        auto a = nested(top[IPVS_CMD_ATTR_DAEMON], IPVS_DAEMON_ATTR_MAX);
+        list.push_back(SyncDaemon{static_cast<SyncDaemon::Role>(u32(a[IPVS_DAEMON_ATTR_STATE])),
+                                  text(a[IPVS_DAEMON_ATTR_MCAST_IFN]),
+                                  u32(a[IPVS_DAEMON_ATTR_SYNC_ID])});
+    });
+    return list;
+}
+
+void Client::set_timeouts(const Timeouts& t) {
+    auto msg = message(IPVS_CMD_SET_CONFIG, NLM_F_ACK);
+    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp);
+    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin);
+    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
+    request(std::move(msg), "IPVS: set timeouts");
+}
+
+Timeouts Client::timeouts() {
+    Timeouts t;
+    request(message(IPVS_CMD_GET_CONFIG, NLM_F_ACK), "IPVS: get timeouts", [&](nl_msg* msg) {
+        auto a = top_level(msg, IPVS_CMD_ATTR_MAX);
+        t = Timeouts{u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP]), u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]),
+                     u32(a[IPVS_CMD_ATTR_TIMEOUT_UDP])};
+    });
+    return t;
+}
+
+}  // namespace directord::ipvs
