@@ -151,8 +151,9 @@ Destination parse_destination(nlattr* nest, int service_family) {
 // Collects replies and the kernel's verdicts while libnl reads.
 struct Exchange {
     std::function<void(nl_msg*)> on_reply;
+    std::uint32_t last;                   // the request whose answer ends the exchange
     std::map<std::uint32_t, int> errors;  // sequence -> errno of refused requests
-    std::size_t answers = 0;              // acks, refusals and dump ends
+    bool done = false;
 };
 
 int on_valid(nl_msg* msg, void* arg) {
@@ -160,33 +161,32 @@ int on_valid(nl_msg* msg, void* arg) {
     if (x->on_reply) x->on_reply(msg);
     return NL_OK;
 }
-int on_ack(nl_msg*, void* arg) {
-    ++static_cast<Exchange*>(arg)->answers;
-    return NL_OK;
-}
-int on_finish(nl_msg*, void* arg) {
-    ++static_cast<Exchange*>(arg)->answers;
+// An ack, or the end of a dump.
+int on_answer(nl_msg* msg, void* arg) {
+    auto* x = static_cast<Exchange*>(arg);
+    if (nlmsg_hdr(msg)->nlmsg_seq == x->last) x->done = true;
     return NL_OK;
 }
 int on_error(sockaddr_nl*, nlmsgerr* err, void* arg) {
     auto* x = static_cast<Exchange*>(arg);
     x->errors[err->msg.nlmsg_seq] = -err->error;
-    ++x->answers;
+    if (err->msg.nlmsg_seq == x->last) x->done = true;
     return NL_SKIP;
 }
 
-// Reads until `expected` answers (acks, refusals, dump ends) arrived.
-void receive(nl_sock* sock, Exchange& exchange, std::size_t expected, const std::string& what) {
+// Reads until the answer to the exchange's last request arrived. The kernel handles requests
+// in order, so every earlier answer (a refusal: successes unacknowledged) came before it.
+void receive(nl_sock* sock, Exchange& exchange, const std::string& what) {
     std::unique_ptr<nl_cb, void (*)(nl_cb*)> cb(nl_cb_alloc(NL_CB_DEFAULT), nl_cb_put);
     nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &exchange);
-    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_ack, &exchange);
-    nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &exchange);
+    nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, on_answer, &exchange);
+    nl_cb_set(cb.get(), NL_CB_FINISH, NL_CB_CUSTOM, on_answer, &exchange);
     // Batches have many requests in flight: answers are matched by sequence number here.
     nl_cb_set(
         cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, [](nl_msg*, void*) -> int { return NL_OK; },
         nullptr);
     nl_cb_err(cb.get(), NL_CB_CUSTOM, on_error, &exchange);
-    while (exchange.answers < expected) {
+    while (!exchange.done) {
         int rc = nl_recvmsgs(sock, cb.get());
         if (rc < 0) throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
     }
@@ -222,11 +222,11 @@ Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t s
 
 template <class OnReply>
 void Client::request(Message msg, const std::string& what, OnReply&& on_reply) {
-    Exchange exchange{std::forward<OnReply>(on_reply), {}, 0};
     std::uint32_t sequence = nlmsg_hdr(msg.get())->nlmsg_seq;
+    Exchange exchange{std::forward<OnReply>(on_reply), sequence, {}};
     if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
         throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
-    receive(socket_.get(), exchange, 1, what);
+    receive(socket_.get(), exchange, what);
     if (auto it = exchange.errors.find(sequence); it != exchange.errors.end())
         throw IpvsError(what, it->second);
 }
@@ -301,7 +301,9 @@ void Client::apply(std::span<const Change> changes) {
         for (std::size_t i = 0; i < part.size(); ++i) {
             auto msg = message_for(part[i], first + static_cast<std::uint32_t>(i));
             nlmsghdr* header = nlmsg_hdr(msg.get());
+            // Only refusals and the batch's last request are answered: one read per batch.
             header->nlmsg_flags |= NLM_F_REQUEST;
+            if (i + 1 < part.size()) header->nlmsg_flags &= ~NLM_F_ACK;
             auto* bytes = reinterpret_cast<unsigned char*>(header);
             batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(header->nlmsg_len));
         }
@@ -309,8 +311,8 @@ void Client::apply(std::span<const Change> changes) {
         if (int rc = nl_sendto(socket_.get(), batch.data(), batch.size()); rc < 0)
             throw IpvsError(fmt::format("IPVS: send {} changes: {}", part.size(), nl_geterror(rc)),
                             0);
-        Exchange exchange{nullptr, {}, 0};
-        receive(socket_.get(), exchange, part.size(), "IPVS: apply changes");
+        Exchange exchange{nullptr, first + static_cast<std::uint32_t>(part.size() - 1), {}};
+        receive(socket_.get(), exchange, "IPVS: apply changes");
         if (!exchange.errors.empty()) {
             auto [sequence, error] = *exchange.errors.begin();
             throw IpvsError("IPVS: " + describe(part[sequence - first]), error);

@@ -155,6 +155,24 @@ TEST_F(Ipvs, RefusalsAreTypedErrorsNamingTheObject) {
     }
 }
 
+// Inside a batch only refusals are answered: one in the middle is still reported, by name.
+TEST_F(Ipvs, ARefusalInsideABatchIsReportedAndTheRestApplied) {
+    auto a = tcp_service("10.1.0.1", 1, "rr"), ghost = tcp_service("10.9.9.9", 2, "rr"),
+         c = tcp_service("10.1.0.1", 3, "rr");
+    std::vector<Change> batch{{Change::Kind::add_service, a.service, {}},
+                              {Change::Kind::delete_service, ghost.service, {}},
+                              {Change::Kind::add_service, c.service, {}}};
+    try {
+        ipvs.apply(batch);
+        FAIL() << "the refusal went unnoticed";
+    } catch (const IpvsError& e) {
+        EXPECT_EQ(e.error(), ESRCH);
+        EXPECT_NE(std::string(e.what()).find("delete service TCP 10.9.9.9:2"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(ipvs.services().size(), 2u);
+}
+
 TEST_F(Ipvs, AdoptsAMatchingTableAndConvergesOnce) {
     run("ipvsadm -A -t 10.1.0.1:80 -s wrr && ipvsadm -a -t 10.1.0.1:80 -r 10.2.0.1:80 -m -w 2 && "
         "ipvsadm -a -t 10.1.0.1:80 -r 10.2.0.2:80 -g -w 1");

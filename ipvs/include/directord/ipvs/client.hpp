@@ -2,7 +2,8 @@
 // A client of the kernel's IPVS generic-netlink family (linux/ip_vs.h) on libnl-genl-3:
 // typed values in and out, and every refusal as an IpvsError naming what it concerned.
 // Requests are answered by the kernel as they are sent (netlink is synchronous); apply()
-// sends many changes per system call, which is what makes large tables fast to program.
+// sends many changes per system call and has only refusals and each batch's last change
+// acknowledged, which is what makes large tables fast to program.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -64,7 +65,7 @@ class Client {
     // refuses, throws an IpvsError naming it (the ones sent with it in its batch were
     // applied or refused independently).
     void apply(std::span<const Change> changes);
-    static constexpr std::size_t kBatch = 256;
+    static constexpr std::size_t kBatch = 1024;
 
     void flush();  // removes every service
     void start_sync_daemon(const SyncDaemon& daemon);
