@@ -12,6 +12,7 @@
 
 #include "directord/config/loader.hpp"
 #include "directord/healthcheck/checker.hpp"
+#include "directord/ipvs/programmer.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
@@ -131,10 +132,24 @@ int main(int argc, char** argv) {
     try {
         directord::vrrp::Engine engine(io);
         directord::healthcheck::HealthChecker checker(io);
+        directord::ipvs::Programmer ipvs(io);
+        // IPVS follows the checks and the VRRP roles.
+        checker.subscribe([&](const directord::healthcheck::HealthEvent& e) {
+            ipvs.set_health(e.who.virtual_server, e.who.real_server, e.up);
+        });
+        engine.on_role(
+            [&](const std::string& instance, bool master) { ipvs.set_role(instance, master); });
+        auto apply = [&](const directord::config::Config& c) {
+            engine.apply(c);
+            checker.apply(c);
+            ipvs.apply(c);
+            checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
+                ipvs.set_health(rs.virtual_server, rs.real_server, up);
+            });
+        };
         log::info("directord starting (router_id {}, config {})",
                   cfg->router_id.empty() ? "-" : cfg->router_id, options->config_file);
-        engine.apply(*cfg);
-        checker.apply(*cfg);
+        apply(*cfg);
         cfg.reset();  // the parts keep what they need
         release_free_memory();
 
@@ -146,14 +161,14 @@ int main(int argc, char** argv) {
                 if (signal == SIGUSR1) {
                     engine.log_status();
                     checker.log_status();
+                    ipvs.log_status();
                     signals.async_wait(on_signal);
                     return;
                 }
                 if (signal == SIGHUP) {
                     log::info("SIGHUP: reloading {}", options->config_file);
                     if (auto next = load(options->config_file, false)) {
-                        engine.apply(*next);
-                        checker.apply(*next);
+                        apply(*next);
                         next.reset();
                         release_free_memory();
                         log::info("reload done");
@@ -168,6 +183,7 @@ int main(int argc, char** argv) {
                 log::info("{}: handing over and stopping",
                           signal == SIGTERM ? "SIGTERM" : "SIGINT");
                 engine.shutdown();
+                ipvs.shutdown();
                 io.stop();
             };
         signals.async_wait(on_signal);

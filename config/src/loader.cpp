@@ -813,23 +813,117 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
     return c;
 }
 
+std::optional<Forwarding> read_forwarding(Reader& r, const YAML::Node& node,
+                                          const std::string& path) {
+    auto v = r.choice(node, path, {"nat", "dr", "tun"});
+    if (!v) return std::nullopt;
+    return *v == "nat" ? Forwarding::nat : *v == "dr" ? Forwarding::direct : Forwarding::tunnel;
+}
+
+bool instance_exists(const Config& cfg, const std::string& name) {
+    return std::any_of(cfg.instances.begin(), cfg.instances.end(),
+                       [&](const Instance& i) { return i.name == name; });
+}
+
+// The IPVS settings of a virtual server (scheduler, forwarding, persistence, failure policy,
+// sorry server, quorum, VRRP coupling).
+void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, const Config& cfg,
+                        VirtualServer& vs) {
+    using namespace std::chrono_literals;
+    r.optional_key(v, vp, "scheduler", vs.scheduler, [&](auto& n, auto p) {
+        return r.choice(n, p,
+                        {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh",
+                         "fo", "ovf"});
+    });
+    if (auto list = v["scheduler_flags"]) {
+        auto lp = Reader::join(vp, "scheduler_flags");
+        vs.scheduler_flags =
+            read_list<std::string>(r, list, lp, [&](auto& x, auto p) -> std::optional<std::string> {
+                auto flag = r.choice(x, p, {"fallback", "port"});
+                if (flag && vs.scheduler != "sh" && vs.scheduler != "mh") {
+                    r.fail(x, p, "scheduler flags exist for the sh and mh schedulers only");
+                    return std::nullopt;
+                }
+                return flag;
+            });
+    }
+    r.optional_key(v, vp, "one_packet", vs.one_packet,
+                   [&](auto& n, auto p) { return r.boolean(n, p); });
+    r.optional_key(v, vp, "forwarding", vs.forwarding,
+                   [&](auto& n, auto p) { return read_forwarding(r, n, p); });
+    if (auto p = v["persistence"]) {
+        auto pp = Reader::join(vp, "persistence");
+        if (r.is_map(p, pp)) {
+            r.reject_unknown_keys(p, pp, {"timeout", "netmask"});
+            if (auto t = r.required(p, pp, "timeout"))
+                vs.persistence =
+                    r.duration(t, Reader::join(pp, "timeout"), 1s, 31536000s).value_or(Duration{0});
+            if (auto m = p["netmask"]) {
+                auto mp = Reader::join(pp, "netmask");
+                if (auto text = r.string(m, mp)) {
+                    boost::system::error_code ec;
+                    auto mask = boost::asio::ip::make_address_v4(*text, ec);
+                    if (ec)
+                        r.fail(m, mp, "'" + *text + "' is not an IPv4 netmask");
+                    else
+                        vs.persistence_netmask = mask;
+                }
+            }
+        }
+    }
+    r.optional_key(v, vp, "on_failure", vs.on_failure, [&](auto& n, auto p) {
+        auto c = r.choice(n, p, {"remove", "inhibit"});
+        return c ? std::optional(*c == "inhibit" ? OnFailure::inhibit : OnFailure::remove)
+                 : std::nullopt;
+    });
+    if (auto n = v["sorry_server"]) {
+        if (auto ep = read_endpoint(r, n, Reader::join(vp, "sorry_server")))
+            vs.sorry_server = Endpoint{ep->first, ep->second};
+    }
+    r.optional_key(v, vp, "quorum", vs.quorum,
+                   [&](auto& n, auto p) { return r.integer(n, p, 1, 1 << 30); });
+    r.optional_key(v, vp, "quorum_hysteresis", vs.quorum_hysteresis,
+                   [&](auto& n, auto p) { return r.integer(n, p, 0, 1 << 30); });
+    if (auto n = v["vrrp_instance"]) {
+        auto ip = Reader::join(vp, "vrrp_instance");
+        if (auto name = r.string(n, ip)) {
+            if (instance_exists(cfg, *name))
+                vs.vrrp_instance = *name;
+            else
+                r.fail(n, ip, "no VRRP instance named '" + *name + "'");
+        }
+    }
+}
+
 void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
     const std::string path = "virtual_servers";
     std::map<std::string, int> names;
-    std::set<std::tuple<IpAddress, std::uint16_t, std::string>> endpoints;
+    std::set<std::tuple<IpAddress, std::uint16_t, std::string, std::uint32_t>> endpoints;
     cfg.virtual_servers = read_list<VirtualServer>(
         r, node, path, [&](auto& v, auto vp) -> std::optional<VirtualServer> {
             if (!r.is_map(v, vp)) return std::nullopt;
-            r.reject_unknown_keys(v, vp, {"name", "address", "protocol", "check", "real_servers"});
+            r.reject_unknown_keys(
+                v, vp,
+                {"name", "address", "fwmark", "protocol", "scheduler", "scheduler_flags",
+                 "one_packet", "forwarding", "persistence", "on_failure", "sorry_server", "quorum",
+                 "quorum_hysteresis", "vrrp_instance", "check", "real_servers"});
             VirtualServer vs;
             std::size_t errors_before = r.errors().size();
-            if (auto n = r.required(v, vp, "address")) {
-                if (auto ep = read_endpoint(r, n, Reader::join(vp, "address")))
-                    std::tie(vs.address, vs.port) = *ep;
+            r.optional_key(v, vp, "fwmark", vs.fwmark,
+                           [&](auto& n, auto p) { return r.integer(n, p, 1, 0xffffffffLL); });
+            if (vs.fwmark && v["address"]) {
+                r.fail(v["address"], Reader::join(vp, "address"),
+                       "a fwmark service has no address (the mark selects the traffic)");
+            } else if (!vs.fwmark) {
+                if (auto n = r.required(v, vp, "address")) {
+                    if (auto ep = read_endpoint(r, n, Reader::join(vp, "address")))
+                        std::tie(vs.address, vs.port) = *ep;
+                }
             }
             r.optional_key(v, vp, "protocol", vs.protocol, [&](auto& n, auto p) {
                 return r.choice(n, p, {"tcp", "udp"});
             });
+            read_ipvs_settings(r, v, vp, cfg, vs);
             if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
             if (auto list = r.required(v, vp, "real_servers")) {
                 auto lp = Reader::join(vp, "real_servers");
@@ -837,7 +931,7 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                 vs.real_servers = read_list<RealServer>(
                     r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
                         if (!r.is_map(x, rp)) return std::nullopt;
-                        r.reject_unknown_keys(x, rp, {"address", "weight", "check"});
+                        r.reject_unknown_keys(x, rp, {"address", "weight", "forwarding", "check"});
                         RealServer rs;
                         auto a = r.required(x, rp, "address");
                         if (!a) return std::nullopt;
@@ -849,20 +943,30 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                                    "duplicate real server in this virtual server");
                             return std::nullopt;
                         }
+                        if (!vs.fwmark && rs.address.is_v6() != vs.address.is_v6()) {
+                            r.fail(a, Reader::join(rp, "address"),
+                                   "a real server must be of the virtual server's address family");
+                            return std::nullopt;
+                        }
                         r.optional_key(x, rp, "weight", rs.weight,
                                        [&](auto& n, auto p) { return r.integer(n, p, 0, 65535); });
+                        if (auto n = x["forwarding"])
+                            rs.forwarding = read_forwarding(r, n, Reader::join(rp, "forwarding"));
                         if (auto n = x["check"])
                             rs.check = read_check(r, n, Reader::join(rp, "check"));
                         return rs;
                     });
             }
             if (r.errors().size() != errors_before) return std::nullopt;
-            vs.name = fmt::format(
-                "{}:{}",
-                vs.address.is_v6() ? "[" + vs.address.to_string() + "]" : vs.address.to_string(),
-                vs.port);
+            vs.name = vs.fwmark
+                          ? fmt::format("fwmark:{}", vs.fwmark)
+                          : fmt::format("{}:{}",
+                                        vs.address.is_v6() ? "[" + vs.address.to_string() + "]"
+                                                           : vs.address.to_string(),
+                                        vs.port);
             r.optional_key(v, vp, "name", vs.name, [&](auto& n, auto p) { return r.string(n, p); });
-            if (!endpoints.emplace(vs.address, vs.port, vs.protocol).second) {
+            if (!endpoints.emplace(vs.address, vs.port, vs.fwmark ? "" : vs.protocol, vs.fwmark)
+                     .second) {
                 r.fail(
                     v, vp,
                     fmt::format("another virtual server already uses {} {}", vs.protocol, vs.name));
@@ -878,6 +982,33 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
         });
 }
 
+void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "ipvs";
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop"});
+    r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop, [&](auto& n, auto p) {
+        auto c = r.choice(n, p, {"keep", "remove"});
+        return c ? std::optional(*c == "remove") : std::nullopt;
+    });
+    if (auto d = node["sync_daemon"]) {
+        auto dp = Reader::join(path, "sync_daemon");
+        if (!r.is_map(d, dp)) return;
+        r.reject_unknown_keys(d, dp, {"interface", "instance", "sync_id"});
+        SyncDaemon daemon;
+        if (auto n = r.required(d, dp, "interface"))
+            daemon.interface = r.string(n, Reader::join(dp, "interface")).value_or("");
+        if (auto n = r.required(d, dp, "instance")) {
+            auto ip = Reader::join(dp, "instance");
+            daemon.instance = r.string(n, ip).value_or("");
+            if (!daemon.instance.empty() && !instance_exists(cfg, daemon.instance))
+                r.fail(n, ip, "no VRRP instance named '" + daemon.instance + "'");
+        }
+        r.optional_key(d, dp, "sync_id", daemon.sync_id,
+                       [&](auto& n, auto p) { return r.integer(n, p, 0, 255); });
+        cfg.ipvs.sync_daemon = daemon;
+    }
+}
+
 LoadResult validate(const YAML::Node& root, const std::string& source) {
     Reader r(source);
     Config cfg;
@@ -886,7 +1017,7 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         r.fail(root, "", "the file is empty");
     } else if (r.is_map(root, "")) {
         r.reject_unknown_keys(root, "",
-                              {"router_id", "maintenance_file", "vrrp", "virtual_servers"});
+                              {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs"});
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
@@ -895,6 +1026,7 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         }
         if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
         if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
+        if (auto n = root["ipvs"]) read_ipvs(r, n, cfg);
     }
     if (!r.errors().empty()) return std::move(r.errors());
     return cfg;

@@ -159,6 +159,14 @@ bool HealthChecker::is_up(const RealServerRef& who) const {
     return false;
 }
 
+void HealthChecker::for_each_state(
+    const std::function<void(const RealServerRef&, bool up)>& visit) const {
+    for (const auto& m : monitors_)
+        for (const auto& u : users_of(*m))
+            visit(RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
+                  m->up());
+}
+
 void HealthChecker::log_status() const {
     auto up = std::count_if(monitors_.begin(), monitors_.end(), [](auto& m) { return m->up(); });
     const auto& lateness = scheduler_.lateness();

@@ -44,7 +44,10 @@ void Engine::start_instance(const config::Instance& cfg) {
     try {
         auto instance = std::make_unique<Instance>(
             Services{io_, *addresses_, *links_, *files_, healthcheck::Scheduler::of(io_)},
-            socket_for(cfg.interface), cfg, [this](Instance&) { settle_groups(); });
+            socket_for(cfg.interface), cfg, [this](Instance&) {
+                settle_groups();
+                report_roles();
+            });
         auto& ref = *instance;
         instances_[cfg.name] = std::move(instance);
         apply_maintenance(ref);
@@ -81,10 +84,24 @@ void Engine::apply(const config::Config& cfg) {
     }
     std::erase_if(sockets_, [](const auto& entry) { return entry.second->unused(); });
     settle_groups();
+    report_roles();
 }
 
 void Engine::shutdown() {
     for (auto& [name, instance] : instances_) instance->shutdown();
+    report_roles();
+}
+
+void Engine::report_roles() {
+    std::map<std::string, bool> now;
+    for (const auto& [name, instance] : instances_) now[name] = instance->state() == State::master;
+    for (const auto& [name, master] : now)
+        if (auto it = roles_.find(name); it == roles_.end() || it->second != master)
+            for (const auto& listener : role_listeners_) listener(name, master);
+    for (const auto& [name, master] : roles_)
+        if (master && !now.contains(name))
+            for (const auto& listener : role_listeners_) listener(name, false);
+    roles_ = std::move(now);
 }
 
 namespace {

@@ -172,22 +172,58 @@ struct Instance {
     bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
 };
 
+enum class Forwarding { nat, direct, tunnel };
+enum class OnFailure { remove, inhibit };  // inhibit: weight 0, existing connections drain
+
+struct Endpoint {
+    IpAddress address;
+    std::uint16_t port = 0;
+    bool operator==(const Endpoint&) const = default;
+};
+
 struct RealServer {
     IpAddress address;
     std::uint16_t port = 0;
     unsigned weight = 1;
-    std::optional<Check> check;  // overrides the virtual server's check as a whole
+    std::optional<Forwarding> forwarding;  // overrides the virtual server's
+    std::optional<Check> check;            // overrides the virtual server's check as a whole
     bool operator==(const RealServer&) const = default;
 };
 
 struct VirtualServer {
-    std::string name;  // default "address:port"
+    std::string name;  // default "address:port" ("fwmark:N")
     IpAddress address;
     std::uint16_t port = 0;
     std::string protocol = "tcp";
+    std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service (no address)
+    std::string scheduler = "wlc";
+    std::vector<std::string> scheduler_flags;  // "sh-fallback", "sh-port", "mh-fallback", ...
+    bool one_packet = false;                   // UDP: schedule every datagram
+    Forwarding forwarding = Forwarding::nat;
+    Duration persistence{0};  // 0 = none
+    std::optional<IpAddress> persistence_netmask;
+    OnFailure on_failure = OnFailure::remove;
+    std::optional<Endpoint> sorry_server;  // takes the traffic while quorum is lost
+    unsigned quorum = 1;                   // live weight needed
+    unsigned quorum_hysteresis = 0;
+    std::string vrrp_instance;   // programmed only while this instance is MASTER; empty = always
     std::optional<Check> check;  // inherited by every real server without its own
     std::vector<RealServer> real_servers;
     bool operator==(const VirtualServer&) const = default;
+};
+
+// The kernel's connection-sync daemon, master or backup as the instance is.
+struct SyncDaemon {
+    std::string interface;
+    std::string instance;
+    std::uint32_t sync_id = 0;
+    bool operator==(const SyncDaemon&) const = default;
+};
+
+struct Ipvs {
+    std::optional<SyncDaemon> sync_daemon;
+    bool remove_on_stop = false;  // on SIGTERM: false = leave the table (traffic flows on)
+    bool operator==(const Ipvs&) const = default;
 };
 
 struct SyncGroup {
@@ -203,6 +239,7 @@ struct Config {
     std::vector<Instance> instances;
     std::vector<SyncGroup> sync_groups;
     std::vector<VirtualServer> virtual_servers;
+    Ipvs ipvs;
 };
 
 }  // namespace directord::config

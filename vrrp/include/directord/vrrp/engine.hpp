@@ -2,6 +2,7 @@
 // All VRRP instances of a configuration: shared sockets per interface, sync groups,
 // the global maintenance file, and reload as a difference against what runs.
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,9 +36,14 @@ class Engine {
 
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
 
+    // Told whenever an instance becomes MASTER or stops being it (IPVS follows the roles).
+    using RoleListener = std::function<void(const std::string& instance, bool master)>;
+    void on_role(RoleListener listener) { role_listeners_.push_back(std::move(listener)); }
+
   private:
     VrrpSocket& socket_for(const std::string& interface);
     void start_instance(const config::Instance& cfg);
+    void report_roles();
     void settle_groups();
     void settle(const config::SyncGroup& group);
     void watch_maintenance(const std::optional<std::string>& path);
@@ -53,6 +59,8 @@ class Engine {
     std::optional<std::string> maintenance_file_;
     int maintenance_watch_ = -1;
     bool maintenance_present_ = false;
+    std::vector<RoleListener> role_listeners_;
+    std::map<std::string, bool> roles_;  // as last reported
     bool settling_ = false;
     bool resettle_ = false;
 };

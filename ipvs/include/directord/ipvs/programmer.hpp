@@ -1,0 +1,63 @@
+#pragma once
+// Keeps the kernel's IPVS table as the configuration, the checks and the VRRP roles want it.
+// It reconciles against what it last programmed: the kernel is read at start-up (a matching
+// table is adopted without touching a live entry) and again after a refusal. Changes are
+// applied in slices of Client::kBatch per turn of the loop, so adverts keep leaving on time
+// during a large reload. The connection-sync daemon runs as master while its instance is
+// MASTER and as backup otherwise.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "directord/config/model.hpp"
+#include "directord/ipvs/client.hpp"
+#include "directord/ipvs/desired.hpp"
+
+namespace directord::ipvs {
+
+class Programmer {
+  public:
+    explicit Programmer(boost::asio::io_context& io);
+    ~Programmer();
+    Programmer(const Programmer&) = delete;
+    Programmer& operator=(const Programmer&) = delete;
+
+    // After a (re)load; every real server starts as its check says before a result, so feed
+    // the checker's current states with set_health() right after.
+    void apply(const config::Config& cfg);
+    void set_health(const std::string& virtual_server, const std::string& real_server, bool up);
+    void set_role(const std::string& instance, bool master);
+    // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
+    // daemon; otherwise leaves both, so traffic keeps flowing while directord restarts.
+    void shutdown();
+    void log_status() const;
+
+  private:
+    void request();
+    void run();
+    void apply_slice();
+    void follow_sync_daemon();
+
+    boost::asio::io_context& io_;
+    std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
+    DesiredState desired_;
+    Table known_;                   // the kernel's table as far as directord knows
+    std::set<ServiceKey> managed_;  // services directord configured (this run)
+    Table target_;                  // what pending_ leads to
+    std::vector<Change> pending_;
+    std::size_t next_ = 0;
+    bool adopted_ = false, requested_ = false, applying_ = false, dirty_ = false;
+    bool remove_on_stop_ = false;
+    std::optional<config::SyncDaemon> sync_;
+    std::optional<SyncDaemon> sync_running_;
+    std::map<std::string, bool> roles_;
+    boost::asio::steady_timer retry_;
+    unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0;
+};
+
+}  // namespace directord::ipvs

@@ -1,0 +1,175 @@
+// The desired IPVS table from configuration, health and VRRP roles.
+#include "directord/ipvs/desired.hpp"
+
+#include <gtest/gtest.h>
+
+#include "directord/config/loader.hpp"
+
+using namespace directord;
+using namespace directord::ipvs;
+
+namespace {
+
+config::Config load(const std::string& yaml) {
+    auto result = config::load_text(yaml, "test.yaml");
+    if (auto* errors = std::get_if<std::vector<config::Error>>(&result)) {
+        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
+        return {};
+    }
+    return std::get<config::Config>(result);
+}
+
+DesiredState state_of(const config::Config& cfg) {
+    std::vector<Pool> pools;
+    for (const auto& vs : cfg.virtual_servers) pools.push_back(pool_of(vs));
+    DesiredState state;
+    state.configure(std::move(pools));
+    return state;
+}
+
+std::vector<std::string> weights(const VirtualService& vs) {
+    std::vector<std::string> out;
+    for (const auto& d : vs.destinations)
+        out.push_back(describe(d) + "=" + std::to_string(d.weight));
+    return out;
+}
+
+using Strings = std::vector<std::string>;
+
+const char* kWeb = R"(
+vrrp:
+  instances:
+    - { name: web, interface: eth0, vrid: 51, priority: 100, vips: [10.0.0.100/24] }
+virtual_servers:
+  - name: www
+    address: 10.0.0.100:80
+    scheduler: rr
+    forwarding: dr
+    persistence: { timeout: 50s, netmask: 255.255.255.0 }
+    sorry_server: 127.0.0.1:80
+    check: { tcp: {} }
+    real_servers:
+      - { address: 10.0.1.1:80, weight: 2 }
+      - { address: 10.0.1.2:80, weight: 1, check: { tcp: {}, interval: 5s } }
+  - name: db
+    address: 10.0.0.100:3306
+    on_failure: inhibit
+    quorum: 2
+    quorum_hysteresis: 1
+    vrrp_instance: web
+    check: { tcp: {} }
+    real_servers:
+      - { address: 10.0.2.1:3306, forwarding: nat }
+      - { address: 10.0.2.2:3306, weight: 2 }
+  - name: marks
+    fwmark: 42
+    scheduler: sh
+    scheduler_flags: [fallback, port]
+    real_servers:
+      - { address: 10.0.3.1:80 }
+)";
+
+}  // namespace
+
+TEST(DesiredState, ServicesCarryEverySetting) {
+    auto cfg = load(kWeb);
+    auto www = pool_of(cfg.virtual_servers[0]).service;
+    EXPECT_EQ(describe(www.key), "TCP 10.0.0.100:80");
+    EXPECT_EQ(www.scheduler, "rr");
+    EXPECT_EQ(www.flags, kPersistent);
+    EXPECT_EQ(www.timeout, 50u);
+    EXPECT_EQ(www.netmask, 0xffffff00u);
+    auto marks = pool_of(cfg.virtual_servers[2]).service;
+    EXPECT_EQ(describe(marks.key), "FWM 42");
+    EXPECT_EQ(marks.flags, kSchedulerFlag1 | kSchedulerFlag2);
+    auto db = pool_of(cfg.virtual_servers[1]);
+    EXPECT_EQ(db.members[0].destination.forward, Forward::nat);
+    EXPECT_EQ(pool_of(cfg.virtual_servers[0]).members[0].destination.forward, Forward::direct);
+}
+
+TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
+    auto state = state_of(load(kWeb));
+    std::vector<std::string> events;
+    auto t = state.table(&events);
+    ASSERT_EQ(t.size(), 2u);                              // db waits for its instance to be MASTER
+    EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});  // nobody up yet: the sorry server
+    EXPECT_EQ(weights(t[1]), Strings{"10.0.3.1:80=1"});   // unchecked: always up
+    EXPECT_EQ(events, Strings{"marks: quorum reached (live weight 1, quorum 1)"});
+    events.clear();
+    EXPECT_TRUE(state.set_health("www", "10.0.1.1:80", true));
+    EXPECT_FALSE(state.set_health("www", "10.0.1.1:80", true));
+    EXPECT_FALSE(state.set_health("www", "10.9.9.9:80", true));  // unknown: ignored
+    t = state.table(&events);
+    EXPECT_EQ(weights(t[0]), Strings{"10.0.1.1:80=2"});
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0], "www: quorum reached (live weight 2, quorum 1): sorry server withdrawn");
+    state.set_health("www", "10.0.1.1:80", false);
+    events.clear();
+    t = state.table(&events);
+    EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});
+    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                              "127.0.0.1:80 takes the traffic"});
+}
+
+TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) {
+    auto state = state_of(load(kWeb));
+    EXPECT_TRUE(state.set_role("web", true));
+    auto db = [&] { return state.table()[1]; };
+    EXPECT_EQ(describe(db().service.key), "TCP 10.0.0.100:3306");
+    EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=0", "10.0.2.2:3306=0"}));
+    std::vector<std::string> events;
+    state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
+    state.table(&events);
+    EXPECT_TRUE(events.empty());
+    state.set_health("db", "10.0.2.1:3306", true);  // live 3: reached
+    state.table(&events);
+    EXPECT_EQ(events.size(), 1u);
+    state.set_health("db", "10.0.2.2:3306", false);  // live 1 = quorum - hysteresis: held
+    EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=1", "10.0.2.2:3306=0"}));
+    state.table(&events);
+    EXPECT_EQ(events.size(), 1u);
+    state.set_health("db", "10.0.2.1:3306", false);  // live 0: lost (no sorry server)
+    state.table(&events);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1], "db: quorum lost (live weight 0, quorum 2)");
+    EXPECT_TRUE(state.set_role("web", false));
+    EXPECT_EQ(state.table().size(), 2u);  // db gone with the MASTER role
+}
+
+TEST(DesiredState, LoaderRefusesBadIpvsSettings) {
+    auto result = config::load_text(R"(
+virtual_servers:
+  - address: 10.0.0.1:80
+    scheduler: fastest
+    real_servers: [{ address: 10.0.1.1:80 }]
+  - address: 10.0.0.1:81
+    scheduler: rr
+    scheduler_flags: [port]
+    vrrp_instance: nope
+    real_servers: [{ address: "[2001:db8::1]:80" }]
+  - fwmark: 7
+    address: 10.0.0.1:82
+    real_servers: [{ address: 10.0.1.1:80 }]
+ipvs:
+  sync_daemon: { interface: eth1, instance: ghost }
+)",
+                                    "bad.yaml");
+    auto* errors = std::get_if<std::vector<config::Error>>(&result);
+    ASSERT_NE(errors, nullptr);
+    std::string all;
+    for (const auto& e : *errors) all += e.to_string() + "\n";
+    EXPECT_NE(all.find("bad.yaml:4:16: virtual_servers[0].scheduler: "), std::string::npos) << all;
+    EXPECT_NE(all.find("scheduler flags exist for the sh and mh schedulers only"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("virtual_servers[1].vrrp_instance: no VRRP instance named 'nope'"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("a real server must be of the virtual server's address family"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("a fwmark service has no address"), std::string::npos) << all;
+    EXPECT_NE(all.find("ipvs.sync_daemon.instance: no VRRP instance named 'ghost'"),
+              std::string::npos)
+        << all;
+}

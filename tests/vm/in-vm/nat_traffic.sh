@@ -1,0 +1,96 @@
+#!/bin/bash
+# Inside the VM: directord programs IPVS for a NAT web service and keeps it right as real
+# servers fail and recover, with real traffic from a client namespace.
+#   client (10.0.0.2) -- director (VIP 10.0.0.100, IPVS NAT) -- bridge -- rs1, rs2, sorry
+set -u
+fail() { echo "FAIL: $*"; ip netns exec director ipvsadm -Ln; tail -n 30 /tmp/directord.log; exit 1; }
+say() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+for ns in client director rs1 rs2 sorry; do ip netns add $ns; ip -n $ns link set lo up; done
+ip link add eth0 netns client type veth peer name eth0 netns director
+ip -n client addr add 10.0.0.2/24 dev eth0; ip -n client link set eth0 up
+ip -n director addr add 10.0.0.1/24 dev eth0; ip -n director addr add 10.0.0.100/24 dev eth0
+ip -n director link set eth0 up
+ip -n director link add br1 type bridge
+ip -n director addr add 10.0.1.254/24 dev br1; ip -n director link set br1 up
+ip netns exec director sysctl -qw net.ipv4.ip_forward=1
+host=1
+for rs in rs1 rs2 sorry; do
+    ip link add eth0 netns $rs type veth peer name p-$rs netns director
+    ip -n director link set p-$rs master br1 up
+    ip -n $rs addr add 10.0.1.$host/24 dev eth0; ip -n $rs link set eth0 up
+    ip -n $rs route add default via 10.0.1.254   # NAT: replies go back through the director
+    mkdir -p /srv/$rs; echo "hello from $rs" >/srv/$rs/index.html
+    host=$((host + 1))
+done
+serve() { ip netns exec "$1" busybox httpd -f -p 80 -h "/srv/$1" & eval "pid_$1=$!"; }
+serve rs1; serve rs2; serve sorry
+
+write_config() {  # on_failure
+    cat >/tmp/directord.yaml <<YAML
+virtual_servers:
+  - name: web
+    address: 10.0.0.100:80
+    scheduler: wrr
+    forwarding: nat
+    on_failure: $1
+    sorry_server: 10.0.1.3:80
+    check: { http: { path: /, status: 200 }, interval: 200ms, timeout: 500ms }
+    real_servers:
+      - { address: 10.0.1.1:80, weight: 1 }
+      - { address: 10.0.1.2:80, weight: 2 }
+YAML
+}
+write_config remove
+ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/directord.log 2>&1 &
+directord=$!
+
+table() { ip netns exec director ipvsadm -Ln | tr -s ' '; }
+wait_table() {  # wait_table SECONDS PATTERN [absent]
+    for _ in $(seq $(($1 * 20))); do
+        if [ "${3:-}" = absent ]; then table | grep -q -- "$2" || return 0
+        else table | grep -q -- "$2" && return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+# answers N: who answered N requests, e.g. "rs1 rs2 rs2 ..." sorted and counted
+answers() {
+    for _ in $(seq "$1"); do
+        ip netns exec client timeout 3 wget -q -O - http://10.0.0.100/ 2>/dev/null | awk '{ print $3 }'
+    done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }'
+}
+
+wait_table 10 "-> 10.0.1.2:80 Masq 2" || fail "rs2 never programmed"
+wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "rs1 never programmed"
+table | grep -q "10.0.1.3:80" && fail "the sorry server is in while servers are up"
+got=$(answers 6); say "both up: $got"
+[ "$got" = "rs1=2 rs2=4 " ] || fail "expected rs1=2 rs2=4 (weights 1:2)"
+
+kill "$pid_rs2"
+wait_table 5 "10.0.1.2:80" absent || fail "failed rs2 was not removed"
+got=$(answers 4); say "rs2 down: $got"
+[ "$got" = "rs1=4 " ] || fail "traffic still reaches rs2"
+grep -q "10.0.1.2:80 DOWN" /tmp/directord.log || fail "no DOWN line for rs2"
+
+say "reload with on_failure: inhibit"
+write_config inhibit
+kill -HUP $directord
+wait_table 5 "-> 10.0.1.2:80 Masq 0" || fail "inhibited rs2 not at weight 0"
+got=$(answers 4)
+[ "$got" = "rs1=4 " ] || fail "inhibited rs2 got traffic: $got"
+
+kill "$pid_rs1"
+wait_table 5 "-> 10.0.1.3:80" || fail "no sorry server with every real server down"
+got=$(answers 3); say "all down: $got"
+[ "$got" = "sorry=3 " ] || fail "the sorry server did not answer"
+grep -q "web: quorum lost" /tmp/directord.log || fail "no quorum line"
+
+serve rs1
+wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "recovered rs1 did not get its weight back"
+wait_table 5 "10.0.1.3:80" absent || fail "the sorry server stayed after recovery"
+got=$(answers 3); say "rs1 back: $got"
+[ "$got" = "rs1=3 " ] || fail "rs1 did not take the traffic back"
+
+kill -TERM $directord; wait $directord
+table | grep -q "TCP 10.0.0.100:80 wrr" || fail "SIGTERM removed the table (default: keep)"
+say "PASS"
