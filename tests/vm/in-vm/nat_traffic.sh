@@ -1,6 +1,7 @@
 #!/bin/bash
 # Inside the VM: directord programs IPVS for a NAT web service and keeps it right as real
-# servers fail and recover, with real traffic from a client namespace.
+# servers fail and recover, with real traffic from a client namespace; a reload that adds
+# and removes real servers leaves a long-lived connection through an unchanged one alone.
 #   client (10.0.0.2) -- director (VIP 10.0.0.100, IPVS NAT) -- bridge -- rs1, rs2, sorry
 set -u
 fail() { echo "FAIL: $*"; ip netns exec director ipvsadm -Ln; tail -n 30 /tmp/directord.log; exit 1; }
@@ -25,22 +26,30 @@ done
 serve() { ip netns exec "$1" busybox httpd -f -p 80 -h "/srv/$1" & eval "pid_$1=$!"; }
 serve rs1; serve rs2; serve sorry
 
-write_config() {  # on_failure
+write_config() {  # on_failure echo-real-server...
+    local failure=$1
+    shift
     cat >/tmp/directord.yaml <<YAML
 virtual_servers:
   - name: web
     address: 10.0.0.100:80
     scheduler: wrr
     forwarding: nat
-    on_failure: $1
+    on_failure: $failure
     sorry_server: 10.0.1.3:80
     check: { http: { path: /, status: 200 }, interval: 200ms, timeout: 500ms }
     real_servers:
       - { address: 10.0.1.1:80, weight: 1 }
       - { address: 10.0.1.2:80, weight: 2 }
+  - name: echo
+    address: 10.0.0.100:9000
+    scheduler: rr
+    real_servers:
 YAML
+    local rs
+    for rs in "$@"; do echo "      - { address: $rs }" >>/tmp/directord.yaml; done
 }
-write_config remove
+write_config remove 10.0.1.1:9000 10.0.1.3:9000
 ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/directord.log 2>&1 &
 directord=$!
 
@@ -72,10 +81,31 @@ got=$(answers 4); say "rs2 down: $got"
 [ "$got" = "rs1=4 " ] || fail "traffic still reaches rs2"
 grep -q "10.0.1.2:80 DOWN" /tmp/directord.log || fail "no DOWN line for rs2"
 
-say "reload with on_failure: inhibit"
-write_config inhibit
+# A long-lived connection through rs1:9000 (the other echo server is not listening: rr picks
+# rs1 for the first connection or the second).
+ip netns exec rs1 busybox nc -l -p 9000 -e cat &
+for _ in 1 2; do
+    (sleep 60 | ip netns exec client busybox nc 10.0.0.100 9000 >/dev/null 2>&1) &
+    sleep 0.3
+    ip netns exec director ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.1.1:9000" && break
+done
+ip netns exec director ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.1.1:9000" ||
+    fail "no long-lived connection through rs1:9000"
+
+say "reload with on_failure: inhibit, echo: rs1 kept, 10.0.1.3 removed, 10.0.1.2 added"
+: >/tmp/before-reload.log; cp /tmp/directord.log /tmp/before-reload.log
+write_config inhibit 10.0.1.1:9000 10.0.1.2:9000
 kill -HUP $directord
 wait_table 5 "-> 10.0.1.2:80 Masq 0" || fail "inhibited rs2 not at weight 0"
+wait_table 5 "-> 10.0.1.2:9000 Masq 1" || fail "added echo server missing"
+wait_table 5 "10.0.1.3:9000" absent || fail "removed echo server still there"
+ip netns exec director ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.1.1:9000" ||
+    fail "the reload broke the connection through the unchanged rs1:9000"
+table | grep -q -- "-> 10.0.1.1:9000 Masq 1 1 " || fail "rs1:9000 lost its active connection"
+reload_lines=$(diff /tmp/before-reload.log /tmp/directord.log | grep -c "ipvs: " || true)
+diff /tmp/before-reload.log /tmp/directord.log | grep "ipvs: .*10.0.1.1:9000" &&
+    fail "the reload touched the unchanged rs1:9000"
+say "reload applied $reload_lines changes, the connection through rs1:9000 lives on"
 got=$(answers 4)
 [ "$got" = "rs1=4 " ] || fail "inhibited rs2 got traffic: $got"
 
