@@ -985,7 +985,11 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
 void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
     const std::string path = "ipvs";
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop"});
+    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop", "unmanaged"});
+    r.optional_key(node, path, "unmanaged", cfg.ipvs.remove_unmanaged, [&](auto& n, auto p) {
+        auto c = r.choice(n, p, {"keep", "remove"});
+        return c ? std::optional(*c == "remove") : std::nullopt;
+    });
     r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop, [&](auto& n, auto p) {
         auto c = r.choice(n, p, {"keep", "remove"});
         return c ? std::optional(*c == "remove") : std::nullopt;

@@ -23,6 +23,7 @@ void Programmer::apply(const config::Config& cfg) {
     desired_.configure(std::move(pools));
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
+    remove_unmanaged_ = cfg.ipvs.remove_unmanaged;
     sync_ = cfg.ipvs.sync_daemon;
     follow_sync_daemon();
     request();
@@ -66,8 +67,9 @@ void Programmer::run() {
     std::vector<std::string> events;
     target_ = desired_.table(&events);
     for (const auto& line : events) log::info("{}", line);
-    pending_ = reconcile(target_, known_,
-                         [this](const ServiceKey& key) { return managed_.contains(key); });
+    pending_ = reconcile(target_, known_, [this](const ServiceKey& key) {
+        return remove_unmanaged_ || managed_.contains(key);
+    });
     next_ = 0;
     if (pending_.empty()) return;
     ++runs_;
@@ -104,7 +106,8 @@ void Programmer::apply_slice() {
     // The kernel now holds the target, beside the services that are not ours.
     Table known = target_;
     for (auto& vs : known_)
-        if (!managed_.contains(vs.service.key)) known.push_back(std::move(vs));
+        if (!remove_unmanaged_ && !managed_.contains(vs.service.key))
+            known.push_back(std::move(vs));
     known_ = std::move(known);
     applying_ = false;
     if (dirty_) {

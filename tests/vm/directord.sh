@@ -9,4 +9,5 @@ payload=$(mktemp -d "${TMPDIR:-/tmp}/directord-vm.XXXXXX")
 trap 'rm -rf "$payload"' EXIT
 cp "$DIRECTORD" "$payload/directord"
 cp "$HERE/in-vm/$1.sh" "$payload/scenario.sh"
+cp "$HERE/in-vm/lib.sh" "$payload/lib.sh"
 "$HERE/run-in-vm.sh" "$payload" bash ./scenario.sh

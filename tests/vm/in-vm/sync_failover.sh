@@ -4,7 +4,7 @@
 # the VRRP role. An established connection through d1 must go on through d2 after a fail-over
 # and through d1 again after the fail-back.
 set -u
-say() { echo "[$(cut -d' ' -f1 /proc/uptime)] $*"; }
+. ./lib.sh
 fail() {
     echo "FAIL: $*"
     for d in d1 d2; do echo "--- $d"; ip netns exec $d ipvsadm -Lnc; tail -n 15 /tmp/$d.log; done

@@ -222,7 +222,8 @@ struct SyncDaemon {
 
 struct Ipvs {
     std::optional<SyncDaemon> sync_daemon;
-    bool remove_on_stop = false;  // on SIGTERM: false = leave the table (traffic flows on)
+    bool remove_on_stop = false;    // on SIGTERM: false = leave the table (traffic flows on)
+    bool remove_unmanaged = false;  // true: services directord did not configure are removed
     bool operator==(const Ipvs&) const = default;
 };
 

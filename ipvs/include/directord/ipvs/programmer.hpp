@@ -53,6 +53,7 @@ class Programmer {
     std::size_t next_ = 0;
     bool adopted_ = false, requested_ = false, applying_ = false, dirty_ = false;
     bool remove_on_stop_ = false;
+    bool remove_unmanaged_ = false;
     std::optional<config::SyncDaemon> sync_;
     std::optional<SyncDaemon> sync_running_;
     std::map<std::string, bool> roles_;
