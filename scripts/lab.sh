@@ -112,7 +112,8 @@ stop() {
 running() { kill -0 "${NODE_PID[$1]}" 2>/dev/null; }
 
 # has_vip NODE [ADDRESS] [IFACE]
-has_vip() { ip -n "$(ns "$1")" -br addr show dev "${3:-eth0}" 2>/dev/null | grep -qw "${2:-$VIP}/24"; }
+# (grep reads everything: with pipefail, grep -q could SIGPIPE ip and fail a match)
+has_vip() { ip -n "$(ns "$1")" -br addr show dev "${3:-eth0}" 2>/dev/null | grep -w "${2:-$VIP}/24" >/dev/null; }
 
 # wait_for SECONDS COMMAND...: polls every 20 ms.
 wait_for() {

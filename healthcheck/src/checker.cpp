@@ -162,9 +162,11 @@ bool HealthChecker::is_up(const RealServerRef& who) const {
 void HealthChecker::for_each_state(
     const std::function<void(const RealServerRef&, bool up)>& visit) const {
     for (const auto& m : monitors_)
-        for (const auto& u : users_of(*m))
-            visit(RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
-                  m->up());
+        if (m->decided())
+            for (const auto& u : users_of(*m))
+                visit(
+                    RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
+                    m->up());
 }
 
 void HealthChecker::log_status() const {

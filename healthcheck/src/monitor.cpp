@@ -61,8 +61,10 @@ void Monitor::record(const ProbeResult& result) {
     last_ = result;
     bool changed;
     if (!decided_) {
+        // The first result is always told, even when it confirms the initial state: until
+        // then the state was an assumption (IPVS keeps an adopted entry as it is till now).
         decided_ = true;
-        changed = result.ok != state_.up();
+        changed = true;
         state_ = Hysteresis(check_->rise, check_->fall, result.ok);
     } else {
         changed = state_.record(result.ok);

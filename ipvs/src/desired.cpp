@@ -58,7 +58,9 @@ Pool pool_of(const config::VirtualServer& vs) {
         d.port = rs.port;
         d.forward = forward_of(rs.forwarding.value_or(vs.forwarding));
         d.weight = rs.weight;
-        pool.members.push_back({endpoint_name(rs.address, rs.port), d, rs.check || vs.check});
+        const auto& check = rs.check ? rs.check : vs.check;
+        pool.members.push_back(
+            {endpoint_name(rs.address, rs.port), d, !check || check->initially_up});
     }
     pool.inhibit = vs.on_failure == config::OnFailure::inhibit;
     if (vs.sorry_server) {
@@ -75,27 +77,28 @@ Pool pool_of(const config::VirtualServer& vs) {
 
 void DesiredState::configure(std::vector<Pool> pools) {
     pools_ = std::move(pools);
-    up_.assign(pools_.size(), {});
+    health_.assign(pools_.size(), {});
     quorum_.assign(pools_.size(), 0);
     pool_index_.clear();
     member_index_.assign(pools_.size(), {});
     for (std::size_t i = 0; i < pools_.size(); ++i) {
         pool_index_[pools_[i].name] = i;
         for (std::size_t j = 0; j < pools_[i].members.size(); ++j) {
-            up_[i].push_back(!pools_[i].members[j].checked);
+            health_[i].push_back(pools_[i].members[j].assumed_up ? up : unknown);
             member_index_[i][pools_[i].members[j].name] = j;
         }
     }
 }
 
-bool DesiredState::set_health(const std::string& pool, const std::string& member, bool up) {
+bool DesiredState::set_health(const std::string& pool, const std::string& member, bool is_up) {
     auto p = pool_index_.find(pool);
     if (p == pool_index_.end()) return false;
     auto m = member_index_[p->second].find(member);
     if (m == member_index_[p->second].end()) return false;
-    char& state = up_[p->second][m->second];
-    if (state == static_cast<char>(up)) return false;
-    state = up;
+    Health& state = health_[p->second][m->second];
+    Health now = is_up ? up : down;
+    if (state == now) return false;
+    state = now;
     return true;
 }
 
@@ -106,7 +109,17 @@ bool DesiredState::set_role(const std::string& instance, bool master) {
     return true;
 }
 
-Table DesiredState::table(std::vector<std::string>* events) {
+Table DesiredState::table(const Table& kernel, std::vector<std::string>* events) {
+    std::map<ServiceKey, const VirtualService*> in_kernel_by_key;
+    for (const auto& vs : kernel) in_kernel_by_key.emplace(vs.service.key, &vs);
+    // As the kernel has it: the destination at `d`'s place in `service`, if any.
+    auto in_kernel = [&](const Service& service, const Destination& d) -> const Destination* {
+        auto vs = in_kernel_by_key.find(service.key);
+        if (vs == in_kernel_by_key.end()) return nullptr;
+        for (const auto& k : vs->second->destinations)
+            if (k.same_place(d)) return &k;
+        return nullptr;
+    };
     Table table;
     for (std::size_t i = 0; i < pools_.size(); ++i) {
         const Pool& pool = pools_[i];
@@ -118,7 +131,12 @@ Table DesiredState::table(std::vector<std::string>* events) {
         unsigned live = 0;
         for (std::size_t j = 0; j < pool.members.size(); ++j) {
             Destination d = pool.members[j].destination;
-            if (up_[i][j]) {
+            const Destination* kept =
+                health_[i][j] == unknown ? in_kernel(pool.service, d) : nullptr;
+            if (kept) {
+                d.weight = kept->weight;
+                live += d.weight;
+            } else if (health_[i][j] == up) {
                 live += d.weight;
             } else if (pool.inhibit) {
                 d.weight = 0;

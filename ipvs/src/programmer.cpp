@@ -65,7 +65,7 @@ void Programmer::run() {
         return;
     }
     std::vector<std::string> events;
-    target_ = desired_.table(&events);
+    target_ = desired_.table(known_, &events);
     for (const auto& line : events) log::info("{}", line);
     pending_ = reconcile(target_, known_, [this](const ServiceKey& key) {
         return remove_unmanaged_ || managed_.contains(key);

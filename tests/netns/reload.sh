@@ -12,7 +12,7 @@ gateway() { instance_yaml gateway eth1 52 "$1" "$INSIDE_VIP" "${FAST[@]}"; }
 start d1; start d2
 expect_vip_on d1 5
 expect_vip_on d2 5 "$INSIDE_VIP" eth1
-ip -n "$(ns d1)" addr show dev eth0 | grep -q "inet 10.97.0.1/24 scope link eth0:vip" ||
+ip -n "$(ns d1)" addr show dev eth0 | grep "inet 10.97.0.1/24 scope link eth0:vip" >/dev/null ||
     fail "labelled VIP missing: $(ip -n "$(ns d1)" addr show dev eth0)"
 transitions() { grep -c "web: entering" "$WORK/d1.log"; }
 before=$(transitions)

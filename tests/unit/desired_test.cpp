@@ -90,7 +90,7 @@ TEST(DesiredState, ServicesCarryEverySetting) {
 TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     auto state = state_of(load(kWeb));
     std::vector<std::string> events;
-    auto t = state.table(&events);
+    auto t = state.table({}, &events);
     ASSERT_EQ(t.size(), 2u);                              // db waits for its instance to be MASTER
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});  // nobody up yet: the sorry server
     EXPECT_EQ(weights(t[1]), Strings{"10.0.3.1:80=1"});   // unchecked: always up
@@ -99,13 +99,13 @@ TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     EXPECT_TRUE(state.set_health("www", "10.0.1.1:80", true));
     EXPECT_FALSE(state.set_health("www", "10.0.1.1:80", true));
     EXPECT_FALSE(state.set_health("www", "10.9.9.9:80", true));  // unknown: ignored
-    t = state.table(&events);
+    t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.1:80=2"});
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0], "www: quorum reached (live weight 2, quorum 1): sorry server withdrawn");
     state.set_health("www", "10.0.1.1:80", false);
     events.clear();
-    t = state.table(&events);
+    t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});
     EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
                               "127.0.0.1:80 takes the traffic"});
@@ -119,21 +119,34 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=0", "10.0.2.2:3306=0"}));
     std::vector<std::string> events;
     state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
-    state.table(&events);
+    state.table({}, &events);
     EXPECT_TRUE(events.empty());
     state.set_health("db", "10.0.2.1:3306", true);  // live 3: reached
-    state.table(&events);
+    state.table({}, &events);
     EXPECT_EQ(events.size(), 1u);
     state.set_health("db", "10.0.2.2:3306", false);  // live 1 = quorum - hysteresis: held
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=1", "10.0.2.2:3306=0"}));
-    state.table(&events);
+    state.table({}, &events);
     EXPECT_EQ(events.size(), 1u);
     state.set_health("db", "10.0.2.1:3306", false);  // live 0: lost (no sorry server)
-    state.table(&events);
+    state.table({}, &events);
     ASSERT_EQ(events.size(), 2u);
     EXPECT_EQ(events[1], "db: quorum lost (live weight 0, quorum 2)");
     EXPECT_TRUE(state.set_role("web", false));
     EXPECT_EQ(state.table().size(), 2u);  // db gone with the MASTER role
+}
+
+// A restart over a running table: real servers the kernel has stay as they are until their
+// first check result, so adopting the table changes nothing.
+TEST(DesiredState, UnknownServersStayAsTheKernelHasThem) {
+    auto cfg = load(kWeb);
+    auto state = state_of(cfg);
+    auto www = pool_of(cfg.virtual_servers[0]);
+    Table kernel{VirtualService{www.service, {www.members[1].destination}}};  // only 10.0.1.2
+    auto t = state.table(kernel);
+    EXPECT_EQ(weights(t[0]), Strings{"10.0.1.2:80=1"});  // kept; 10.0.1.1 not added unchecked
+    state.set_health("www", "10.0.1.2:80", false);
+    EXPECT_EQ(weights(state.table(kernel)[0]), Strings{"127.0.0.1:80=1"});  // now known: down
 }
 
 TEST(DesiredState, LoaderRefusesBadIpvsSettings) {

@@ -106,4 +106,17 @@ expect_answers 3 "rs1=3 " "rs1 back"
 table | grep -q "TCP 10.0.0.100:2222 rr" || fail "directord removed a service it does not manage"
 kill -TERM $directord; wait $directord
 table | grep -q "TCP 10.0.0.100:80 wrr" || fail "SIGTERM removed the table (default: keep)"
+
+say "restart over the running table (now with on_stop: remove)"
+printf 'ipvs: { on_stop: remove }\n' >>/tmp/directord.yaml
+ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/restart.log 2>&1 &
+directord=$!
+expect_answers 3 "rs1=3 " "while restarting"
+sleep 1.5  # every check has had its first result
+grep -q "ipvs: 3 services in the kernel at start" /tmp/restart.log || fail "no adoption line"
+grep "ipvs: \(add\|update\|delete\)" /tmp/restart.log && fail "the restart touched the adopted table"
+expect_answers 3 "rs1=3 " "after the restart"
+kill -TERM $directord; wait $directord
+table | grep -q "10.0.0.100:80 " && fail "on_stop: remove left the web service"
+table | grep -q "TCP 10.0.0.100:2222 rr" || fail "on_stop: remove removed a service it does not manage"
 say "PASS"

@@ -45,7 +45,8 @@ class HealthChecker : private Monitor::Observer {
 
     // The state of one real server of one virtual server (false when unknown or unchecked).
     bool is_up(const RealServerRef& who) const;
-    // Every real server's current state (after a reload, consumers resynchronise with it).
+    // Every real server's state that a check result decided (after a reload, consumers
+    // resynchronise with it; the others are still waiting for their first result).
     void for_each_state(const std::function<void(const RealServerRef&, bool up)>& visit) const;
     std::size_t monitor_count() const { return monitors_.size(); }
     // One line: monitors up/down, probes started, start lateness percentiles.

@@ -41,6 +41,7 @@ class Monitor {
 
     void start(Clock::time_point first_run);
     bool up() const { return state_.up(); }
+    bool decided() const { return decided_; }  // has a first result
     const boost::asio::ip::tcp::endpoint& target() const { return target_; }
     std::string target_name() const;
     const config::Check& check() const { return *check_; }
