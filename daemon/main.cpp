@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "directord/config/loader.hpp"
 #include "directord/healthcheck/checker.hpp"
@@ -76,28 +79,84 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return o;
 }
 
-// Prints every error; returns the configuration when valid.
-std::optional<directord::config::Config> load(const std::string& file, bool to_stderr) {
-    // Parsed on a short-lived thread: glibc gives it its own heap arena, so the parser's
-    // garbage (megabytes for tens of thousands of real servers) is not left interleaved with
-    // the daemon's long-lived state and goes back to the system whole once applied.
-    decltype(directord::config::load_file(file)) result;
-    std::thread([&] { result = directord::config::load_file(file); }).join();
-    if (auto* cfg = std::get_if<directord::config::Config>(&result)) return std::move(*cfg);
-    for (const auto& e : std::get<std::vector<directord::config::Error>>(result)) {
+// Hands the freed parse and the applied configuration back to the system, so the daemon's
+// footprint is what it keeps, not what it once read.
+void release_free_memory() { malloc_trim(0); }
+
+void report(const std::vector<directord::config::Error>& errors, bool to_stderr) {
+    for (const auto& e : errors) {
         if (to_stderr)
             fmt::print(stderr, "{}\n", e.to_string());
         else
             directord::log::error("config: {}", e.to_string());
     }
+}
+
+// Parsed on a short-lived thread: glibc gives it its own heap arena, so the parser's garbage
+// (megabytes for tens of thousands of real servers) is not left interleaved with the daemon's
+// long-lived state and goes back to the system whole once applied.
+directord::config::LoadResult parse(const std::string& file) {
+    directord::config::LoadResult result;
+    std::thread([&] { result = directord::config::load_file(file); }).join();
+    return result;
+}
+
+// Prints every error; returns the configuration when valid.
+std::optional<directord::config::Config> load(const std::string& file) {
+    auto result = parse(file);
+    if (auto* cfg = std::get_if<directord::config::Config>(&result)) return std::move(*cfg);
+    report(std::get<std::vector<directord::config::Error>>(result), true);
     return std::nullopt;
 }
 
-}  // namespace
+// SIGHUP: the file is parsed on a thread while the loop goes on (a file with tens of thousands
+// of real servers takes seconds to parse; adverts must not wait), then validated results are
+// applied on the loop. A SIGHUP during a parse asks for one more.
+class Reloader {
+  public:
+    using Apply = std::function<void(const directord::config::Config&)>;
+    Reloader(boost::asio::io_context& io, std::string file, Apply apply)
+        : io_(io), file_(std::move(file)), apply_(std::move(apply)) {}
+    ~Reloader() {
+        if (worker_.joinable()) worker_.join();
+    }
+    void request() {
+        if (worker_.joinable()) {
+            again_ = true;
+            return;
+        }
+        directord::log::info("SIGHUP: reloading {}", file_);
+        worker_ = std::thread([this] {
+            auto result = directord::config::load_file(file_);
+            boost::asio::post(
+                io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
+        });
+    }
 
-// Hands the freed parse and the applied configuration back to the system, so the daemon's
-// footprint is what it keeps, not what it once read.
-void release_free_memory() { malloc_trim(0); }
+  private:
+    void finished(directord::config::LoadResult result) {
+        worker_.join();
+        if (auto* cfg = std::get_if<directord::config::Config>(&result)) {
+            apply_(*cfg);
+            result = {};
+            release_free_memory();
+            directord::log::info("reload done");
+        } else {
+            report(std::get<std::vector<directord::config::Error>>(result), false);
+            directord::log::error("reload rejected: {} is invalid, the running configuration stays",
+                                  file_);
+        }
+        if (std::exchange(again_, false)) request();
+    }
+
+    boost::asio::io_context& io_;
+    std::string file_;
+    Apply apply_;
+    std::thread worker_;
+    bool again_ = false;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
     namespace log = directord::log;
@@ -109,7 +168,7 @@ int main(int argc, char** argv) {
     log::set_level(options->level);
 
     if (options->check) {
-        auto cfg = load(options->config_file, true);
+        auto cfg = load(options->config_file);
         if (!cfg) return kExitInvalid;
         fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s), {} virtual server(s))\n",
                    options->config_file, cfg->instances.size(), cfg->sync_groups.size(),
@@ -117,7 +176,7 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
 
-    auto cfg = load(options->config_file, true);
+    auto cfg = load(options->config_file);
     if (!cfg) return kExitInvalid;
     if (!options->foreground) {
         if (daemon(0, 0) != 0) {
@@ -153,6 +212,7 @@ int main(int argc, char** argv) {
         cfg.reset();  // the parts keep what they need
         release_free_memory();
 
+        Reloader reloader(io, options->config_file, apply);
         boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
         signals.add(SIGUSR1);
         std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -166,17 +226,7 @@ int main(int argc, char** argv) {
                     return;
                 }
                 if (signal == SIGHUP) {
-                    log::info("SIGHUP: reloading {}", options->config_file);
-                    if (auto next = load(options->config_file, false)) {
-                        apply(*next);
-                        next.reset();
-                        release_free_memory();
-                        log::info("reload done");
-                    } else {
-                        log::error(
-                            "reload rejected: {} is invalid, the running configuration stays",
-                            options->config_file);
-                    }
+                    reloader.request();
                     signals.async_wait(on_signal);
                     return;
                 }
