@@ -9,7 +9,6 @@ BENCH=${BENCH:-$PWD/build/bench/ipvs_bench}
 [ -x "$BENCH" ] || { echo "build first (cmake --build build)" >&2; exit 2; }
 payload=$(mktemp -d "${TMPDIR:-/tmp}/directord-bench.XXXXXX")
 trap 'rm -rf "$payload"' EXIT
-cp "$BENCH" "$payload/"
 [ $# -gt 0 ] || set -- 1000 10000 50000
 # Each run gets a fresh network namespace (IPVS is per namespace): removed destinations
 # linger in the kernel's trash list, which every later add searches.
@@ -24,4 +23,4 @@ for n in "$@"; do
     ip netns del r; ip netns del d
 done
 RUN
-VM_TIMEOUT=900 tests/vm/run-in-vm.sh "$payload" bash ./run.sh "$@"
+VM_TIMEOUT=900 tests/vm/run-in-vm.sh "$BENCH" "$payload" -- bash ./run.sh "$@"

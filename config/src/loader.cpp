@@ -152,6 +152,13 @@ class Reader {
         return std::nullopt;
     }
 
+    // One of two words: false for `off`, true for `on` (e.g. keep / remove).
+    std::optional<bool> either(const YAML::Node& node, const std::string& path,
+                               std::string_view off, std::string_view on) {
+        auto value = choice(node, path, {off, on});
+        return value ? std::optional(*value == on) : std::nullopt;
+    }
+
     std::optional<IpAddress> address(const YAML::Node& node, const std::string& path) {
         auto text = string(node, path);
         if (!text) return std::nullopt;
@@ -872,9 +879,9 @@ void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, c
         }
     }
     r.optional_key(v, vp, "on_failure", vs.on_failure, [&](auto& n, auto p) {
-        auto c = r.choice(n, p, {"remove", "inhibit"});
-        return c ? std::optional(*c == "inhibit" ? OnFailure::inhibit : OnFailure::remove)
-                 : std::nullopt;
+        auto inhibit = r.either(n, p, "remove", "inhibit");
+        return inhibit ? std::optional(*inhibit ? OnFailure::inhibit : OnFailure::remove)
+                       : std::nullopt;
     });
     if (auto n = v["sorry_server"]) {
         if (auto ep = read_endpoint(r, n, Reader::join(vp, "sorry_server")))
@@ -986,14 +993,10 @@ void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
     const std::string path = "ipvs";
     if (!r.is_map(node, path)) return;
     r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop", "unmanaged"});
-    r.optional_key(node, path, "unmanaged", cfg.ipvs.remove_unmanaged, [&](auto& n, auto p) {
-        auto c = r.choice(n, p, {"keep", "remove"});
-        return c ? std::optional(*c == "remove") : std::nullopt;
-    });
-    r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop, [&](auto& n, auto p) {
-        auto c = r.choice(n, p, {"keep", "remove"});
-        return c ? std::optional(*c == "remove") : std::nullopt;
-    });
+    r.optional_key(node, path, "unmanaged", cfg.ipvs.remove_unmanaged,
+                   [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
+    r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop,
+                   [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
     if (auto d = node["sync_daemon"]) {
         auto dp = Reader::join(path, "sync_daemon");
         if (!r.is_map(d, dp)) return;

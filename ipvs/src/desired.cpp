@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace directord::ipvs {
 namespace {
@@ -17,11 +18,6 @@ Forward forward_of(config::Forwarding f) {
             break;
     }
     return Forward::nat;
-}
-
-std::string endpoint_name(const Address& address, std::uint16_t port) {
-    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
-                           : fmt::format("{}:{}", address.to_string(), port);
 }
 
 }  // namespace
@@ -59,8 +55,7 @@ Pool pool_of(const config::VirtualServer& vs) {
         d.forward = forward_of(rs.forwarding.value_or(vs.forwarding));
         d.weight = rs.weight;
         const auto& check = rs.check ? rs.check : vs.check;
-        pool.members.push_back(
-            {endpoint_name(rs.address, rs.port), d, !check || check->initially_up});
+        pool.members.push_back({describe(d), d, !check || check->initially_up});
     }
     pool.inhibit = vs.on_failure == config::OnFailure::inhibit;
     if (vs.sorry_server) {
@@ -110,10 +105,13 @@ bool DesiredState::set_role(const std::string& instance, bool master) {
 }
 
 Table DesiredState::table(const Table& kernel, std::vector<std::string>* events) {
+    // Built on first use: only members still waiting for their first result look it up.
     std::map<ServiceKey, const VirtualService*> in_kernel_by_key;
-    for (const auto& vs : kernel) in_kernel_by_key.emplace(vs.service.key, &vs);
+    bool indexed = false;
     // As the kernel has it: the destination at `d`'s place in `service`, if any.
     auto in_kernel = [&](const Service& service, const Destination& d) -> const Destination* {
+        if (!std::exchange(indexed, true))
+            for (const auto& vs : kernel) in_kernel_by_key.emplace(vs.service.key, &vs);
         auto vs = in_kernel_by_key.find(service.key);
         if (vs == in_kernel_by_key.end()) return nullptr;
         for (const auto& k : vs->second->destinations)
@@ -152,11 +150,10 @@ Table DesiredState::table(const Table& kernel, std::vector<std::string>* events)
             events->push_back(fmt::format(
                 "{}: quorum {} (live weight {}, quorum {}){}", pool.name, now ? "reached" : "lost",
                 live, pool.quorum,
-                pool.sorry ? (now ? ": sorry server withdrawn"
-                                  : ": sorry server " +
-                                        endpoint_name(pool.sorry->address, pool.sorry->port) +
-                                        " takes the traffic")
-                           : ""));
+                pool.sorry
+                    ? (now ? ": sorry server withdrawn"
+                           : ": sorry server " + describe(*pool.sorry) + " takes the traffic")
+                    : ""));
         quorum_[i] = now;
         if (!now && pool.sorry &&
             std::none_of(vs.destinations.begin(), vs.destinations.end(),

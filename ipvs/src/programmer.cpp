@@ -129,10 +129,11 @@ void Programmer::follow_sync_daemon() {
     try {
         if (!sync_running_) {
             // Adopt a daemon left running by a previous directord.
-            for (const auto& d : client_->sync_daemons())
+            auto running = client_->sync_daemons();
+            for (const auto& d : running)
                 if (want && d == *want) sync_running_ = d;
             if (want == sync_running_) return;
-            for (const auto& d : client_->sync_daemons()) client_->stop_sync_daemon(d.role);
+            for (const auto& d : running) client_->stop_sync_daemon(d.role);
         } else {
             client_->stop_sync_daemon(sync_running_->role);
             sync_running_.reset();

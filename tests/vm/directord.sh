@@ -4,11 +4,8 @@
 #   directord.sh NAME [ARGUMENTS...]
 set -euo pipefail
 DIRECTORD=${DIRECTORD:?set DIRECTORD to the directord binary}
-HERE=$(cd "$(dirname "$0")" && pwd)
-payload=$(mktemp -d "${TMPDIR:-/tmp}/directord-vm.XXXXXX")
-trap 'rm -rf "$payload"' EXIT
-cp "$DIRECTORD" "$payload/directord"
-cp "$HERE/in-vm/$1.sh" "$payload/scenario.sh"
-cp "$HERE/in-vm/lib.sh" "$payload/lib.sh"
+IN_VM=$(dirname "$0")/in-vm
+scenario=$1
 shift
-"$HERE/run-in-vm.sh" "$payload" bash ./scenario.sh "$@"
+"$(dirname "$0")/run-in-vm.sh" "$DIRECTORD" "$IN_VM/$scenario.sh" "$IN_VM/lib.sh" -- \
+    bash "./$scenario.sh" "$@"

@@ -4,10 +4,11 @@
 # boots in ~4 s). Nothing is installed: the kernel package is fetched with apt-get download
 # and unpacked into a cache once.
 #
-#   run-in-vm.sh PAYLOAD_DIR COMMAND...
+#   run-in-vm.sh PAYLOAD... -- COMMAND...
 #
-# PAYLOAD_DIR is copied to /payload (the command's working directory); dynamically linked
-# programs in it get their host libraries copied along (same Debian release inside). The
+# Each PAYLOAD (a file, or a directory whose contents are taken) is copied to /payload, the
+# command's working directory; dynamically linked programs among them get their host
+# libraries copied along (same Debian release inside). The
 # command runs as root under /bin/sh with IPVS, veth and bridge available and stdin closed;
 # its output (stdout and stderr) comes back on stdout and its exit status is ours. 124: the
 # VM timed out; 125: it died without a status (its console is printed to stderr).
@@ -22,10 +23,14 @@
 set -euo pipefail
 
 die() { echo "run-in-vm: $*" >&2; exit 2; }
-[ $# -ge 2 ] || die "usage: $0 PAYLOAD_DIR COMMAND..."
-PAYLOAD=$1
+PAYLOAD=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ -e "$1" ] || die "payload '$1' does not exist"
+    PAYLOAD+=("$1")
+    shift
+done
+[ $# -ge 2 ] || die "usage: $0 PAYLOAD... -- COMMAND..."
 shift
-[ -d "$PAYLOAD" ] || die "payload dir '$PAYLOAD' does not exist"
 CMD=$(printf '%q ' "$@")
 for tool in qemu-system-x86_64 cpio depmod modprobe ldd busybox xz; do
     command -v "$tool" >/dev/null || die "missing $tool (scripts/install-deps.sh installs it)"
@@ -84,22 +89,22 @@ cp -L "$(command -v busybox)" "$R/usr/bin/busybox"
 # Debian's busybox sh prefers its own applets (its `ip` has no netns): use the host's dash.
 ln -s dash "$R/usr/bin/sh"
 FILES=()
-with_libs() {
+libraries_of() {
     local f
-    for f in "$@"; do
-        FILES+=("$f")
-        FILES+=($(ldd "$f" 2>/dev/null | grep -o '/[^ )]*' || true))
-    done
+    for f in "$@"; do FILES+=($(ldd "$f" 2>/dev/null | grep -o '/[^ )]*' || true)); done
 }
 for b in dash ${VM_BINARIES:-ipvsadm ip bash}; do
     p=$(command -v "$b") || die "'$b' is not installed"
-    with_libs "$(readlink -f "$p")"
+    FILES+=("$(readlink -f "$p")")
+    libraries_of "$(readlink -f "$p")"
 done
-cp -a "$PAYLOAD"/. "$R/payload/"
+for item in "${PAYLOAD[@]}"; do
+    if [ -d "$item" ]; then cp -a "$item"/. "$R/payload/"; else cp -L "$item" "$R/payload/"; fi
+done
 while IFS= read -r -d '' f; do
-    [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] && with_libs "$f"
-done < <(find "$PAYLOAD" -type f -perm /111 -print0)
-printf '%s\n' "${FILES[@]}" | grep -v "^$(readlink -f "$PAYLOAD")" | sort -u |
+    [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] && libraries_of "$f"
+done < <(find "$R/payload" -type f -perm /111 -print0)
+printf '%s\n' "${FILES[@]}" | sort -u |
     xargs -d '\n' cp -L --preserve=mode --parents -t "$R"
 
 MODULES="$(cd "$MODDIR/kernel/net/netfilter/ipvs" && ls | sed -n 's/\.ko.*$//p' | tr '\n' ' ') veth bridge dummy ipip"
