@@ -1,6 +1,7 @@
-// directord: one event loop driving the VRRP engine (and, next, health checks and IPVS).
+// directord: one event loop driving the VRRP engine, the health checks and IPVS.
 #include <fmt/format.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "directord/config/loader.hpp"
 #include "directord/healthcheck/checker.hpp"
@@ -92,55 +94,77 @@ void report(const std::vector<directord::config::Error>& errors, bool to_stderr)
     }
 }
 
+// A valid file, and what the parts can build from it before the loop takes it over.
+struct Loaded {
+    directord::config::Config config;
+    directord::ipvs::Pools pools;
+};
+using Parsed = std::variant<Loaded, std::vector<directord::config::Error>>;
+
+// For the threads that work beside the loop: on a busy (or single-CPU) director the loop
+// must get the CPU as soon as an advert is due. Linux sets a nice value per thread.
+void yield_to_the_loop() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
+
+// Runs off the event loop: parsing tens of thousands of real servers takes seconds.
+Parsed parse_and_prepare(const std::string& file) {
+    yield_to_the_loop();
+    auto result = directord::config::load_file(file);
+    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&result))
+        return std::move(*errors);
+    auto& cfg = std::get<directord::config::Config>(result);
+    directord::ipvs::Pools pools(cfg);
+    return Loaded{std::move(cfg), std::move(pools)};
+}
+
 // Parsed on a short-lived thread: glibc gives it its own heap arena, so the parser's garbage
 // (megabytes for tens of thousands of real servers) is not left interleaved with the daemon's
 // long-lived state and goes back to the system whole once applied.
-directord::config::LoadResult parse(const std::string& file) {
-    directord::config::LoadResult result;
-    std::thread([&] { result = directord::config::load_file(file); }).join();
-    return result;
-}
-
-// Prints every error; returns the configuration when valid.
-std::optional<directord::config::Config> load(const std::string& file) {
-    auto result = parse(file);
-    if (auto* cfg = std::get_if<directord::config::Config>(&result)) return std::move(*cfg);
+std::optional<Loaded> load(const std::string& file) {
+    Parsed result;
+    std::thread([&] { result = parse_and_prepare(file); }).join();
+    if (auto* loaded = std::get_if<Loaded>(&result)) return std::move(*loaded);
     report(std::get<std::vector<directord::config::Error>>(result), true);
     return std::nullopt;
 }
 
-// SIGHUP: the file is parsed on a thread while the loop goes on (a file with tens of thousands
-// of real servers takes seconds to parse; adverts must not wait), then validated results are
-// applied on the loop. A SIGHUP during a parse asks for one more.
+// SIGHUP: the file is parsed on a thread while the loop goes on, then a valid result is
+// applied on the loop; what it leaves behind is freed on a thread again. A SIGHUP during a
+// parse asks for one more.
 class Reloader {
   public:
-    using Apply = std::function<void(const directord::config::Config&)>;
+    using Apply = std::function<void(Loaded&)>;
     Reloader(boost::asio::io_context& io, std::string file, Apply apply)
         : io_(io), file_(std::move(file)), apply_(std::move(apply)) {}
     ~Reloader() {
         if (worker_.joinable()) worker_.join();
     }
     void request() {
-        if (worker_.joinable()) {
+        if (parsing_) {
             again_ = true;
             return;
         }
+        if (worker_.joinable()) worker_.join();  // the previous clean-up: short
         directord::log::info("SIGHUP: reloading {}", file_);
+        parsing_ = true;
         worker_ = std::thread([this] {
-            auto result = directord::config::load_file(file_);
+            auto result = parse_and_prepare(file_);
             boost::asio::post(
                 io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
         });
     }
 
   private:
-    void finished(directord::config::LoadResult result) {
+    void finished(Parsed result) {
         worker_.join();
-        if (auto* cfg = std::get_if<directord::config::Config>(&result)) {
-            apply_(*cfg);
-            result = {};
-            release_free_memory();
+        parsing_ = false;
+        if (auto* loaded = std::get_if<Loaded>(&result)) {
+            apply_(*loaded);
             directord::log::info("reload done");
+            worker_ = std::thread([garbage = std::move(result)]() mutable {
+                yield_to_the_loop();
+                garbage = {};
+                release_free_memory();
+            });
         } else {
             report(std::get<std::vector<directord::config::Error>>(result), false);
             directord::log::error("reload rejected: {} is invalid, the running configuration stays",
@@ -153,6 +177,7 @@ class Reloader {
     std::string file_;
     Apply apply_;
     std::thread worker_;
+    bool parsing_ = false;
     bool again_ = false;
 };
 
@@ -168,16 +193,17 @@ int main(int argc, char** argv) {
     log::set_level(options->level);
 
     if (options->check) {
-        auto cfg = load(options->config_file);
-        if (!cfg) return kExitInvalid;
+        auto loaded = load(options->config_file);
+        if (!loaded) return kExitInvalid;
+        const auto& cfg = loaded->config;
         fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s), {} virtual server(s))\n",
-                   options->config_file, cfg->instances.size(), cfg->sync_groups.size(),
-                   cfg->virtual_servers.size());
+                   options->config_file, cfg.instances.size(), cfg.sync_groups.size(),
+                   cfg.virtual_servers.size());
         return kExitOk;
     }
 
-    auto cfg = load(options->config_file);
-    if (!cfg) return kExitInvalid;
+    auto loaded = load(options->config_file);
+    if (!loaded) return kExitInvalid;
     if (!options->foreground) {
         if (daemon(0, 0) != 0) {
             std::perror("directord: daemon");
@@ -198,18 +224,20 @@ int main(int argc, char** argv) {
         });
         engine.on_role(
             [&](const std::string& instance, bool master) { ipvs.set_role(instance, master); });
-        auto apply = [&](const directord::config::Config& c) {
+        auto apply = [&](Loaded& l) {
+            const auto& c = l.config;
             engine.apply(c);
             checker.apply(c);
-            ipvs.apply(c);
+            ipvs.apply(c, std::move(l.pools));
             checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
                 ipvs.set_health(rs.virtual_server, rs.real_server, up);
             });
         };
         log::info("directord starting (router_id {}, config {})",
-                  cfg->router_id.empty() ? "-" : cfg->router_id, options->config_file);
-        apply(*cfg);
-        cfg.reset();  // the parts keep what they need
+                  loaded->config.router_id.empty() ? "-" : loaded->config.router_id,
+                  options->config_file);
+        apply(*loaded);
+        loaded.reset();  // the parts keep what they need
         release_free_memory();
 
         Reloader reloader(io, options->config_file, apply);

@@ -70,103 +70,171 @@ Pool pool_of(const config::VirtualServer& vs) {
     return pool;
 }
 
-void DesiredState::configure(std::vector<Pool> pools) {
-    pools_ = std::move(pools);
-    health_.assign(pools_.size(), {});
-    quorum_.assign(pools_.size(), 0);
-    pool_index_.clear();
-    member_index_.assign(pools_.size(), {});
+Pools::Pools(const config::Config& cfg)
+    : Pools([&] {
+          std::vector<Pool> pools;
+          pools.reserve(cfg.virtual_servers.size());
+          for (const auto& vs : cfg.virtual_servers) pools.push_back(pool_of(vs));
+          return pools;
+      }()) {}
+
+Pools::Pools(std::vector<Pool> pools) : pools_(std::move(pools)), member_index_(pools_.size()) {
     for (std::size_t i = 0; i < pools_.size(); ++i) {
         pool_index_[pools_[i].name] = i;
-        for (std::size_t j = 0; j < pools_[i].members.size(); ++j) {
-            health_[i].push_back(pools_[i].members[j].assumed_up ? up : unknown);
+        for (std::size_t j = 0; j < pools_[i].members.size(); ++j)
             member_index_[i][pools_[i].members[j].name] = j;
-        }
+    }
+}
+
+std::optional<std::size_t> Pools::find(const std::string& pool) const {
+    auto p = pool_index_.find(pool);
+    if (p == pool_index_.end()) return std::nullopt;
+    return p->second;
+}
+
+std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::string& member) const {
+    auto m = member_index_[pool].find(member);
+    if (m == member_index_[pool].end()) return std::nullopt;
+    return m->second;
+}
+
+void DesiredState::configure(Pools pools) {
+    // A pool that stays keeps its quorum state, so a reload logs no quorum line.
+    std::vector<Quorum> quorum(pools.all().size(), Quorum::undecided);
+    for (std::size_t i = 0; i < pools_.all().size(); ++i)
+        if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
+    quorum_ = std::move(quorum);
+    pools_ = std::move(pools);
+    everything_touched_ = true;
+    touched_.assign(pools_.all().size(), 0);
+    touched_pools_.clear();
+    health_.assign(pools_.all().size(), {});
+    for (std::size_t i = 0; i < pools_.all().size(); ++i) {
+        health_[i].reserve(pools_.all()[i].members.size());
+        for (const auto& member : pools_.all()[i].members)
+            health_[i].push_back(member.assumed_up ? up : unknown);
     }
 }
 
 bool DesiredState::set_health(const std::string& pool, const std::string& member, bool is_up) {
-    auto p = pool_index_.find(pool);
-    if (p == pool_index_.end()) return false;
-    auto m = member_index_[p->second].find(member);
-    if (m == member_index_[p->second].end()) return false;
-    Health& state = health_[p->second][m->second];
+    auto p = pools_.find(pool);
+    if (!p) return false;
+    auto m = pools_.find_member(*p, member);
+    if (!m) return false;
+    Health& state = health_[*p][*m];
     Health now = is_up ? up : down;
     if (state == now) return false;
     state = now;
+    touch(*p);
     return true;
+}
+
+void DesiredState::touch(std::size_t pool) {
+    if (!std::exchange(touched_[pool], 1)) touched_pools_.push_back(pool);
 }
 
 bool DesiredState::set_role(const std::string& instance, bool master) {
     auto [it, fresh] = master_.try_emplace(instance, master);
     if (!fresh && it->second == master) return false;
     it->second = master;
-    return true;
+    bool tied = false;
+    for (std::size_t i = 0; i < pools_.all().size(); ++i)
+        if (pools_.all()[i].vrrp_instance == instance) {
+            touch(i);
+            tied = true;
+        }
+    return tied;
 }
 
-Table DesiredState::table(const Table& kernel, std::vector<std::string>* events) {
-    // Built on first use: only members still waiting for their first result look it up.
-    std::map<ServiceKey, const VirtualService*> in_kernel_by_key;
-    bool indexed = false;
-    // As the kernel has it: the destination at `d`'s place in `service`, if any.
-    auto in_kernel = [&](const Service& service, const Destination& d) -> const Destination* {
-        if (!std::exchange(indexed, true))
-            for (const auto& vs : kernel) in_kernel_by_key.emplace(vs.service.key, &vs);
-        auto vs = in_kernel_by_key.find(service.key);
-        if (vs == in_kernel_by_key.end()) return nullptr;
-        for (const auto& k : vs->second->destinations)
+DesiredState::Update DesiredState::update(const TableByKey& kernel,
+                                          std::vector<std::string>* events) {
+    Update update;
+    if (everything_touched_) {
+        update.whole = true;
+        update.table = table(kernel, events);
+        return update;
+    }
+    std::sort(touched_pools_.begin(), touched_pools_.end());  // in configuration order
+    for (auto i : touched_pools_) {
+        update.scope.push_back(pools_.all()[i].service.key);
+        build(i, kernel, update.table, events);
+        touched_[i] = 0;
+    }
+    touched_pools_.clear();
+    return update;
+}
+
+Table DesiredState::table(const TableByKey& kernel, std::vector<std::string>* events) {
+    Table table;
+    for (std::size_t i = 0; i < pools_.all().size(); ++i) build(i, kernel, table, events);
+    everything_touched_ = false;
+    touched_.assign(pools_.all().size(), 0);
+    touched_pools_.clear();
+    return table;
+}
+
+// Appends pool `i`'s service to `table` when it should be in the kernel.
+void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
+                         std::vector<std::string>* events) {
+    const Pool& pool = pools_.all()[i];
+    if (!pool.vrrp_instance.empty()) {
+        auto role = master_.find(pool.vrrp_instance);
+        if (role == master_.end() || !role->second) return;
+    }
+    // As the kernel has it: the destination at `d`'s place, if any.
+    auto in_kernel = [&](const Destination& d) -> const Destination* {
+        auto vs = kernel.find(pool.service.key);
+        if (vs == kernel.end()) return nullptr;
+        for (const auto& k : vs->second.destinations)
             if (k.same_place(d)) return &k;
         return nullptr;
     };
-    Table table;
-    for (std::size_t i = 0; i < pools_.size(); ++i) {
-        const Pool& pool = pools_[i];
-        if (!pool.vrrp_instance.empty()) {
-            auto role = master_.find(pool.vrrp_instance);
-            if (role == master_.end() || !role->second) continue;
+    VirtualService vs{pool.service, {}};
+    unsigned live = 0;
+    bool waiting = false;  // for a first check result
+    for (std::size_t j = 0; j < pool.members.size(); ++j) {
+        Destination d = pool.members[j].destination;
+        waiting |= health_[i][j] == unknown;
+        const Destination* kept = health_[i][j] == unknown ? in_kernel(d) : nullptr;
+        if (kept) {
+            d.weight = kept->weight;
+            live += d.weight;
+        } else if (health_[i][j] == up) {
+            live += d.weight;
+        } else if (pool.inhibit) {
+            d.weight = 0;
+        } else {
+            continue;
         }
-        VirtualService vs{pool.service, {}};
-        unsigned live = 0;
-        for (std::size_t j = 0; j < pool.members.size(); ++j) {
-            Destination d = pool.members[j].destination;
-            const Destination* kept =
-                health_[i][j] == unknown ? in_kernel(pool.service, d) : nullptr;
-            if (kept) {
-                d.weight = kept->weight;
-                live += d.weight;
-            } else if (health_[i][j] == up) {
-                live += d.weight;
-            } else if (pool.inhibit) {
-                d.weight = 0;
-            } else {
-                continue;
-            }
-            vs.destinations.push_back(d);
-        }
-        bool held = quorum_[i];
-        bool now = held ? live + std::min(pool.hysteresis, pool.quorum) >= pool.quorum
-                        : live >= pool.quorum + pool.hysteresis;
-        if (now != held && events)
-            events->push_back(fmt::format(
-                "{}: quorum {} (live weight {}, quorum {}){}", pool.name, now ? "reached" : "lost",
-                live, pool.quorum,
-                pool.sorry
-                    ? (now ? ": sorry server withdrawn"
-                           : ": sorry server " + describe(*pool.sorry) + " takes the traffic")
-                    : ""));
-        quorum_[i] = now;
-        if (!now && pool.sorry &&
-            std::none_of(vs.destinations.begin(), vs.destinations.end(),
-                         [&](const Destination& d) { return d.same_place(*pool.sorry); }))
-            vs.destinations.push_back(*pool.sorry);
-        table.push_back(std::move(vs));
+        vs.destinations.push_back(d);
     }
-    return table;
+    Quorum before = quorum_[i];
+    bool held = before == Quorum::held;
+    bool now = held ? live + std::min(pool.hysteresis, pool.quorum) >= pool.quorum
+                    : live >= pool.quorum + pool.hysteresis;
+    // Undecided while members wait for their first result: the start is not an event,
+    // but a pool whose first results leave it without quorum is.
+    quorum_[i] = now                                      ? Quorum::held
+                 : before == Quorum::undecided && waiting ? Quorum::undecided
+                                                          : Quorum::lost;
+    bool told = before == Quorum::undecided ? quorum_[i] == Quorum::lost : now != held;
+    if (told && events)
+        events->push_back(fmt::format(
+            "{}: quorum {} (live weight {}, quorum {}){}", pool.name, now ? "reached" : "lost",
+            live, pool.quorum,
+            pool.sorry ? (now ? ": sorry server withdrawn"
+                              : ": sorry server " + describe(*pool.sorry) + " takes the traffic")
+                       : ""));
+    if (!now && pool.sorry &&
+        std::none_of(vs.destinations.begin(), vs.destinations.end(),
+                     [&](const Destination& d) { return d.same_place(*pool.sorry); }))
+        vs.destinations.push_back(*pool.sorry);
+    table.push_back(std::move(vs));
 }
 
 std::vector<ServiceKey> DesiredState::keys() const {
     std::vector<ServiceKey> keys;
-    for (const auto& p : pools_) keys.push_back(p.service.key);
+    for (const auto& p : pools_.all()) keys.push_back(p.service.key);
     return keys;
 }
 

@@ -6,6 +6,13 @@
 #include "directord/log.hpp"
 
 namespace directord::ipvs {
+namespace {
+// Up to this many changes are logged one per line; more are summed up.
+constexpr std::size_t kChangesListed = 20;
+// Changes go to the kernel in slices of about this long, with a turn of the loop in between.
+constexpr auto kSliceTime = std::chrono::milliseconds(10);
+constexpr std::size_t kSmallestSlice = 8;
+}  // namespace
 
 Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
     try {
@@ -17,9 +24,7 @@ Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
 
 Programmer::~Programmer() = default;
 
-void Programmer::apply(const config::Config& cfg) {
-    std::vector<Pool> pools;
-    for (const auto& vs : cfg.virtual_servers) pools.push_back(pool_of(vs));
+void Programmer::apply(const config::Config& cfg, Pools pools) {
     desired_.configure(std::move(pools));
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
@@ -56,34 +61,56 @@ void Programmer::run() {
     }
     try {
         if (!adopted_) {
-            known_ = client_->read();
+            known_ = by_key(client_->read());
             adopted_ = true;
+            desired_.touch_all();
             log::info("ipvs: {} services in the kernel at start", known_.size());
         }
     } catch (const IpvsError& e) {
         log::error("ipvs: {}", e.what());
         return;
     }
+    applying_ = true;  // events from here on wait for this run
     std::vector<std::string> events;
-    target_ = desired_.table(known_, &events);
+    target_ = desired_.update(known_, &events);
     for (const auto& line : events) log::info("{}", line);
-    pending_ = reconcile(target_, known_, [this](const ServiceKey& key) {
+    // Diffing a large table is the next turn's work: adverts leave in between.
+    boost::asio::post(io_, [this] { diff(); });
+}
+
+// Only the services the update concerns are compared: a health event costs one service's
+// work, not the table's.
+void Programmer::diff() {
+    Present present;
+    if (target_.whole) {
+        for (const auto& [key, vs] : known_) present.emplace(key, &vs);
+    } else {
+        for (const auto& key : target_.scope)
+            if (auto vs = known_.find(key); vs != known_.end()) present.emplace(key, &vs->second);
+    }
+    pending_ = reconcile(target_.table, present, [this](const ServiceKey& key) {
         return remove_unmanaged_ || managed_.contains(key);
     });
     next_ = 0;
-    if (pending_.empty()) return;
+    if (pending_.empty()) {
+        finish();
+        return;
+    }
     ++runs_;
-    if (pending_.size() <= 20) {
+    if (pending_.size() <= kChangesListed) {
         for (const auto& c : pending_) log::info("ipvs: {}", describe(c));
     } else {
         log::info("ipvs: applying {} changes", pending_.size());
     }
-    applying_ = true;
+    started_ = std::chrono::steady_clock::now();
     apply_slice();
 }
 
+// A slice is sized to take about kSliceTime: the kernel's cost per change varies a hundredfold
+// (a service allocates per-CPU statistics and a scheduler, a weight change writes one field).
 void Programmer::apply_slice() {
-    auto count = std::min(Client::kBatch, pending_.size() - next_);
+    auto count = std::min(slice_, pending_.size() - next_);
+    auto slice_started = std::chrono::steady_clock::now();
     try {
         client_->apply(std::span<const Change>(pending_).subspan(next_, count));
     } catch (const IpvsError& e) {
@@ -99,16 +126,35 @@ void Programmer::apply_slice() {
     }
     next_ += count;
     changes_applied_ += count;
+    auto took = std::chrono::steady_clock::now() - slice_started;
+    if (took < kSliceTime / 2 && count == slice_) slice_ = std::min(slice_ * 2, Client::kBatch);
+    if (took > kSliceTime) slice_ = std::max(slice_ / 2, kSmallestSlice);
     if (next_ < pending_.size()) {
         boost::asio::post(io_, [this] { apply_slice(); });  // adverts and checks in between
         return;
     }
-    // The kernel now holds the target, beside the services that are not ours.
-    Table known = target_;
-    for (auto& vs : known_)
-        if (!remove_unmanaged_ && !managed_.contains(vs.service.key))
-            known.push_back(std::move(vs));
-    known_ = std::move(known);
+    if (pending_.size() > kChangesListed)
+        log::info(
+            "ipvs: {} changes applied in {:.3f}s", pending_.size(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    finish();
+}
+
+// The kernel now holds the target: in the services compared, the rest as it was.
+void Programmer::finish() {
+    if (target_.whole) {
+        std::erase_if(known_, [this](const auto& entry) {
+            return remove_unmanaged_ || managed_.contains(entry.first);
+        });
+    } else {
+        for (const auto& key : target_.scope) known_.erase(key);
+    }
+    for (auto& vs : target_.table) {
+        auto key = vs.service.key;
+        known_.insert_or_assign(key, std::move(vs));
+    }
+    target_ = {};
+    pending_.clear();
     applying_ = false;
     if (dirty_) {
         dirty_ = false;
@@ -154,8 +200,8 @@ void Programmer::follow_sync_daemon() {
 void Programmer::shutdown() {
     if (!client_ || !remove_on_stop_) return;
     std::vector<Change> removals;
-    for (const auto& vs : known_)
-        if (managed_.contains(vs.service.key))
+    for (const auto& [key, vs] : known_)
+        if (managed_.contains(key))
             removals.push_back({Change::Kind::delete_service, vs.service, {}});
     try {
         client_->apply(removals);
@@ -172,7 +218,7 @@ void Programmer::log_status() const {
         return;
     }
     std::size_t destinations = 0;
-    for (const auto& vs : known_) destinations += vs.destinations.size();
+    for (const auto& [key, vs] : known_) destinations += vs.destinations.size();
     log::info(
         "status ipvs: {} services, {} destinations; {} reconciles, {} changes applied, {} "
         "refused; sync daemon {}",

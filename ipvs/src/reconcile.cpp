@@ -51,8 +51,13 @@ std::string describe(const Change& c) {
 }
 
 std::vector<Change> reconcile(const Table& desired, const Table& actual, const Managed& managed) {
-    std::map<ServiceKey, const VirtualService*> present;
+    Present present;
     for (const auto& vs : actual) present.emplace(vs.service.key, &vs);
+    return reconcile(desired, present, managed);
+}
+
+std::vector<Change> reconcile(const Table& desired, const Present& present,
+                              const Managed& managed) {
     std::map<ServiceKey, const VirtualService*> wanted;
     for (const auto& vs : desired) wanted.emplace(vs.service.key, &vs);
 

@@ -19,6 +19,15 @@ bool ServiceKey::operator<(const ServiceKey& other) const {
            std::tie(other.family, other.fwmark, other.protocol, other.address, other.port);
 }
 
+TableByKey by_key(Table table) {
+    TableByKey indexed;
+    for (auto& vs : table) {
+        auto key = vs.service.key;
+        indexed.emplace(key, std::move(vs));
+    }
+    return indexed;
+}
+
 bool Service::same_settings(const Service& other) const {
     return scheduler == other.scheduler &&
            (flags & kSettableFlags) == (other.flags & kSettableFlags) && timeout == other.timeout &&

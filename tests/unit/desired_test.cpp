@@ -20,10 +20,8 @@ config::Config load(const std::string& yaml) {
 }
 
 DesiredState state_of(const config::Config& cfg) {
-    std::vector<Pool> pools;
-    for (const auto& vs : cfg.virtual_servers) pools.push_back(pool_of(vs));
     DesiredState state;
-    state.configure(std::move(pools));
+    state.configure(Pools(cfg));
     return state;
 }
 
@@ -94,15 +92,22 @@ TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     ASSERT_EQ(t.size(), 2u);                              // db waits for its instance to be MASTER
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});  // nobody up yet: the sorry server
     EXPECT_EQ(weights(t[1]), Strings{"10.0.3.1:80=1"});   // unchecked: always up
-    EXPECT_EQ(events, Strings{"marks: quorum reached (live weight 1, quorum 1)"});
-    events.clear();
+    EXPECT_TRUE(events.empty());                          // the start is not an event
     EXPECT_TRUE(state.set_health("www", "10.0.1.1:80", true));
     EXPECT_FALSE(state.set_health("www", "10.0.1.1:80", true));
     EXPECT_FALSE(state.set_health("www", "10.9.9.9:80", true));  // unknown: ignored
     t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.1:80=2"});
-    ASSERT_EQ(events.size(), 1u);
-    EXPECT_EQ(events[0], "www: quorum reached (live weight 2, quorum 1): sorry server withdrawn");
+    EXPECT_TRUE(events.empty());
+    state.set_health("www", "10.0.1.1:80", false);
+    state.table({}, &events);
+    state.set_health("www", "10.0.1.1:80", true);
+    state.table({}, &events);
+    EXPECT_EQ(events, (Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                               "127.0.0.1:80 takes the traffic",
+                               "www: quorum reached (live weight 2, quorum 1): sorry server "
+                               "withdrawn"}));
+    events.clear();
     state.set_health("www", "10.0.1.1:80", false);
     events.clear();
     t = state.table({}, &events);
@@ -121,19 +126,70 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
     state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
     state.table({}, &events);
     EXPECT_TRUE(events.empty());
-    state.set_health("db", "10.0.2.1:3306", true);  // live 3: reached
+    state.set_health("db", "10.0.2.1:3306", true);  // live 3: reached (the start: untold)
     state.table({}, &events);
-    EXPECT_EQ(events.size(), 1u);
     state.set_health("db", "10.0.2.2:3306", false);  // live 1 = quorum - hysteresis: held
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=1", "10.0.2.2:3306=0"}));
     state.table({}, &events);
-    EXPECT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events.empty());
     state.set_health("db", "10.0.2.1:3306", false);  // live 0: lost (no sorry server)
     state.table({}, &events);
-    ASSERT_EQ(events.size(), 2u);
-    EXPECT_EQ(events[1], "db: quorum lost (live weight 0, quorum 2)");
+    EXPECT_EQ(events, Strings{"db: quorum lost (live weight 0, quorum 2)"});
+    state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
+    state.table({}, &events);
+    EXPECT_EQ(events.size(), 1u);
     EXPECT_TRUE(state.set_role("web", false));
     EXPECT_EQ(state.table().size(), 2u);  // db gone with the MASTER role
+}
+
+TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload) {
+    auto cfg = load(kWeb);
+    auto state = state_of(cfg);
+    std::vector<std::string> events;
+    state.table({}, &events);
+    state.set_health("www", "10.0.1.1:80", false);  // every member's first result: down
+    state.table({}, &events);
+    EXPECT_TRUE(events.empty());  // 10.0.1.2 has not told yet
+    state.set_health("www", "10.0.1.2:80", false);
+    state.table({}, &events);
+    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                              "127.0.0.1:80 takes the traffic"});
+    events.clear();
+    state.configure(Pools(cfg));  // a reload: www's members wait again, quorum stays lost
+    state.table({}, &events);
+    state.set_health("www", "10.0.1.1:80", false);
+    state.set_health("www", "10.0.1.2:80", false);
+    state.table({}, &events);
+    EXPECT_TRUE(events.empty());
+}
+
+TEST(DesiredState, UpdatesCarryOnlyThePoolsEventsTouched) {
+    auto state = state_of(load(kWeb));
+    auto first = state.update({});
+    EXPECT_TRUE(first.whole);  // after configure(): everything
+    EXPECT_EQ(first.table.size(), 2u);
+    auto quiet = state.update({});
+    EXPECT_FALSE(quiet.whole);
+    EXPECT_TRUE(quiet.scope.empty());
+    EXPECT_TRUE(quiet.table.empty());
+
+    state.set_health("www", "10.0.1.1:80", true);
+    auto health = state.update({});
+    ASSERT_EQ(health.scope.size(), 1u);
+    EXPECT_EQ(describe(health.scope[0]), "TCP 10.0.0.100:80");
+    ASSERT_EQ(health.table.size(), 1u);
+    EXPECT_EQ(weights(health.table[0]), Strings{"10.0.1.1:80=2"});
+
+    EXPECT_FALSE(state.set_role("other", true));  // no pool is tied to it
+    EXPECT_TRUE(state.set_role("web", true));
+    auto role = state.update({});
+    ASSERT_EQ(role.scope.size(), 1u);
+    EXPECT_EQ(describe(role.scope[0]), "TCP 10.0.0.100:3306");
+    EXPECT_EQ(role.table.size(), 1u);  // db comes in with the MASTER role
+    state.set_role("web", false);
+    role = state.update({});
+    EXPECT_EQ(role.scope.size(), 1u);
+    EXPECT_TRUE(role.table.empty());  // and is to be absent without it
 }
 
 // A restart over a running table: real servers the kernel has stay as they are until their
@@ -142,7 +198,7 @@ TEST(DesiredState, UnknownServersStayAsTheKernelHasThem) {
     auto cfg = load(kWeb);
     auto state = state_of(cfg);
     auto www = pool_of(cfg.virtual_servers[0]);
-    Table kernel{VirtualService{www.service, {www.members[1].destination}}};  // only 10.0.1.2
+    auto kernel = by_key({VirtualService{www.service, {www.members[1].destination}}});  // 10.0.1.2
     auto t = state.table(kernel);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.2:80=1"});  // kept; 10.0.1.1 not added unchecked
     state.set_health("www", "10.0.1.2:80", false);

@@ -115,7 +115,7 @@ TEST(Reconcile, EqualTablesNeedNothing) {
 
 TEST(Reconcile, FromEmptyAddsServiceBeforeItsDestinations) {
     Table want{service(tcp("10.0.0.1", 80), {rs("10.0.1.1", 80), rs("10.0.1.2", 80)})};
-    auto changes = reconcile(want, {}, kAll);
+    auto changes = reconcile(want, Table{}, kAll);
     ASSERT_EQ(changes.size(), 3u);
     EXPECT_EQ(changes[0].kind, Kind::add_service);
     EXPECT_EQ(changes[1].kind, Kind::add_destination);

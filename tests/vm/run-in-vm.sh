@@ -14,7 +14,7 @@
 # VM timed out; 125: it died without a status (its console is printed to stderr).
 #
 # Environment: VM_CACHE (kernel cache, default ~/.cache/directord-vm), VM_MEM (MiB, 512),
-# VM_TIMEOUT (s, 300), VM_BINARIES (host programs to copy in, default "ipvsadm ip bash"),
+# VM_TIMEOUT (s, 300), VM_BINARIES (host programs to copy in, default "ipvsadm ip bash tcpdump"),
 # VM_ENV (names of variables to export into the VM), VM_OUTDIR (where /out comes back),
 # VM_VERBOSE=1 (print the guest console).
 #
@@ -93,7 +93,7 @@ libraries_of() {
     local f
     for f in "$@"; do FILES+=($(ldd "$f" 2>/dev/null | grep -o '/[^ )]*' || true)); done
 }
-for b in dash ${VM_BINARIES:-ipvsadm ip bash}; do
+for b in dash ${VM_BINARIES:-ipvsadm ip bash tcpdump}; do
     p=$(command -v "$b") || die "'$b' is not installed"
     FILES+=("$(readlink -f "$p")")
     libraries_of "$(readlink -f "$p")"

@@ -37,6 +37,8 @@ virtual_servers:
     forwarding: nat
     on_failure: $failure
     sorry_server: 10.0.1.3:80
+    quorum: 2
+    quorum_hysteresis: 1
     check: { http: { path: /, status: 200 }, interval: 200ms, timeout: 500ms }
     real_servers:
       - { address: 10.0.1.1:80, weight: 1 }
@@ -58,7 +60,7 @@ directord=$!
 
 wait_table 10 "-> 10.0.1.2:80 Masq 2" || fail "rs2 never programmed"
 wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "rs1 never programmed"
-table | grep -q "10.0.1.3:80" && fail "the sorry server is in while servers are up"
+wait_table 5 "10.0.1.3:80" absent || fail "the sorry server is in while servers are up"
 expect_answers 6 "rs1=2 rs2=4 " "both up"
 
 kill "$pid_rs2"
@@ -100,8 +102,16 @@ grep -q "web: quorum lost" /tmp/directord.log || fail "no quorum line"
 
 serve rs1
 wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "recovered rs1 did not get its weight back"
+# Live weight 1 < quorum 2 + hysteresis 1: the sorry server stays beside rs1.
+sleep 0.5
+table | grep -q -- "-> 10.0.1.3:80" || fail "the sorry server left before quorum + hysteresis"
+expect_answers 4 "rs1=2 sorry=2 " "rs1 back, quorum still lost"
+serve rs2
+wait_table 5 "-> 10.0.1.2:80 Masq 2" || fail "recovered rs2 did not get its weight back"
 wait_table 5 "10.0.1.3:80" absent || fail "the sorry server stayed after recovery"
-expect_answers 3 "rs1=3 " "rs1 back"
+grep -q "web: quorum reached (live weight 3, quorum 2): sorry server withdrawn" /tmp/directord.log ||
+    fail "no quorum line"
+expect_answers 6 "rs1=2 rs2=4 " "both back"
 
 table | grep -q "TCP 10.0.0.100:2222 rr" || fail "directord removed a service it does not manage"
 kill -TERM $directord; wait $directord
@@ -111,12 +121,20 @@ say "restart over the running table (now with on_stop: remove)"
 printf 'ipvs: { on_stop: remove }\n' >>/tmp/directord.yaml
 ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/restart.log 2>&1 &
 directord=$!
-expect_answers 3 "rs1=3 " "while restarting"
+expect_answers 6 "rs1=2 rs2=4 " "while restarting"
 sleep 1.5  # every check has had its first result
 grep -q "ipvs: 3 services in the kernel at start" /tmp/restart.log || fail "no adoption line"
 grep "ipvs: \(add\|update\|delete\)" /tmp/restart.log && fail "the restart touched the adopted table"
-expect_answers 3 "rs1=3 " "after the restart"
+expect_answers 6 "rs1=2 rs2=4 " "after the restart"
 kill -TERM $directord; wait $directord
 table | grep -q "10.0.0.100:80 " && fail "on_stop: remove left the web service"
 table | grep -q "TCP 10.0.0.100:2222 rr" || fail "on_stop: remove removed a service it does not manage"
+
+say "unmanaged: remove"
+sed -i 's/^ipvs: .*/ipvs: { unmanaged: remove }/' /tmp/directord.yaml
+ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/unmanaged.log 2>&1 &
+directord=$!
+wait_table 5 "10.0.0.100:2222" absent || fail "unmanaged: remove left the hand-made service"
+wait_table 5 "-> 10.0.1.2:80 Masq 2" || fail "web not programmed"
+kill -TERM $directord; wait $directord
 say "PASS"

@@ -7,7 +7,8 @@
 //    checked server stays as the kernel has it: absent (not live before a success), or, when
 //    directord adopts a running table, present with its weight (a restart touches nothing).
 //  - Quorum: while the live weight is below `quorum` (entering needs quorum + hysteresis,
-//    leaving quorum - hysteresis) the sorry server, if any, is added.
+//    leaving quorum - hysteresis) the sorry server, if any, is added. Changes are told as
+//    events; the start is not one (a pool whose first results leave it without quorum is).
 //  - A service tied to a VRRP instance is in the table only while that instance is MASTER.
 #include <map>
 #include <optional>
@@ -39,28 +40,63 @@ struct Pool {
 
 Pool pool_of(const config::VirtualServer& vs);
 
+// Every configured virtual server as a Pool, with the indexes health events are looked up by.
+// Built where the configuration is parsed: off the event loop, as thousands take a while.
+class Pools {
+  public:
+    Pools() = default;
+    explicit Pools(const config::Config& cfg);
+    explicit Pools(std::vector<Pool> pools);
+
+    const std::vector<Pool>& all() const { return pools_; }
+    std::optional<std::size_t> find(const std::string& pool) const;
+    std::optional<std::size_t> find_member(std::size_t pool, const std::string& member) const;
+
+  private:
+    std::vector<Pool> pools_;
+    std::unordered_map<std::string, std::size_t> pool_index_;
+    std::vector<std::unordered_map<std::string, std::size_t>> member_index_;
+};
+
 class DesiredState {
   public:
     // New pools; checked members start unknown, unchecked ones up.
-    void configure(std::vector<Pool> pools);
+    void configure(Pools pools);
     // Return whether anything changed.
     bool set_health(const std::string& pool, const std::string& member, bool up);
     bool set_role(const std::string& instance, bool master);
 
-    // The table now; members still unknown are kept as `kernel` has them. Quorum changes since
-    // the last call are appended to `events` as log lines.
-    Table table(const Table& kernel = {}, std::vector<std::string>* events = nullptr);
+    // What changed since the last update() or table(): the services of the pools touched by
+    // events, or every service after configure().
+    struct Update {
+        bool whole = false;  // every configured service: compare with the whole kernel table
+        std::vector<ServiceKey> scope;  // otherwise: the services concerned
+        Table table;                    // those of them that should be in the kernel
+    };
+    // Members still unknown are kept as `kernel` has them. Quorum changes are appended to
+    // `events` as log lines.
+    Update update(const TableByKey& kernel, std::vector<std::string>* events = nullptr);
+    // The next update() is whole (the kernel's table was read again).
+    void touch_all() { everything_touched_ = true; }
+    // The whole table now.
+    Table table(const TableByKey& kernel = {}, std::vector<std::string>* events = nullptr);
     // Every service key of the configured pools (tied to an instance or not).
     std::vector<ServiceKey> keys() const;
 
   private:
-    std::vector<Pool> pools_;
+    void build(std::size_t pool, const TableByKey& kernel, Table& table,
+               std::vector<std::string>* events);
+    void touch(std::size_t pool);
+
+    Pools pools_;
     enum Health : char { down, up, unknown };
     std::vector<std::vector<Health>> health_;  // per pool, per member
-    std::vector<char> quorum_;                 // per pool: quorum held at the last table()
-    std::unordered_map<std::string, std::size_t> pool_index_;
-    std::vector<std::unordered_map<std::string, std::size_t>> member_index_;
+    enum class Quorum : char { undecided, lost, held };
+    std::vector<Quorum> quorum_;  // per pool, at the last build
     std::map<std::string, bool> master_;
+    bool everything_touched_ = true;
+    std::vector<char> touched_;  // per pool, since the last update
+    std::vector<std::size_t> touched_pools_;
 };
 
 }  // namespace directord::ipvs

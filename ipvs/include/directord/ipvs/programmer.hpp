@@ -2,11 +2,12 @@
 // Keeps the kernel's IPVS table as the configuration, the checks and the VRRP roles want it.
 // It reconciles against what it last programmed: the kernel is read at start-up (a matching
 // table is adopted without touching a live entry) and again after a refusal. Changes are
-// applied in slices of Client::kBatch per turn of the loop, so adverts keep leaving on time
-// during a large reload. The connection-sync daemon runs as master while its instance is
+// applied in slices of about 10 ms with a turn of the loop in between, so adverts keep leaving
+// on time during a large reload. The connection-sync daemon runs as master while its instance is
 // MASTER and as backup otherwise.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,9 +28,10 @@ class Programmer {
     Programmer(const Programmer&) = delete;
     Programmer& operator=(const Programmer&) = delete;
 
-    // After a (re)load; every real server starts as its check says before a result, so feed
-    // the checker's current states with set_health() right after.
-    void apply(const config::Config& cfg);
+    // After a (re)load, with Pools(cfg) built off the loop; every real server starts as its
+    // check says before a result, so feed the checker's current states with set_health() right
+    // after.
+    void apply(const config::Config& cfg, Pools pools);
     void set_health(const std::string& virtual_server, const std::string& real_server, bool up);
     void set_role(const std::string& instance, bool master);
     // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
@@ -40,17 +42,21 @@ class Programmer {
   private:
     void request();
     void run();
+    void diff();
     void apply_slice();
+    void finish();
     void follow_sync_daemon();
 
     boost::asio::io_context& io_;
     std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
     DesiredState desired_;
-    Table known_;                   // the kernel's table as far as directord knows
+    TableByKey known_;              // the kernel's table as far as directord knows
     std::set<ServiceKey> managed_;  // services directord configured (this run)
-    Table target_;                  // what pending_ leads to
+    DesiredState::Update target_;   // what pending_ leads to
     std::vector<Change> pending_;
     std::size_t next_ = 0;
+    std::size_t slice_ = 64;  // changes per turn, adapted to the kernel's pace
+    std::chrono::steady_clock::time_point started_;  // of the changes under way
     bool adopted_ = false, requested_ = false, applying_ = false, dirty_ = false;
     bool remove_on_stop_ = false;
     bool remove_unmanaged_ = false;

@@ -2,6 +2,7 @@
 // The pure reconcile step: what to change in the kernel's IPVS table so that it becomes the
 // desired one. No I/O: the programmer applies the result, the tests check it exhaustively.
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,9 @@ using Managed = std::function<bool(const ServiceKey&)>;
 // destination of a desired service is ours. Applying the result to `actual` gives `desired`;
 // reconciling equal tables gives nothing.
 std::vector<Change> reconcile(const Table& desired, const Table& actual, const Managed& managed);
+// The same, with the services of `actual` given by key: the part of the kernel's table that is
+// compared (all of it, or only the services concerned by an update).
+using Present = std::map<ServiceKey, const VirtualService*>;
+std::vector<Change> reconcile(const Table& desired, const Present& actual, const Managed& managed);
 
 }  // namespace directord::ipvs

@@ -4,6 +4,7 @@
 // equal to the one written.
 #include <boost/asio/ip/address.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,9 @@ struct VirtualService {
 };
 
 using Table = std::vector<VirtualService>;
+// A table looked up by service: what the programmer knows of the kernel.
+using TableByKey = std::map<ServiceKey, VirtualService>;
+TableByKey by_key(Table table);
 
 // "TCP 10.0.0.1:80", "FWM 42", "UDP [2001:db8::1]:53": as ipvsadm names them.
 std::string describe(const ServiceKey& key);
