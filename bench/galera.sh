@@ -60,7 +60,8 @@ for rate in "${RATES[@]}"; do
     } >"$GALERA_BASE/bench.yaml"
     log="$GALERA_BASE/directord.log"
     : >"$log"
-    "$DIRECTORD" -f "$GALERA_BASE/bench.yaml" --foreground >"$log" 2>&1 </dev/null &
+    "$DIRECTORD" -f "$GALERA_BASE/bench.yaml" --foreground \
+        --control-socket "$GALERA_BASE/directord.sock" >"$log" 2>&1 </dev/null &
     PID=$!
     sleep 3
     s0=$(started "$PID" "$log") c0=$(cpu_ticks "$PID") k0=$(cluster_ticks) t0=$(date +%s.%N)

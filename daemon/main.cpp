@@ -1,26 +1,27 @@
 // directord: one event loop driving the VRRP engine, the health checks and IPVS.
 #include <fmt/format.h>
-#include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <variant>
 
-#include "directord/config/loader.hpp"
+#include "control.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
+#include "loading.hpp"
+#include "metrics_server.hpp"
+#include "sd_notify.hpp"
+#include "status.hpp"
 
 namespace {
 
@@ -30,13 +31,14 @@ constexpr int kExitInvalid = 2;
 
 const char* kUsage =
     "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] "
-    "[--syslog]\n"
+    "[--syslog] [--control-socket PATH]\n"
     "  -f, --config FILE   cluster definition (YAML)\n"
     "  --check             validate FILE, print every error, exit 0 (valid) or 2 (invalid)\n"
     "  --foreground        stay in the foreground and log to stderr (default: detach, log to "
     "syslog)\n"
     "  --syslog            log to syslog even in the foreground\n"
     "  --log-level LEVEL   least severe level logged (default info)\n"
+    "  --control-socket PATH  directorctl's socket (overrides control.socket)\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
     "         SIGUSR1 logs every instance's state, priority and counters;\n"
     "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed) and exit 0\n";
@@ -46,6 +48,7 @@ struct Options {
     bool check = false;
     bool foreground = false;
     bool syslog = false;
+    std::string control_socket;
     directord::log::Level level = directord::log::Level::info;
 };
 
@@ -67,6 +70,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
             o.foreground = true;
         } else if (arg == "--syslog") {
             o.syslog = true;
+        } else if (arg == "--control-socket") {
+            auto v = value();
+            if (!v || v->empty() || v->front() != '/') return std::nullopt;
+            o.control_socket = *v;
         } else if (arg == "--log-level") {
             auto v = value();
             if (!v || !directord::log::parse_level(*v, o.level)) return std::nullopt;
@@ -81,110 +88,15 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return o;
 }
 
-// Hands the freed parse and the applied configuration back to the system, so the daemon's
-// footprint is what it keeps, not what it once read.
-void release_free_memory() { malloc_trim(0); }
-
-void report(const std::vector<directord::config::Error>& errors, bool to_stderr) {
-    for (const auto& e : errors) {
-        if (to_stderr)
-            fmt::print(stderr, "{}\n", e.to_string());
-        else
-            directord::log::error("config: {}", e.to_string());
-    }
+void report(const directord::daemon::Errors& errors) {
+    for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
 }
-
-// A valid file, and what the parts can build from it before the loop takes it over.
-struct Loaded {
-    directord::config::Config config;
-    directord::ipvs::Pools pools;
-};
-using Parsed = std::variant<Loaded, std::vector<directord::config::Error>>;
-
-// For the threads that work beside the loop: on a busy (or single-CPU) director the loop
-// must get the CPU as soon as an advert is due. Linux sets a nice value per thread.
-void yield_to_the_loop() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
-
-// Runs off the event loop: parsing tens of thousands of real servers takes seconds.
-Parsed parse_and_prepare(const std::string& file) {
-    yield_to_the_loop();
-    auto result = directord::config::load_file(file);
-    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&result))
-        return std::move(*errors);
-    auto& cfg = std::get<directord::config::Config>(result);
-    directord::ipvs::Pools pools(cfg);
-    return Loaded{std::move(cfg), std::move(pools)};
-}
-
-// Parsed on a short-lived thread: glibc gives it its own heap arena, so the parser's garbage
-// (megabytes for tens of thousands of real servers) is not left interleaved with the daemon's
-// long-lived state and goes back to the system whole once applied.
-std::optional<Loaded> load(const std::string& file) {
-    Parsed result;
-    std::thread([&] { result = parse_and_prepare(file); }).join();
-    if (auto* loaded = std::get_if<Loaded>(&result)) return std::move(*loaded);
-    report(std::get<std::vector<directord::config::Error>>(result), true);
-    return std::nullopt;
-}
-
-// SIGHUP: the file is parsed on a thread while the loop goes on, then a valid result is
-// applied on the loop; what it leaves behind is freed on a thread again. A SIGHUP during a
-// parse asks for one more.
-class Reloader {
-  public:
-    using Apply = std::function<void(Loaded&)>;
-    Reloader(boost::asio::io_context& io, std::string file, Apply apply)
-        : io_(io), file_(std::move(file)), apply_(std::move(apply)) {}
-    ~Reloader() {
-        if (worker_.joinable()) worker_.join();
-    }
-    void request() {
-        if (parsing_) {
-            again_ = true;
-            return;
-        }
-        if (worker_.joinable()) worker_.join();  // the previous clean-up: short
-        directord::log::info("SIGHUP: reloading {}", file_);
-        parsing_ = true;
-        worker_ = std::thread([this] {
-            auto result = parse_and_prepare(file_);
-            boost::asio::post(
-                io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
-        });
-    }
-
-  private:
-    void finished(Parsed result) {
-        worker_.join();
-        parsing_ = false;
-        if (auto* loaded = std::get_if<Loaded>(&result)) {
-            apply_(*loaded);
-            directord::log::info("reload done");
-            worker_ = std::thread([garbage = std::move(result)]() mutable {
-                yield_to_the_loop();
-                garbage = {};
-                release_free_memory();
-            });
-        } else {
-            report(std::get<std::vector<directord::config::Error>>(result), false);
-            directord::log::error("reload rejected: {} is invalid, the running configuration stays",
-                                  file_);
-        }
-        if (std::exchange(again_, false)) request();
-    }
-
-    boost::asio::io_context& io_;
-    std::string file_;
-    Apply apply_;
-    std::thread worker_;
-    bool parsing_ = false;
-    bool again_ = false;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
     namespace log = directord::log;
+    namespace daemon = directord::daemon;
     auto options = parse_options(argc, argv);
     if (!options) {
         std::fputs(kUsage, stderr);
@@ -192,20 +104,19 @@ int main(int argc, char** argv) {
     }
     log::set_level(options->level);
 
+    auto parsed = daemon::load(options->config_file);
+    if (auto* errors = std::get_if<daemon::Errors>(&parsed)) {
+        report(*errors);
+        return kExitInvalid;
+    }
+    auto loaded = std::make_optional(std::move(std::get<daemon::Loaded>(parsed)));
+    parsed = {};
     if (options->check) {
-        auto loaded = load(options->config_file);
-        if (!loaded) return kExitInvalid;
-        const auto& cfg = loaded->config;
-        fmt::print("{}: OK ({} VRRP instance(s), {} sync group(s), {} virtual server(s))\n",
-                   options->config_file, cfg.instances.size(), cfg.sync_groups.size(),
-                   cfg.virtual_servers.size());
+        fmt::print("{}: OK ({})\n", options->config_file, daemon::summary(loaded->config));
         return kExitOk;
     }
-
-    auto loaded = load(options->config_file);
-    if (!loaded) return kExitInvalid;
     if (!options->foreground) {
-        if (daemon(0, 0) != 0) {
+        if (::daemon(0, 0) != 0) {
             std::perror("directord: daemon");
             return kExitRuntime;
         }
@@ -215,6 +126,7 @@ int main(int argc, char** argv) {
 
     boost::asio::io_context io;
     try {
+        daemon::SystemdNotifier systemd(io);
         directord::vrrp::Engine engine(io);
         directord::healthcheck::HealthChecker checker(io);
         directord::ipvs::Programmer ipvs(io);
@@ -224,7 +136,11 @@ int main(int argc, char** argv) {
         });
         engine.on_role(
             [&](const std::string& instance, bool master) { ipvs.set_role(instance, master); });
-        auto apply = [&](Loaded& l) {
+
+        daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
+        auto control_settings = loaded->config.control;  // bound once, at start
+        if (!options->control_socket.empty()) control_settings.socket = options->control_socket;
+        auto apply = [&](daemon::Loaded& l) {
             const auto& c = l.config;
             engine.apply(c);
             checker.apply(c);
@@ -232,15 +148,45 @@ int main(int argc, char** argv) {
             checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
                 ipvs.set_health(rs.virtual_server, rs.real_server, up);
             });
+            info.router_id = c.router_id;
+            auto wanted = c.control;
+            if (!options->control_socket.empty()) wanted.socket = options->control_socket;
+            if (wanted != control_settings)
+                log::warning(
+                    "control: a new socket path or metrics address takes effect at the "
+                    "next start");
         };
-        log::info("directord starting (router_id {}, config {})",
-                  loaded->config.router_id.empty() ? "-" : loaded->config.router_id,
-                  options->config_file);
+        log::info("directord {} starting (router_id {}, config {})", DIRECTORD_VERSION,
+                  info.router_id.empty() ? "-" : info.router_id, options->config_file);
+        auto summary = daemon::summary(loaded->config);
         apply(*loaded);
         loaded.reset();  // the parts keep what they need
-        release_free_memory();
+        daemon::release_free_memory();
 
-        Reloader reloader(io, options->config_file, apply);
+        daemon::Reloader reloader(io, options->config_file, apply);
+        // Every reload (SIGHUP or directorctl) goes through here: counted, told to systemd.
+        auto reload = [&](daemon::Reloader::Outcome outcome) {
+            systemd.reloading();
+            reloader.request([&, outcome](const daemon::Errors& errors) {
+                ++(errors.empty() ? info.reloads : info.reload_failures);
+                systemd.ready(errors.empty() ? "running" : "running (last reload rejected)");
+                if (outcome) outcome(errors);
+            });
+        };
+        daemon::Parts parts{engine, checker, ipvs, info};
+        daemon::ControlSocket control(io, control_settings.socket, engine, parts, reload);
+        std::optional<daemon::MetricsServer> metrics;
+        if (control_settings.metrics) {
+            try {
+                metrics.emplace(io,
+                                boost::asio::ip::tcp::endpoint(control_settings.metrics->address,
+                                                               control_settings.metrics->port),
+                                parts);
+            } catch (const std::runtime_error& e) {
+                log::error("{}: running without metrics", e.what());
+            }
+        }
+
         boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
         signals.add(SIGUSR1);
         std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -254,19 +200,25 @@ int main(int argc, char** argv) {
                     return;
                 }
                 if (signal == SIGHUP) {
-                    reloader.request();
+                    log::info("SIGHUP: reload requested");
+                    reload({});
                     signals.async_wait(on_signal);
                     return;
                 }
                 log::info("{}: handing over and stopping",
                           signal == SIGTERM ? "SIGTERM" : "SIGINT");
+                systemd.stopping();
                 engine.shutdown();
                 ipvs.shutdown();
                 io.stop();
             };
         signals.async_wait(on_signal);
+        systemd.ready("running: " + summary);
         io.run();
     } catch (const directord::vrrp::IoError& e) {
+        log::error("fatal: {}", e.what());
+        return kExitRuntime;
+    } catch (const std::runtime_error& e) {
         log::error("fatal: {}", e.what());
         return kExitRuntime;
     }

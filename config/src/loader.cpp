@@ -1016,6 +1016,20 @@ void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
     }
 }
 
+void read_control(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "control";
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"socket", "metrics"});
+    if (auto n = node["socket"]) {
+        auto file = r.string(n, Reader::join(path, "socket"));
+        if (file && check_watchable(r, n, Reader::join(path, "socket"), *file))
+            cfg.control.socket = *file;
+    }
+    if (auto n = node["metrics"])
+        if (auto ep = read_endpoint(r, n, Reader::join(path, "metrics")))
+            cfg.control.metrics = Endpoint{ep->first, ep->second};
+}
+
 LoadResult validate(const YAML::Node& root, const std::string& source) {
     Reader r(source);
     Config cfg;
@@ -1023,8 +1037,9 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
     if (!root || root.IsNull()) {
         r.fail(root, "", "the file is empty");
     } else if (r.is_map(root, "")) {
-        r.reject_unknown_keys(root, "",
-                              {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs"});
+        r.reject_unknown_keys(
+            root, "",
+            {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs", "control"});
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
@@ -1034,6 +1049,7 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
         if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
         if (auto n = root["ipvs"]) read_ipvs(r, n, cfg);
+        if (auto n = root["control"]) read_control(r, n, cfg);
     }
     if (!r.errors().empty()) return std::move(r.errors());
     return cfg;

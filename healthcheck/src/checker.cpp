@@ -161,12 +161,17 @@ bool HealthChecker::is_up(const RealServerRef& who) const {
 
 void HealthChecker::for_each_state(
     const std::function<void(const RealServerRef&, bool up)>& visit) const {
+    for_each_monitor([&](const RealServerRef& who, const Monitor& m) {
+        if (m.decided()) visit(who, m.up());
+    });
+}
+
+void HealthChecker::for_each_monitor(
+    const std::function<void(const RealServerRef&, const Monitor&)>& visit) const {
     for (const auto& m : monitors_)
-        if (m->decided())
-            for (const auto& u : users_of(*m))
-                visit(
-                    RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
-                    m->up());
+        for (const auto& u : users_of(*m))
+            visit(RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
+                  *m);
 }
 
 void HealthChecker::log_status() const {

@@ -44,6 +44,7 @@ void Monitor::due() {
 }
 
 void Monitor::finished(const ProbeResult& result) {
+    scheduler_.stats().record(kind(), result);
     if (!result.ok && attempt_ < check_->retries) {
         ++attempt_;
         scheduler_.schedule(*this, Clock::now() + check_->retry_delay);

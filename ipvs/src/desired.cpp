@@ -232,6 +232,30 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
     table.push_back(std::move(vs));
 }
 
+std::string_view DesiredState::health(std::size_t pool, std::size_t member) const {
+    switch (health_[pool][member]) {
+        case up:
+            return "up";
+        case down:
+            return "down";
+        case unknown:
+            break;
+    }
+    return "unknown";
+}
+
+std::string_view DesiredState::quorum(std::size_t pool) const {
+    switch (quorum_[pool]) {
+        case Quorum::held:
+            return "held";
+        case Quorum::lost:
+            return "lost";
+        case Quorum::undecided:
+            break;
+    }
+    return "undecided";
+}
+
 std::vector<ServiceKey> DesiredState::keys() const {
     std::vector<ServiceKey> keys;
     for (const auto& p : pools_.all()) keys.push_back(p.service.key);

@@ -212,6 +212,11 @@ void Programmer::shutdown() {
     }
 }
 
+std::string_view Programmer::sync_daemon_role() const {
+    if (!sync_running_) return "off";
+    return sync_running_->role == SyncDaemon::Role::master ? "master" : "backup";
+}
+
 void Programmer::log_status() const {
     if (!client_) {
         log::info("status ipvs: not available in this kernel");
@@ -222,9 +227,7 @@ void Programmer::log_status() const {
     log::info(
         "status ipvs: {} services, {} destinations; {} reconciles, {} changes applied, {} "
         "refused; sync daemon {}",
-        known_.size(), destinations, runs_, changes_applied_, refusals_,
-        sync_running_ ? (sync_running_->role == SyncDaemon::Role::master ? "master" : "backup")
-                      : "off");
+        known_.size(), destinations, runs_, changes_applied_, refusals_, sync_daemon_role());
 }
 
 }  // namespace directord::ipvs

@@ -113,6 +113,11 @@ std::string describe_drops(const DropCounters& drops) {
 }
 }  // namespace
 
+Instance* Engine::find(const std::string& name) {
+    auto it = instances_.find(name);
+    return it == instances_.end() ? nullptr : it->second.get();
+}
+
 void Engine::log_status() const {
     for (const auto& [name, instance] : instances_) {
         const auto& c = instance->counters();

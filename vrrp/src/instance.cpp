@@ -192,6 +192,30 @@ void Instance::update_signal(std::size_t index, bool failing, const std::string&
 
 bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
 
+std::vector<std::string> Instance::reasons() const {
+    std::vector<std::string> out;
+    if (primary_.is_unspecified())
+        out.push_back(fmt::format("no IPv4 address on {}: FAULT", cfg_.interface));
+    for (const auto& s : signals_) {
+        if (s.weight == 0 && s.failing)
+            out.push_back(s.what + (s.what.starts_with("file") ? " present" : " down") + ": FAULT");
+        else if (s.weight < 0 && s.failing)
+            out.push_back(fmt::format("{} failing ({:+d})", s.what, s.weight));
+        else if (s.weight > 0 && !s.failing)
+            out.push_back(fmt::format("{} ok ({:+d})", s.what, s.weight));
+    }
+    for (const auto& [key, reason] : external_faults_) out.push_back(reason + ": FAULT");
+    if (group_weight_ != 0) out.push_back(fmt::format("sync group ({:+d})", group_weight_));
+    return out;
+}
+
+bool Instance::announce() {
+    if (fsm_.state() != State::master) return false;
+    log::info("{}: gratuitous ARPs on request", cfg_.name);
+    announcer_->start(vip_v4(), cfg_.garp);
+    return true;
+}
+
 void Instance::recompute() {
     int delta = 0;
     std::string faults =

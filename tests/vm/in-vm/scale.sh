@@ -43,7 +43,11 @@ write_d1 1
 vrrp 100 >/tmp/d2.yaml
 ip netns exec d2 tcpdump -Z root -i eth0 -w /tmp/adverts.pcap -U "ip proto 112" 2>/tmp/tcpdump.log &
 capture=$!
-start() { ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground >>"/tmp/$1.log" 2>&1 & eval "pid_$1=$!"; }
+start() {
+    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
+        >>"/tmp/$1.log" 2>&1 &
+    eval "pid_$1=$!"
+}
 wait_for() { local n=$1; shift; for _ in $(seq $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 start d1
 wait_for 120 grep -q "entering MASTER" /tmp/d1.log || fail "d1 did not become master"

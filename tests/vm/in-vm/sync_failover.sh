@@ -47,7 +47,11 @@ YAML
 }
 write_config d1 101 ", preempt_delay: 4s"
 write_config d2 100
-start() { ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground >>"/tmp/$1.log" 2>&1 & eval "pid_$1=$!"; }
+start() {
+    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
+        >>"/tmp/$1.log" 2>&1 &
+    eval "pid_$1=$!"
+}
 has_vip() { ip -n "$1" addr show dev eth0 | grep -q 10.0.0.100/24; }
 wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 synced_to() { ip netns exec "$1" ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.0.2:.*10.0.0.100:9000.*10.0.1.1:9000"; }

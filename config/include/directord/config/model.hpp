@@ -227,6 +227,13 @@ struct Ipvs {
     bool operator==(const Ipvs&) const = default;
 };
 
+// How operators reach the daemon: directorctl's socket and the Prometheus endpoint.
+struct Control {
+    std::string socket = "/run/directord.sock";  // unix stream socket, mode 0600
+    std::optional<Endpoint> metrics;             // http://ADDRESS:PORT/metrics; off unless set
+    bool operator==(const Control&) const = default;
+};
+
 struct SyncGroup {
     std::string name;
     std::vector<std::string> instances;
@@ -241,6 +248,7 @@ struct Config {
     std::vector<SyncGroup> sync_groups;
     std::vector<VirtualServer> virtual_servers;
     Ipvs ipvs;
+    Control control;
 };
 
 }  // namespace directord::config

@@ -16,6 +16,7 @@
 #include <functional>
 #include <vector>
 
+#include "directord/healthcheck/check_stats.hpp"
 #include "directord/healthcheck/histogram.hpp"
 
 namespace directord::healthcheck {
@@ -47,6 +48,9 @@ class Scheduler : public boost::asio::execution_context::service {
     // How late monitors started compared with their schedule.
     const Histogram& lateness() const { return lateness_; }
     std::uint64_t started() const { return lateness_.count(); }
+    // Every probe result (retries included), by kind.
+    CheckStats& stats() { return stats_; }
+    const CheckStats& stats() const { return stats_; }
 
   private:
     void run_slice();
@@ -64,6 +68,7 @@ class Scheduler : public boost::asio::execution_context::service {
     bool in_slice_ = false;
     bool slice_posted_ = false;
     Histogram lateness_;
+    CheckStats stats_;
 };
 
 }  // namespace directord::healthcheck

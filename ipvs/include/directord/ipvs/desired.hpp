@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -82,6 +83,11 @@ class DesiredState {
     Table table(const TableByKey& kernel = {}, std::vector<std::string>* events = nullptr);
     // Every service key of the configured pools (tied to an instance or not).
     std::vector<ServiceKey> keys() const;
+
+    // For status and metrics.
+    const Pools& pools() const { return pools_; }
+    std::string_view health(std::size_t pool, std::size_t member) const;  // up, down, unknown
+    std::string_view quorum(std::size_t pool) const;                      // held, lost, undecided
 
   private:
     void build(std::size_t pool, const TableByKey& kernel, Table& table,

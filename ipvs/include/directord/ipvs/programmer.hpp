@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "directord/config/model.hpp"
@@ -38,6 +39,15 @@ class Programmer {
     // daemon; otherwise leaves both, so traffic keeps flowing while directord restarts.
     void shutdown();
     void log_status() const;
+
+    // For status and metrics.
+    bool available() const { return client_ != nullptr; }
+    const DesiredState& desired() const { return desired_; }
+    const TableByKey& known() const { return known_; }  // the kernel's table, as programmed
+    std::string_view sync_daemon_role() const;          // master, backup, off
+    unsigned long changes_applied() const { return changes_applied_; }
+    unsigned long refusals() const { return refusals_; }
+    unsigned long reconciles() const { return runs_; }
 
   private:
     void request();

@@ -35,6 +35,10 @@ class Engine {
     void log_status() const;
 
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
+    Instance* find(const std::string& name);
+    const std::map<std::string, std::unique_ptr<VrrpSocket>>& sockets() const { return sockets_; }
+    const std::optional<std::string>& maintenance_file() const { return maintenance_file_; }
+    bool in_maintenance() const { return maintenance_present_; }
 
     // Told whenever an instance becomes MASTER or stops being it (IPVS follows the roles).
     using RoleListener = std::function<void(const std::string& instance, bool master)>;

@@ -77,6 +77,11 @@ class Instance : private healthcheck::Monitor::Observer {
     int own_weight() const { return own_weight_; }
     std::uint8_t effective_priority() const { return fsm_.priority(); }
     const InstanceCounters& counters() const { return counters_; }
+    // Why the priority and state are what they are: each tracked signal in effect and each
+    // fault ("script chk_proxy failing (-20)", "file /etc/down present: FAULT").
+    std::vector<std::string> reasons() const;
+    // Sends the gratuitous ARP schedule again now; false unless MASTER.
+    bool announce();
 
   private:
     struct Signal {

@@ -1,0 +1,132 @@
+#include "control.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "directord/log.hpp"
+
+namespace directord::daemon {
+namespace {
+
+using nlohmann::json;
+using Stream = boost::asio::local::stream_protocol;
+
+std::string answer(int result, const std::string& text, json arguments = nullptr) {
+    json reply = {{"result", result}, {"text", text}};
+    if (!arguments.is_null()) reply["arguments"] = std::move(arguments);
+    return reply.dump() + "\n";
+}
+
+// A socket file that no daemon answers on is a leftover of one that died.
+void remove_stale(const std::string& path) {
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) return;
+    if (!S_ISSOCK(st.st_mode))
+        throw std::runtime_error("control socket " + path + " exists and is not a socket");
+    boost::asio::io_context io;
+    Stream::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(Stream::endpoint(path), ec);
+    if (!ec) throw std::runtime_error("another directord answers on " + path);
+    unlink(path.c_str());
+}
+
+}  // namespace
+
+ControlSocket::ControlSocket(boost::asio::io_context& io, const std::string& path,
+                             vrrp::Engine& engine, const Parts& parts, Reload reload)
+    : path_(path), engine_(engine), parts_(parts), reload_(std::move(reload)) {
+    remove_stale(path);
+    // Created 0600: only root may steer the daemon or read its status.
+    mode_t old = umask(0177);
+    try {
+        server_ = std::make_unique<RequestServer<Stream>>(
+            io, Stream::endpoint(path), "\n",
+            [this](std::string request, Respond respond) { handle(request, std::move(respond)); });
+    } catch (const boost::system::system_error& e) {
+        umask(old);
+        throw std::runtime_error("control socket " + path + ": " + e.code().message());
+    }
+    umask(old);
+    log::info("control: listening on {}", path);
+}
+
+ControlSocket::~ControlSocket() {
+    server_.reset();
+    unlink(path_.c_str());
+}
+
+void ControlSocket::handle(const std::string& request, Respond respond) {
+    json command;
+    try {
+        command = json::parse(request);
+    } catch (const json::exception& e) {
+        respond(answer(1, std::string("not a JSON request: ") + e.what()));
+        return;
+    }
+    if (!command.is_object() || !command.contains("command") || !command["command"].is_string()) {
+        respond(answer(1, "a request is {\"command\": NAME, \"arguments\": {...}}"));
+        return;
+    }
+    auto name = command["command"].get<std::string>();
+    json arguments = command.value("arguments", json::object());
+    if (!arguments.is_object()) arguments = json::object();
+
+    if (name == "status") {
+        respond(answer(0, "status", status(parts_)));
+    } else if (name == "reload") {
+        log::info("control: reload requested");
+        reload_([respond](const Errors& errors) {
+            if (errors.empty()) {
+                respond(answer(0, "reload done"));
+                return;
+            }
+            json lines = json::array();
+            for (const auto& e : errors) lines.push_back(e.to_string());
+            respond(
+                answer(1, "reload rejected: the running configuration stays", {{"errors", lines}}));
+        });
+    } else if (name == "maintenance") {
+        const auto& file = engine_.maintenance_file();
+        if (!file) {
+            respond(answer(1, "no maintenance_file is configured"));
+            return;
+        }
+        if (!arguments.contains("on") || !arguments["on"].is_boolean()) {
+            respond(answer(1, "maintenance needs {\"on\": true|false}"));
+            return;
+        }
+        bool on = arguments["on"].get<bool>();
+        int rc =
+            on ? open(file->c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644) : unlink(file->c_str());
+        if (on && rc >= 0) close(rc);
+        if (rc < 0 && !(errno == ENOENT && !on)) {
+            respond(answer(1, fmt::format("{}: {}", *file, std::strerror(errno))));
+            return;
+        }
+        log::info("control: maintenance {} ({} {})", on ? "on" : "off", *file,
+                  on ? "created" : "removed");
+        respond(answer(0, fmt::format("maintenance {}: {} {}", on ? "on" : "off", *file,
+                                      on ? "created" : "removed")));
+    } else if (name == "garp") {
+        auto instance_name = arguments.value("instance", std::string());
+        auto* instance = engine_.find(instance_name);
+        if (!instance) {
+            respond(answer(1, fmt::format("no VRRP instance named '{}'", instance_name)));
+        } else if (!instance->announce()) {
+            respond(answer(1, fmt::format("{} is {}, not MASTER: it owns no VIP to announce",
+                                          instance_name, to_string(instance->state()))));
+        } else {
+            respond(answer(0, fmt::format("{}: gratuitous ARPs sent", instance_name)));
+        }
+    } else {
+        respond(answer(1, fmt::format("unknown command '{}'", name)));
+    }
+}
+
+}  // namespace directord::daemon

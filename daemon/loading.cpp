@@ -1,0 +1,102 @@
+#include "loading.hpp"
+
+#include <fmt/format.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <utility>
+
+#include "directord/log.hpp"
+
+namespace directord::daemon {
+namespace {
+
+// For the threads that work beside the loop: on a busy (or single-CPU) director the loop
+// must get the CPU as soon as an advert is due. Linux sets a nice value per thread.
+void yield_to_the_loop() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
+
+Parsed parse_and_prepare(const std::string& file) {
+    yield_to_the_loop();
+    auto result = config::load_file(file);
+    if (auto* errors = std::get_if<Errors>(&result)) return std::move(*errors);
+    auto& cfg = std::get<config::Config>(result);
+    ipvs::Pools pools(cfg);
+    return Loaded{std::move(cfg), std::move(pools)};
+}
+
+}  // namespace
+
+void release_free_memory() { malloc_trim(0); }
+
+std::string summary(const config::Config& cfg) {
+    return fmt::format("{} VRRP instance(s), {} sync group(s), {} virtual server(s)",
+                       cfg.instances.size(), cfg.sync_groups.size(), cfg.virtual_servers.size());
+}
+
+// On a thread of its own even when waited for: glibc gives it its own heap arena, so the
+// parser's garbage (megabytes for tens of thousands of real servers) is not left interleaved
+// with the daemon's long-lived state and goes back to the system whole once applied.
+Parsed load(const std::string& file) {
+    Parsed result;
+    std::thread([&] { result = parse_and_prepare(file); }).join();
+    return result;
+}
+
+Reloader::Reloader(boost::asio::io_context& io, std::string file, Apply apply)
+    : io_(io), file_(std::move(file)), apply_(std::move(apply)) {}
+
+Reloader::~Reloader() {
+    if (worker_.joinable()) worker_.join();
+}
+
+void Reloader::request(Outcome outcome) {
+    if (parsing_) {
+        if (!next_) next_.emplace();
+        if (outcome) next_->push_back(std::move(outcome));
+        return;
+    }
+    if (outcome) waiting_.push_back(std::move(outcome));
+    start();
+}
+
+void Reloader::start() {
+    if (worker_.joinable()) worker_.join();  // the previous clean-up: short
+    log::info("reloading {}", file_);
+    parsing_ = true;
+    worker_ = std::thread([this] {
+        auto result = parse_and_prepare(file_);
+        boost::asio::post(
+            io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
+    });
+}
+
+void Reloader::finished(Parsed result) {
+    worker_.join();
+    parsing_ = false;
+    Errors errors;
+    if (auto* loaded = std::get_if<Loaded>(&result)) {
+        apply_(*loaded);
+        ++applied_;
+        log::info("reload done");
+        worker_ = std::thread([garbage = std::move(result)]() mutable {
+            yield_to_the_loop();
+            garbage = {};
+            release_free_memory();
+        });
+    } else {
+        errors = std::move(std::get<Errors>(result));
+        ++rejected_;
+        for (const auto& e : errors) log::error("config: {}", e.to_string());
+        log::error("reload rejected: {} is invalid, the running configuration stays", file_);
+    }
+    for (auto& outcome : std::exchange(waiting_, {})) outcome(errors);
+    if (next_) {
+        waiting_ = std::move(*next_);
+        next_.reset();
+        start();
+    }
+}
+
+}  // namespace directord::daemon

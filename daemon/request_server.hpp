@@ -1,0 +1,109 @@
+#pragma once
+// A small request/response server on the event loop, for the control socket (unix, one JSON
+// line) and the metrics endpoint (TCP, one HTTP request): accept, read one request up to its
+// delimiter (bounded in size and time), hand it to the handler, write what it answers, close.
+// The handler may answer later (a reload answers once applied).
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "directord/log.hpp"
+
+namespace directord::daemon {
+
+template <typename Protocol>
+class RequestServer {
+  public:
+    using Respond = std::function<void(std::string response)>;
+    using Handler = std::function<void(std::string request, Respond respond)>;
+    static constexpr std::size_t kMaxRequest = 64 * 1024;
+    static constexpr auto kTimeout = std::chrono::seconds(10);
+
+    RequestServer(boost::asio::io_context& io, const typename Protocol::endpoint& endpoint,
+                  std::string delimiter, Handler handler)
+        : io_(io),
+          acceptor_(io, endpoint),
+          delimiter_(std::move(delimiter)),
+          handler_(std::move(handler)) {
+        accept();
+    }
+
+  private:
+    class Session : public std::enable_shared_from_this<Session> {
+      public:
+        Session(RequestServer& server, typename Protocol::socket socket)
+            : server_(server),
+              socket_(std::move(socket)),
+              buffer_(kMaxRequest),
+              timer_(server.io_) {}
+        void start() {
+            auto self = this->shared_from_this();
+            timer_.expires_after(kTimeout);
+            timer_.async_wait([self](const boost::system::error_code& ec) {
+                if (!ec) self->socket_.close();  // a silent or slow client is dropped
+            });
+            boost::asio::async_read_until(
+                socket_, buffer_, server_.delimiter_,
+                [self](const boost::system::error_code& ec, std::size_t length) {
+                    self->timer_.cancel();  // the answer may take its time (a reload)
+                    if (ec) return;
+                    std::string request(boost::asio::buffers_begin(self->buffer_.data()),
+                                        boost::asio::buffers_begin(self->buffer_.data()) +
+                                            static_cast<std::ptrdiff_t>(length));
+                    self->server_.handler_(std::move(request), [self](std::string response) {
+                        self->respond(std::move(response));
+                    });
+                });
+        }
+
+      private:
+        void respond(std::string response) {
+            response_ = std::move(response);
+            auto self = this->shared_from_this();
+            boost::asio::async_write(socket_, boost::asio::buffer(response_),
+                                     [self](const boost::system::error_code&, std::size_t) {
+                                         boost::system::error_code ignored;
+                                         self->socket_.shutdown(Protocol::socket::shutdown_both,
+                                                                ignored);
+                                         self->socket_.close(ignored);
+                                     });
+        }
+
+        RequestServer& server_;
+        typename Protocol::socket socket_;
+        boost::asio::streambuf buffer_;
+        boost::asio::steady_timer timer_;
+        std::string response_;
+    };
+
+    void accept() {
+        acceptor_.async_accept(
+            [this](const boost::system::error_code& ec, typename Protocol::socket socket) {
+                if (ec == boost::asio::error::operation_aborted) return;
+                if (!ec) {
+                    std::make_shared<Session>(*this, std::move(socket))->start();
+                    accept();
+                    return;
+                }
+                // Out of descriptors, say: try again shortly rather than spin.
+                log::warning("control: accept failed: {}", ec.message());
+                retry_.expires_after(std::chrono::milliseconds(100));
+                retry_.async_wait([this](const boost::system::error_code& e) {
+                    if (!e) accept();
+                });
+            });
+    }
+
+    boost::asio::io_context& io_;
+    typename Protocol::acceptor acceptor_;
+    boost::asio::steady_timer retry_{io_};
+    std::string delimiter_;
+    Handler handler_;
+};
+
+}  // namespace directord::daemon
