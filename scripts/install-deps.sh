@@ -10,7 +10,7 @@ packages=(
     libcurl4-openssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev
     # lab and integration tests
     iproute2 iputils-ping procps tcpdump keepalived perl openssl
-    mariadb-server mariadb-client galera-4 rsync socat jq
+    mariadb-server mariadb-client galera-4 rsync socat jq man-db
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )
