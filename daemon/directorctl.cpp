@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "directord/config/keepalived_import.hpp"
+#include "directord/config/loader.hpp"
 #include "directord/config/model.hpp"
 #include "loading.hpp"
 
@@ -34,11 +36,16 @@ commands:
   check FILE           validate FILE without a daemon, print every error
   maintenance on|off   create / remove the maintenance down-file: every instance hands over
   garp INSTANCE        send the gratuitous ARPs of a MASTER instance again, now
+  import-keepalived FILE
+                       convert a keepalived.conf (and its includes) to directord YAML on
+                       stdout; what is not converted, or changes meaning, is listed on
+                       stderr with its file and line
 options:
   -s, --socket PATH    directord's control socket (default /run/directord.sock)
   -h, --help           this text (also: directorctl COMMAND --help)
 exit codes: 0 done; 1 the daemon refused or failed the command, or cannot be reached;
-            2 usage error, or the configuration file is invalid (check, reload)
+            2 usage error, or the configuration file is invalid or unreadable (check, reload,
+            import-keepalived)
 )";
 
 // One request, one answer: the control socket's protocol.
@@ -197,6 +204,18 @@ int check(const std::string& file) {
     return kExitOk;
 }
 
+// The YAML on stdout; notes, and anything the result still lacks to be valid, on stderr.
+int import_keepalived(const std::string& file) {
+    auto result = directord::config::import_keepalived(file);
+    for (const auto& n : result.notes) fmt::print(stderr, "{}\n", n.to_string());
+    if (!result.ok) return kExitInvalid;
+    fmt::print("{}", result.yaml);
+    auto check = directord::config::load_text(result.yaml, "(converted)");
+    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&check))
+        for (const auto& e : *errors) fmt::print(stderr, "to fix before use: {}\n", e.to_string());
+    return kExitOk;
+}
+
 int usage(const char* message) {
     if (message) fmt::print(stderr, "directorctl: {}\n", message);
     std::fputs(kUsage, stderr);
@@ -239,6 +258,9 @@ int main(int argc, char** argv) {
     } else if (command == "check") {
         if (args.size() != 1) return usage("check needs one FILE");
         return check(args[0]);
+    } else if (command == "import-keepalived") {
+        if (args.size() != 1) return usage("import-keepalived needs one FILE");
+        return import_keepalived(args[0]);
     } else if (command == "maintenance") {
         if (args.size() != 1 || (args[0] != "on" && args[0] != "off"))
             return usage("maintenance needs on or off");

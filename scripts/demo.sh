@@ -9,6 +9,7 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build >/dev/null
 export DIRECTORD=$PWD/build/daemon/directord
+DIRECTORCTL=$PWD/build/daemon/directorctl
 . scripts/lab.sh
 
 banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -41,6 +42,10 @@ start d1; start d2
 wait_for 5 has_vip d1 || fail "no master elected"
 say "$VIP is held by: $(holder)"
 grep -h "entering\|gratuitous" "$WORK/d1.log" "$WORK/d2.log" | sed 's/^/    /'
+for n in d1 d2; do
+    say "directorctl status on $n:"
+    "$DIRECTORCTL" -s "$(control_socket "$n")" status | sed -n '3,$p' | sed 's/^/    /'
+done
 
 # changes_since T0 WHAT: each change of the answering director after T0.
 changes_since() {

@@ -36,4 +36,15 @@ set +e
 set -e
 [ "$rc_missing" = 2 ] || fail "missing file exit code $rc_missing"
 [ "$rc_usage" = 2 ] || fail "usage error exit code $rc_usage"
+# directorctl import-keepalived: YAML on stdout that directord accepts, notes on stderr,
+# exit 2 for an unreadable file.
+DIRECTORCTL=${DIRECTORCTL:?}
+"$DIRECTORCTL" import-keepalived "$HERE/../data/keepalived/d3.conf" >"$SCRATCH/d3.yaml" \
+    2>"$SCRATCH/d3.notes" || fail "import-keepalived failed"
+"$DIRECTORD" --check -f "$SCRATCH/d3.yaml" || fail "the imported file is rejected"
+grep -q "d3.conf:40: not converted: smtp_alert" "$SCRATCH/d3.notes" || fail "notes: $(cat "$SCRATCH/d3.notes")"
+set +e
+"$DIRECTORCTL" import-keepalived /nonexistent.conf >/dev/null 2>&1; rc_import=$?
+set -e
+[ "$rc_import" = 2 ] || fail "import of a missing file exits $rc_import"
 echo "PASS"

@@ -361,15 +361,3 @@ TEST(Config, TrackChecks) {
             "[ADDRESS]:PORT)",
             "t.yaml:7:25: vrrp.instances[0].track.checks[0]: missing required key 'check'"}));
 }
-
-TEST(Config, ShippedExamplesAreValid) {
-    int checked = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(DIRECTORD_EXAMPLES)) {
-        if (entry.path().extension() != ".yaml") continue;
-        auto result = load_file(entry.path().string());
-        if (auto* errors = std::get_if<std::vector<Error>>(&result))
-            for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
-        ++checked;
-    }
-    EXPECT_GT(checked, 0);
-}

@@ -1,0 +1,93 @@
+// directorctl import-keepalived: keepalived.conf files shaped like the reference deployments'
+// and keepalived's documented samples convert to the golden YAML, every keyword left out or
+// changed in meaning is named with its line, and the result is a valid directord file.
+#include "directord/config/keepalived_import.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "directord/config/loader.hpp"
+
+namespace directord::config {
+namespace {
+
+const std::string kDir = std::string(DIRECTORD_TEST_DATA) + "/keepalived/";
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Notes as directorctl prints them, with paths relative to the data directory.
+std::string notes_of(const ImportResult& result) {
+    std::string out;
+    for (const auto& note : result.notes) {
+        auto line = note.to_string();
+        if (line.starts_with(kDir)) line = line.substr(kDir.size());
+        out += line + "\n";
+    }
+    return out;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, ConvertsToTheGoldenYamlWithEveryDropNamed) {
+    auto result = import_keepalived(kDir + GetParam() + ".conf");
+    ASSERT_TRUE(result.ok);
+    EXPECT_EQ(result.yaml, slurp(kDir + GetParam() + ".yaml"));
+    EXPECT_EQ(notes_of(result), slurp(kDir + GetParam() + ".notes"));
+    auto loaded = load_text(result.yaml, GetParam() + ".yaml");
+    if (auto* errors = std::get_if<std::vector<Error>>(&loaded))
+        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(Keepalived, Golden, ::testing::Values("d1", "d3", "samples"));
+
+TEST(KeepalivedImport, TheDownFileScriptBecomesATrackedFile) {
+    auto result = import_keepalived(kDir + "d3.conf");
+    EXPECT_NE(
+        result.yaml.find("files:\n          - { path: \"/run/keepalived-down\", weight: -5 }"),
+        std::string::npos);
+    EXPECT_EQ(result.yaml.find("exit 1"), std::string::npos);  // no shell left for it
+}
+
+TEST(KeepalivedImport, SyncGroupPasswordsAndNopreemptCarryOver) {
+    auto loaded = load_text(import_keepalived(kDir + "d1.conf").yaml, "d1");
+    auto* cfg = std::get_if<Config>(&loaded);
+    ASSERT_NE(cfg, nullptr);
+    ASSERT_EQ(cfg->instances.size(), 2u);
+    EXPECT_FALSE(cfg->instances[0].preempt);
+    EXPECT_EQ(cfg->instances[0].vrid, 51);
+    ASSERT_EQ(cfg->sync_groups.size(), 1u);
+    EXPECT_EQ(cfg->sync_groups[0].instances, (std::vector<std::string>{"VI_OUTSIDE", "VI_INSIDE"}));
+    ASSERT_EQ(cfg->virtual_servers.size(), 1u);
+    EXPECT_EQ(cfg->virtual_servers[0].real_servers.size(), 2u);
+}
+
+TEST(KeepalivedImport, BrokenOrMissingFilesAreToldNotCrashedOn) {
+    auto missing = import_keepalived(kDir + "no-such.conf");
+    EXPECT_FALSE(missing.ok);
+    ASSERT_EQ(missing.notes.size(), 1u);
+    EXPECT_NE(missing.notes[0].message.find("cannot read"), std::string::npos);
+
+    std::string path = ::testing::TempDir() + "broken-keepalived.conf";
+    std::ofstream(path) << "vrrp_instance X {\n  interface eth0\n  virtual_ipaddress {\n}\n}\n}\n"
+                           "virtual_server 10.0.0.1 {\n";
+    auto broken = import_keepalived(path);
+    EXPECT_TRUE(broken.ok);
+    std::string notes;
+    for (const auto& n : broken.notes) notes += n.to_string() + "\n";
+    EXPECT_NE(notes.find(":6: not converted: a '}' closes nothing"), std::string::npos) << notes;
+    EXPECT_NE(notes.find("never closed"), std::string::npos) << notes;
+    EXPECT_NE(notes.find(":7: not converted: virtual_server: expected an address and a port"),
+              std::string::npos)
+        << notes;
+}
+
+}  // namespace
+}  // namespace directord::config
