@@ -213,7 +213,9 @@ Client::Client() : socket_(nl_socket_alloc(), nl_socket_free) {
 Client::~Client() = default;
 
 Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t sequence) {
-    Message msg(nlmsg_alloc(), nlmsg_free);
+    // Our largest request (a service with scheduler and engine names) is a few hundred bytes:
+    // libnl's default page-sized buffer would be cleared for every one of 50,000 changes.
+    Message msg(nlmsg_alloc_size(kMessageSize), nlmsg_free);
     if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
     genlmsg_put(msg.get(), nl_socket_get_local_port(socket_.get()),
                 sequence ? sequence : sequence_++, family_, 0, flags, command, IPVS_GENL_VERSION);

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Inside the VM, deployment D1 end to end, from examples/d1-nat-mysql.yaml itself: DLVS1
+# Inside the VM, deployment D1 end to end, from the example pair itself (examples/d1-nat-mysql.yaml
+# and d1-nat-mysql-peer.yaml): DLVS1
 # (101, preempt: false) and DLVS2 (100, preempt on), VRRPv2 with PASS auth at 1 s, the outside
 # VIP and the real servers' gateway VIP in one sync group, NAT to the MySQL port, the
 # connection-sync daemon following the outside instance. The MySQL check becomes a TCP check
@@ -39,9 +40,9 @@ for rs in rs1 rs2; do ip netns exec $rs busybox nc -ll -p 3306 -e cat & done
 
 tcp_check='s/{ mysql: { user: monitor, password_file: \/etc\/directord\/mysql.pass },/{ tcp: {},/'
 sed -e "$tcp_check" d1-nat-mysql.yaml >/tmp/d1.yaml
-sed -e "$tcp_check" -e 's/priority: 101/priority: 100/' -e '/preempt: false/d' \
-    -e 's/router_id: dlvs1/router_id: dlvs2/' d1-nat-mysql.yaml >/tmp/d2.yaml
-grep -q "tcp: {}" /tmp/d1.yaml || fail "the example's check line changed: update this test"
+sed -e "$tcp_check" d1-nat-mysql-peer.yaml >/tmp/d2.yaml
+grep -q "tcp: {}" /tmp/d1.yaml && grep -q "tcp: {}" /tmp/d2.yaml ||
+    fail "the examples' check line changed: update this test"
 start() {
     ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
         >>"/tmp/$1.log" 2>&1 &

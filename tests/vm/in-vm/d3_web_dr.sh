@@ -1,8 +1,9 @@
 #!/bin/bash
-# Inside the VM, deployment D3 end to end, from examples/d3-web-dr.yaml itself (only the
-# check timers shortened and each director given its own down-file): two directors (web-lb1
-# at 101, web-lb2 at 100), DR to two web servers holding the VIP on lo, a sorry server on
-# each director, a client on the segment making one request every 100 ms throughout.
+# Inside the VM, deployment D3 end to end, from the example pair itself (examples/d3-web-dr.yaml
+# and d3-web-dr-peer.yaml; only the check timers shortened and each director given its own
+# down-file, as they share this file system): two directors (web-lb1 at 101, web-lb2 at 100),
+# DR to two web servers holding the VIP on lo, a sorry server on each director, a client on the
+# segment making one request every 100 ms throughout.
 #  - touching web-lb1's down-file lowers it to 96: web-lb2 takes over, and the client keeps
 #    being answered;
 #  - with every real server down the sorry server (on the new master) answers;
@@ -42,8 +43,7 @@ for d in d1 d2; do ip netns exec $d busybox httpd -f -p 80 -h /srv/sorry & done
 
 shorten='s/interval: 6s, timeout: 3s, retries: 3, retry_delay: 3s/interval: 300ms, timeout: 1s/'
 sed -e "$shorten" -e 's#/run/directord-web-down#/run/d1-down#' d3-web-dr.yaml >/tmp/d1.yaml
-sed -e "$shorten" -e 's#/run/directord-web-down#/run/d2-down#' -e 's/priority: 101/priority: 100/' \
-    -e 's/router_id: web-lb1/router_id: web-lb2/' d3-web-dr.yaml >/tmp/d2.yaml
+sed -e "$shorten" -e 's#/run/directord-web-down#/run/d2-down#' d3-web-dr-peer.yaml >/tmp/d2.yaml
 grep -q "interval: 300ms" /tmp/d1.yaml || fail "the example's check line changed: update this test"
 start() {
     ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \

@@ -66,6 +66,7 @@ class Client {
     // applied or refused independently).
     void apply(std::span<const Change> changes);
     static constexpr std::size_t kBatch = 1024;
+    static constexpr std::size_t kMessageSize = 1024;  // bytes; every request we build fits
 
     void flush();  // removes every service
     void start_sync_daemon(const SyncDaemon& daemon);
