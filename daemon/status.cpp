@@ -28,15 +28,6 @@ std::map<std::pair<std::string, std::string>, CheckView> checks_of(const Parts& 
     return checks;
 }
 
-const ipvs::Destination* in_kernel(const Parts& parts, const ipvs::Pool& pool,
-                                   const ipvs::Destination& d) {
-    auto vs = parts.ipvs.known().find(pool.service.key);
-    if (vs == parts.ipvs.known().end()) return nullptr;
-    for (const auto& k : vs->second.destinations)
-        if (k.same_place(d)) return &k;
-    return nullptr;
-}
-
 double seconds(std::chrono::microseconds us) { return std::chrono::duration<double>(us).count(); }
 
 json drops_of(const vrrp::DropCounters& drops) {
@@ -121,7 +112,8 @@ json status(const Parts& parts) {
         json members = json::array();
         for (std::size_t j = 0; j < pool.members.size(); ++j) {
             const auto& member = pool.members[j];
-            const auto* kernel = in_kernel(parts, pool, member.destination);
+            const auto* kernel =
+                ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination);
             json rs = {{"address", member.name},
                        {"weight", member.destination.weight},
                        {"health", desired.health(i, j)},
@@ -246,7 +238,8 @@ std::string metrics(const Parts& parts) {
             if (c != checks.end() && c->second.decided)
                 latency.sample("directord_real_server_check_latency_seconds", labels,
                                seconds(c->second.last.latency));
-            if (const auto* k = in_kernel(parts, pool, member.destination))
+            if (const auto* k = ipvs::find_destination(parts.ipvs.known(), pool.service.key,
+                                                       member.destination))
                 weight.sample("directord_real_server_weight", labels, k->weight);
         }
     }

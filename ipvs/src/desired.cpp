@@ -181,21 +181,14 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
         auto role = master_.find(pool.vrrp_instance);
         if (role == master_.end() || !role->second) return;
     }
-    // As the kernel has it: the destination at `d`'s place, if any.
-    auto in_kernel = [&](const Destination& d) -> const Destination* {
-        auto vs = kernel.find(pool.service.key);
-        if (vs == kernel.end()) return nullptr;
-        for (const auto& k : vs->second.destinations)
-            if (k.same_place(d)) return &k;
-        return nullptr;
-    };
     VirtualService vs{pool.service, {}};
     unsigned live = 0;
     bool waiting = false;  // for a first check result
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         Destination d = pool.members[j].destination;
         waiting |= health_[i][j] == unknown;
-        const Destination* kept = health_[i][j] == unknown ? in_kernel(d) : nullptr;
+        const Destination* kept =
+            health_[i][j] == unknown ? find_destination(kernel, pool.service.key, d) : nullptr;
         if (kept) {
             d.weight = kept->weight;
             live += d.weight;

@@ -28,6 +28,15 @@ TableByKey by_key(Table table) {
     return indexed;
 }
 
+const Destination* find_destination(const TableByKey& table, const ServiceKey& key,
+                                    const Destination& place) {
+    auto vs = table.find(key);
+    if (vs == table.end()) return nullptr;
+    for (const auto& d : vs->second.destinations)
+        if (d.same_place(place)) return &d;
+    return nullptr;
+}
+
 bool Service::same_settings(const Service& other) const {
     return scheduler == other.scheduler &&
            (flags & kSettableFlags) == (other.flags & kSettableFlags) && timeout == other.timeout &&

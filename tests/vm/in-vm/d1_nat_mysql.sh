@@ -20,18 +20,13 @@ fail() {
 }
 for ns in sw client d1 d2 rs1 rs2; do ip netns add $ns; ip -n $ns link set lo up; done
 for br in out in; do ip -n sw link add $br type bridge; ip -n sw link set $br up; done
-wire() {  # NS IFACE BRIDGE ADDRESS
-    ip link add "$2" netns "$1" type veth peer name "$1-$2" netns sw
-    ip -n sw link set "$1-$2" master "$3" up
-    ip -n "$1" addr add "$4/24" dev "$2"; ip -n "$1" link set "$2" up
-}
-wire client eth0 out 192.168.80.50
-wire rs1 eth0 in 10.80.1.167
-wire rs2 eth0 in 10.80.1.136
+wire client eth0 out 192.168.80.50/24
+wire rs1 eth0 in 10.80.1.167/24
+wire rs2 eth0 in 10.80.1.136/24
 for rs in rs1 rs2; do ip -n $rs route add default via 10.80.1.254; done
 for i in 1 2; do
-    wire d$i eth2 out 192.168.80.1$i
-    wire d$i eth1 in 10.80.1.1$i
+    wire d$i eth2 out 192.168.80.1$i/24
+    wire d$i eth1 in 10.80.1.1$i/24
     ip netns exec d$i sysctl -qw net.ipv4.ip_forward=1
 done
 # The "mysqld" of each real server: an echo server, one process per connection (the checks
@@ -43,11 +38,6 @@ sed -e "$tcp_check" d1-nat-mysql.yaml >/tmp/d1.yaml
 sed -e "$tcp_check" d1-nat-mysql-peer.yaml >/tmp/d2.yaml
 grep -q "tcp: {}" /tmp/d1.yaml && grep -q "tcp: {}" /tmp/d2.yaml ||
     fail "the examples' check line changed: update this test"
-start() {
-    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
-        >>"/tmp/$1.log" 2>&1 &
-    eval "pid_$1=$!"
-}
 has_vips() {
     ip -n "$1" addr show dev eth2 | grep "$VIP/24" >/dev/null &&
         ip -n "$1" addr show dev eth1 | grep "10.80.1.254/24" >/dev/null
@@ -56,7 +46,6 @@ no_vips() {
     ! ip -n "$1" addr show dev eth2 | grep "$VIP/24" >/dev/null &&
         ! ip -n "$1" addr show dev eth1 | grep "10.80.1.254/24" >/dev/null
 }
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 synced_to() { ip netns exec "$1" ipvsadm -Lnc | grep -q "ESTABLISHED.*192.168.80.50:.*$VIP:3306"; }
 
 start d1

@@ -18,20 +18,15 @@ fail() {
 }
 for ns in sw client d1 d2 rs1 rs2; do ip netns add $ns; ip -n $ns link set lo up; done
 ip -n sw link add lan type bridge; ip -n sw link set lan up
-wire() {  # NS ADDRESS
-    ip link add eth0 netns "$1" type veth peer name "p-$1" netns sw
-    ip -n sw link set "p-$1" master lan up
-    ip -n "$1" addr add "$2/16" dev eth0; ip -n "$1" link set eth0 up
-}
-wire client 172.16.0.50
-wire d1 172.16.0.1
-wire d2 172.16.0.2
+wire client eth0 lan 172.16.0.50/16
+wire d1 eth0 lan 172.16.0.1/16
+wire d2 eth0 lan 172.16.0.2/16
 serve() {  # NS: "hello from NS" on port 80
     mkdir -p "/srv/$1"; echo "hello from $1" >"/srv/$1/index.html"
     ip netns exec "$1" busybox httpd -f -p 80 -h "/srv/$1" & eval "pid_$1=$!"
 }
 for i in 1 2; do
-    wire rs$i 172.16.1.1$i
+    wire rs$i eth0 lan 172.16.1.1$i/16
     ip netns exec rs$i sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
         net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
     ip -n rs$i addr add $VIP/32 dev lo
@@ -45,14 +40,8 @@ shorten='s/interval: 6s, timeout: 3s, retries: 3, retry_delay: 3s/interval: 300m
 sed -e "$shorten" -e 's#/run/directord-web-down#/run/d1-down#' d3-web-dr.yaml >/tmp/d1.yaml
 sed -e "$shorten" -e 's#/run/directord-web-down#/run/d2-down#' d3-web-dr-peer.yaml >/tmp/d2.yaml
 grep -q "interval: 300ms" /tmp/d1.yaml || fail "the example's check line changed: update this test"
-start() {
-    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
-        >>"/tmp/$1.log" 2>&1 &
-    eval "pid_$1=$!"
-}
 has_vip() { ip -n "$1" addr show dev eth0 | grep "$VIP/16" >/dev/null; }
 now_ms() { busybox awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 start d1
 wait_for 10 has_vip d1 || fail "d1 did not become master"
 start d2

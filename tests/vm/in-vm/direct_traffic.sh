@@ -12,16 +12,11 @@ case $MODE in dr) SHOWN=Route VIP_DEVICE=lo ;; tun) SHOWN=Tunnel VIP_DEVICE=tunl
 fail() { echo "FAIL: $*"; ip netns exec director ipvsadm -Ln; tail -n 20 /tmp/directord.log; exit 1; }
 for ns in sw client director rs1 rs2; do ip netns add $ns; ip -n $ns link set lo up; done
 ip -n sw link add lan type bridge; ip -n sw link set lan up
-wire() {  # NS ADDRESS
-    ip link add eth0 netns "$1" type veth peer name "p-$1" netns sw
-    ip -n sw link set "p-$1" master lan up
-    ip -n "$1" addr add "$2/24" dev eth0; ip -n "$1" link set eth0 up
-}
-wire client 10.0.0.2
-wire director 10.0.0.1
+wire client eth0 lan 10.0.0.2/24
+wire director eth0 lan 10.0.0.1/24
 ip -n director addr add 10.0.0.100/24 dev eth0
 for i in 1 2; do
-    wire rs$i 10.0.0.1$i
+    wire rs$i eth0 lan 10.0.0.1$i/24
     ip netns exec rs$i sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
         net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
     if [ "$MODE" = tun ]; then

@@ -27,3 +27,18 @@ expect_answers() {
     say "$3: $got"
     [ "$got" = "$2" ] || fail "$3: expected $2, got $got"
 }
+# wire NS IFACE BRIDGE ADDRESS/PREFIX: NS's IFACE on BRIDGE (in namespace sw), addressed, up.
+wire() {
+    ip link add "$2" netns "$1" type veth peer name "$1-$2" netns sw
+    ip -n sw link set "$1-$2" master "$3" up
+    ip -n "$1" addr add "$4" dev "$2"; ip -n "$1" link set "$2" up
+}
+# start NODE: directord in namespace NODE with /tmp/NODE.yaml, logging to /tmp/NODE.log; its
+# pid in $pid_NODE.
+start() {
+    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
+        >>"/tmp/$1.log" 2>&1 &
+    eval "pid_$1=$!"
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, polled every 50 ms.
+wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }

@@ -14,9 +14,7 @@ fail() { echo "FAIL: $*"; cat /tmp/tcpdump.log /tmp/d1.log /tmp/d2.log; exit 1; 
 ip netns add sw; ip -n sw link add sw0 type bridge; ip -n sw link set sw0 up
 for i in 1 2; do
     ip netns add d$i; ip -n d$i link set lo up
-    ip link add eth0 netns d$i type veth peer name d$i netns sw
-    ip -n sw link set d$i master sw0 up
-    ip -n d$i addr add 10.0.0.$i/24 dev eth0; ip -n d$i link set eth0 up
+    wire d$i eth0 sw0 10.0.0.$i/24
 done
 
 vrrp() {  # PRIORITY
@@ -43,12 +41,6 @@ write_d1 1
 vrrp 100 >/tmp/d2.yaml
 ip netns exec d2 tcpdump -Z root -i eth0 -w /tmp/adverts.pcap -U "ip proto 112" 2>/tmp/tcpdump.log &
 capture=$!
-start() {
-    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
-        >>"/tmp/$1.log" 2>&1 &
-    eval "pid_$1=$!"
-}
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 start d1
 wait_for 120 grep -q "entering MASTER" /tmp/d1.log || fail "d1 did not become master"
 start d2

@@ -12,17 +12,12 @@ fail() {
 }
 for ns in sw client d1 d2 rs1; do ip netns add $ns; ip -n $ns link set lo up; done
 for br in out in; do ip -n sw link add $br type bridge; ip -n sw link set $br up; done
-wire() {  # NS IFACE BRIDGE ADDRESS
-    ip link add "$2" netns "$1" type veth peer name "$1-$2" netns sw
-    ip -n sw link set "$1-$2" master "$3" up
-    ip -n "$1" addr add "$4/24" dev "$2"; ip -n "$1" link set "$2" up
-}
-wire client eth0 out 10.0.0.2
-wire rs1 eth0 in 10.0.1.1
+wire client eth0 out 10.0.0.2/24
+wire rs1 eth0 in 10.0.1.1/24
 ip -n rs1 route add default via 10.0.1.254
 for i in 1 2; do
-    wire d$i eth0 out 10.0.0.1$i
-    wire d$i eth1 in 10.0.1.1$i
+    wire d$i eth0 out 10.0.0.1$i/24
+    wire d$i eth1 in 10.0.1.1$i/24
     ip netns exec d$i sysctl -qw net.ipv4.ip_forward=1
 done
 ip netns exec rs1 busybox nc -l -p 9000 -e cat &   # echoes one connection
@@ -47,13 +42,7 @@ YAML
 }
 write_config d1 101 ", preempt_delay: 4s"
 write_config d2 100
-start() {
-    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
-        >>"/tmp/$1.log" 2>&1 &
-    eval "pid_$1=$!"
-}
 has_vip() { ip -n "$1" addr show dev eth0 | grep -q 10.0.0.100/24; }
-wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 synced_to() { ip netns exec "$1" ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.0.2:.*10.0.0.100:9000.*10.0.1.1:9000"; }
 
 start d1

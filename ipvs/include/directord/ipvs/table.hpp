@@ -80,6 +80,9 @@ using Table = std::vector<VirtualService>;
 // A table looked up by service: what the programmer knows of the kernel.
 using TableByKey = std::map<ServiceKey, VirtualService>;
 TableByKey by_key(Table table);
+// The destination of service `key` at `place`'s address and port, if `table` has it.
+const Destination* find_destination(const TableByKey& table, const ServiceKey& key,
+                                    const Destination& place);
 
 // "TCP 10.0.0.1:80", "FWM 42", "UDP [2001:db8::1]:53": as ipvsadm names them.
 std::string describe(const ServiceKey& key);
