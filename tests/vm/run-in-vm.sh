@@ -16,7 +16,7 @@
 # Environment: VM_CACHE (kernel cache, default ~/.cache/directord-vm), VM_MEM (MiB, 512),
 # VM_TIMEOUT (s, 300), VM_BINARIES (host programs to copy in, default "ipvsadm ip bash tcpdump"),
 # VM_ENV (names of variables to export into the VM), VM_OUTDIR (where /out comes back),
-# VM_VERBOSE=1 (print the guest console).
+# VM_VERBOSE=1 (print the guest console), VM_ACCEL (kvm, tcg or auto: KVM if it runs the guest).
 #
 # Channels: ttyS0 kernel console, ttyS1 the command's output, ttyS2 the exit status,
 # ttyS3 a tar of /out. The guest has no network card: traffic stays in its namespaces.
@@ -141,6 +141,7 @@ mount --make-rshared /
 ip link set lo up
 for m in $(cat /etc/vm-modules); do modprobe "$m" || echo "init: modprobe $m failed"; done
 stty -F /dev/ttyS1 raw -echo; stty -F /dev/ttyS2 raw -echo
+echo VM_BOOTED >/dev/ttyS2
 cd /payload
 . /etc/vm-env
 /bin/sh -c "$(cat /etc/vm-cmd)" >/dev/ttyS1 2>&1 </dev/null
@@ -156,21 +157,80 @@ INIT
 chmod 755 "$R/init"
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$WORK/initrd"
 
-ACCEL=(-accel tcg)
-[ -r /dev/kvm ] && [ -w /dev/kvm ] && ACCEL=(-accel kvm -accel tcg)
-timeout -k 5 "${VM_TIMEOUT:-300}" qemu-system-x86_64 \
-    -machine pc "${ACCEL[@]}" -cpu max -smp 1 -m "${VM_MEM:-512}" \
-    -nodefaults -no-user-config -display none -monitor none -no-reboot \
-    -kernel "$VMLINUX" -initrd "$WORK/initrd" \
-    -append "console=ttyS0 rdinit=/init quiet loglevel=4 panic=-1 oops=panic mitigations=off cryptomgr.notests no_timer_check tsc=reliable random.trust_cpu=on 8250.nr_uarts=4" \
-    -serial "file:$WORK/console.log" -chardev stdio,id=out,signal=off -serial chardev:out \
-    -serial "file:$WORK/status" -serial "file:$WORK/out.tar" </dev/null &
-QEMU_PID=$!
-set +e
-wait "$QEMU_PID"
-qemu_rc=$?
-set -e
-QEMU_PID=
+# KVM where it can run the guest, else emulation. A /dev/kvm that exists may still fail the
+# guest: seen "KVM internal error. Suberror: 1" / "emulation failure" with the guest hung, and
+# qemu aborting on "failed to set MSR" on nested hosts. A KVM start whose guest has not reached
+# its init within KVM_BOOT_LIMIT seconds (it takes well under one) counts as such a failure: the
+# VM is started again under emulation, and the verdict is kept for this boot so later runs go
+# straight to emulation. VM_ACCEL=kvm|tcg skips the choice; VM_KVM_DEVICE names the device.
+KVM_DEVICE=${VM_KVM_DEVICE:-/dev/kvm}
+KVM_VERDICT=$VM_CACHE/kvm-fails-on-boot
+KVM_BOOT_LIMIT=30
+BOOT_ID=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+case ${VM_ACCEL:-auto} in
+kvm | tcg) accel=$VM_ACCEL ;;
+auto)
+    accel=tcg
+    if [ -r "$KVM_DEVICE" ] && [ -w "$KVM_DEVICE" ]; then
+        if [ "$(cat "$KVM_VERDICT" 2>/dev/null)" = "$BOOT_ID" ]; then
+            echo "run-in-vm: KVM failed to run the guest earlier on this boot: emulation" >&2
+        else
+            accel=kvm
+        fi
+    fi
+    ;;
+*) die "VM_ACCEL must be kvm, tcg or auto, not '$VM_ACCEL'" ;;
+esac
+
+# run_qemu ACCEL: boots the VM; 3 = KVM could not run the guest, else qemu's status.
+run_qemu() {
+    local accel=$1 watcher qemu_rc
+    : >"$WORK/qemu.err"
+    : >"$WORK/status"
+    timeout -k 5 "${VM_TIMEOUT:-300}" qemu-system-x86_64 \
+        -machine pc -accel "$accel" -cpu max -smp 1 -m "${VM_MEM:-512}" \
+        -nodefaults -no-user-config -display none -monitor none -no-reboot \
+        -kernel "$VMLINUX" -initrd "$WORK/initrd" \
+        -append "console=ttyS0 rdinit=/init quiet loglevel=4 panic=-1 oops=panic mitigations=off cryptomgr.notests no_timer_check tsc=reliable random.trust_cpu=on 8250.nr_uarts=4" \
+        -serial "file:$WORK/console.log" -chardev stdio,id=out,signal=off -serial chardev:out \
+        -serial "file:$WORK/status" -serial "file:$WORK/out.tar" </dev/null 2>"$WORK/qemu.err" &
+    QEMU_PID=$!
+    if [ "$accel" = kvm ]; then
+        (
+            deadline=$((SECONDS + KVM_BOOT_LIMIT))
+            while kill -0 "$QEMU_PID" 2>/dev/null && ! grep -q VM_BOOTED "$WORK/status"; do
+                if grep -q -e 'KVM internal error' -e 'emulation failure' "$WORK/qemu.err" ||
+                    [ "$SECONDS" -ge "$deadline" ]; then
+                    echo "the guest did not boot in ${KVM_BOOT_LIMIT}s" >>"$WORK/qemu.err"
+                    kill "$QEMU_PID"  # timeout passes it on to qemu
+                    exit
+                fi
+                sleep 0.2
+            done
+        ) &
+        watcher=$!
+    fi
+    wait "$QEMU_PID" 2>/dev/null && qemu_rc=0 || qemu_rc=$?  # bash would say "Aborted"
+    QEMU_PID=
+    if [ "$accel" = kvm ]; then
+        kill "$watcher" 2>/dev/null || true
+        wait "$watcher" 2>/dev/null || true
+        grep -q VM_BOOTED "$WORK/status" || return 3
+    fi
+    cat "$WORK/qemu.err" >&2
+    return "$qemu_rc"
+}
+
+run_qemu "$accel" && qemu_rc=0 || qemu_rc=$?
+if [ "$qemu_rc" = 3 ]; then
+    reason=$(grep -a -m 1 -i -e 'error' -e 'failure' -e 'did not boot' "$WORK/qemu.err" |
+        sed 's/^qemu-system-x86_64: //') || reason="qemu ended"
+    [ "${VM_ACCEL:-auto}" = kvm ] && { echo "run-in-vm: KVM cannot run the guest ($reason)" >&2; exit 125; }
+    echo "run-in-vm: KVM cannot run the guest ($reason): emulation instead (VM_ACCEL=tcg skips KVM)" >&2
+    mkdir -p "$VM_CACHE" && echo "$BOOT_ID" >"$KVM_VERDICT"
+    rm -f "$WORK/out.tar" "$WORK/console.log"
+    run_qemu tcg && qemu_rc=0 || qemu_rc=$?
+fi
 
 rc=$(grep -a -o 'VM_EXIT_STATUS=[0-9]*' "$WORK/status" 2>/dev/null | tail -n 1 | cut -d= -f2) || true
 if [ "${VM_VERBOSE:-0}" = 1 ] || [ -z "$rc" ]; then
