@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <glob.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -215,11 +215,11 @@ std::string argv_of(const std::string& command, bool& through_shell) {
 
 // `[ -e FILE ] && exit 1 || exit 0` and its `test -f` spellings: a maintenance down-file.
 std::optional<std::string> down_file_of(const std::string& command) {
-    static const std::regex pattern(
-        R"(^\s*(?:\[\s+-[ef]\s+(\S+)\s+\]|test\s+-[ef]\s+(\S+))\s*&&\s*exit\s+1\s*\|\|\s*exit\s+0\s*;?\s*$)");
-    std::smatch m;
-    if (!std::regex_match(command, m, pattern)) return std::nullopt;
-    return m[1].matched ? m[1].str() : m[2].str();
+    static const RE2 pattern(
+        R"(\s*(?:\[\s+-[ef]\s+(\S+)\s+\]|test\s+-[ef]\s+(\S+))\s*&&\s*exit\s+1\s*\|\|\s*exit\s+0\s*;?\s*)");
+    std::string bracket, test;
+    if (!RE2::FullMatch(command, pattern, &bracket, &test)) return std::nullopt;
+    return bracket.empty() ? test : bracket;
 }
 
 class Converter {

@@ -1,6 +1,7 @@
 #include "directord/config/loader.hpp"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -10,7 +11,6 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -708,10 +708,11 @@ std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std:
     r.optional_key(node, path, "body_regex", h.body_regex, [&](auto& n, auto p) {
         auto v = r.string(n, p);
         if (v) {
-            try {
-                std::regex compiled(*v);
-            } catch (const std::regex_error& e) {
-                r.fail(n, p, fmt::format("not a valid regular expression: {}", e.what()));
+            RE2 compiled(*v, RE2::Quiet);
+            if (!compiled.ok()) {
+                r.fail(n, p,
+                       fmt::format("not a valid regular expression (RE2 syntax): {}",
+                                   compiled.error()));
                 v.reset();
             }
         }

@@ -3,12 +3,13 @@
 // what became ready (curl_multi_socket_action). TLS handshakes and transfers never block.
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
-#include <regex>
+#include <memory>
 
 #include "directord/healthcheck/probes.hpp"
 #include "directord/healthcheck/scheduler.hpp"
@@ -183,7 +184,8 @@ class HttpProbe : public Probe {
         : curl_(boost::asio::use_service<CurlService>(io)),
           check_(std::move(check)),
           target_(target) {
-        if (!check_.body_regex.empty()) body_regex_ = std::regex(check_.body_regex);
+        if (!check_.body_regex.empty())
+            body_regex_ = std::make_unique<RE2>(check_.body_regex, RE2::Quiet);
         // Name in the URL: the SNI name or virtual host, pinned to the target's address so no
         // DNS lookup ever happens; the bare address when neither is set.
         std::string name = !check_.sni.empty() ? check_.sni : check_.host;
@@ -258,7 +260,7 @@ class HttpProbe : public Probe {
         for (const auto& r : check_.status)
             wanted = wanted || (status >= r.low && status <= r.high);
         if (!wanted) return {false, fmt::format("HTTP status {}", status), latency};
-        if (body_regex_ && !std::regex_search(body_, *body_regex_))
+        if (body_regex_ && !RE2::PartialMatch(body_, *body_regex_))
             return {
                 false,
                 fmt::format("HTTP status {}, body does not match /{}/", status, check_.body_regex),
@@ -269,7 +271,7 @@ class HttpProbe : public Probe {
     CurlService& curl_;
     config::HttpCheck check_;
     boost::asio::ip::tcp::endpoint target_;
-    std::optional<std::regex> body_regex_;
+    std::unique_ptr<RE2> body_regex_;  // validated by the loader; linear time on any body
     std::string url_, resolve_, host_header_, body_;
     curl_slist* resolve_list_ = nullptr;
     curl_slist* header_list_ = nullptr;

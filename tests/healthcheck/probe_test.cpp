@@ -250,6 +250,25 @@ TEST(HttpProbe, StatusBodyVirtualHostAndMethod) {
     EXPECT_NE(server.last_request.find("HEAD /health"), std::string::npos);
 }
 
+// A 64 KiB one-line body (the most a probe keeps) against patterns that made std::regex
+// recurse per character (SIGSEGV on the loop) or backtrack: RE2 answers at once.
+TEST(HttpProbe, LargeBodiesAreMatchedWithoutRecursionOrBacktracking) {
+    asio::io_context io;
+    HttpServer server(io);
+    server.body = "OK" + std::string(64 * 1024 - 2, 'a');
+    config::HttpCheck h;
+    h.body_regex = "OK.*";
+    auto dot_star = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_TRUE(dot_star.ok) << dot_star.reason;
+
+    h.body_regex = "(a|aa)*c$";
+    auto started = std::chrono::steady_clock::now();
+    auto backtracking = run_probe(io, http_check(h), server.endpoint());
+    EXPECT_FALSE(backtracking.ok);
+    EXPECT_EQ(backtracking.reason, "HTTP status 200, body does not match /(a|aa)*c$/");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "the match held the loop";
+}
+
 TEST(HttpProbe, SlowAndRefused) {
     asio::io_context io;
     HttpServer server(io);

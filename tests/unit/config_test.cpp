@@ -307,9 +307,23 @@ TEST(Config, CheckMistakes) {
             "t.yaml:6:30: virtual_servers[1].check.http.status: '99' is not a status code or range "
             "(e.g. 200, 200-299)",
             "t.yaml:6:46: virtual_servers[1].check.http.body_regex: not a valid regular "
-            "expression: "
-            "Mismatched '(' and ')' in regular expression",
+            "expression (RE2 syntax): missing ): (",
         }));
+}
+
+// Patterns that made std::regex backtrack for minutes or overflow an int are refused at load
+// time; what RE2 accepts it matches in linear time.
+TEST(Config, BodyRegexesThatCannotBeMatchedSafelyAreRefused) {
+    for (std::string pattern : {"^(^|).?*c$", "x*****y", "a{100000}", "(a{1000}){1000}"}) {
+        auto errors = errors_of(
+            "virtual_servers:\n  - address: 10.0.0.1:80\n"
+            "    check: { http: { body_regex: '" +
+            pattern + "' } }\n    real_servers: []\n");
+        ASSERT_EQ(errors.size(), 1u) << pattern;
+        EXPECT_NE(errors[0].find("body_regex: not a valid regular expression (RE2 syntax)"),
+                  std::string::npos)
+            << errors[0];
+    }
 }
 
 TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {

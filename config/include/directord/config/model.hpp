@@ -94,7 +94,7 @@ struct HttpCheck {
     std::string path = "/";
     std::string host;  // Host header / virtual host; default: the target address
     std::vector<StatusRange> status{{200, 200}};
-    std::string body_regex;  // ECMAScript; empty = body not checked
+    std::string body_regex;  // RE2 syntax; empty = body not checked
     bool tls = false;
     bool verify = true;  // TLS certificate and host name
     std::string sni;
