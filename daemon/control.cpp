@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "directord/log.hpp"
+#include "directord/text.hpp"
 
 namespace directord::daemon {
 namespace {
@@ -19,7 +20,20 @@ using Stream = boost::asio::local::stream_protocol;
 std::string answer(int result, const std::string& text, json arguments = nullptr) {
     json reply = {{"result", result}, {"text", text}};
     if (!arguments.is_null()) reply["arguments"] = std::move(arguments);
-    return reply.dump() + "\n";
+    // Replace, never throw: a request's own bytes may be quoted back in `text`.
+    return reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+// A request that cannot be served: told to the client, logged once, counted.
+struct Rejected : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+const json& argument(const json& arguments, const char* name, json::value_t type,
+                     const char* usage) {
+    auto it = arguments.find(name);
+    if (it == arguments.end() || it->type() != type) throw Rejected(usage);
+    return *it;
 }
 
 // A socket file that no daemon answers on is a leftover of one that died.
@@ -39,8 +53,9 @@ void remove_stale(const std::string& path) {
 }  // namespace
 
 ControlSocket::ControlSocket(boost::asio::io_context& io, const std::string& path,
-                             vrrp::Engine& engine, const Parts& parts, Reload reload)
-    : path_(path), engine_(engine), parts_(parts), reload_(std::move(reload)) {
+                             vrrp::Engine& engine, const Parts& parts, unsigned long& rejected,
+                             Reload reload)
+    : path_(path), engine_(engine), parts_(parts), rejected_(rejected), reload_(std::move(reload)) {
     remove_stale(path);
     // Created 0600: only root may steer the daemon or read its status.
     mode_t old = umask(0177);
@@ -62,20 +77,34 @@ ControlSocket::~ControlSocket() {
 }
 
 void ControlSocket::handle(const std::string& request, Respond respond) {
+    try {
+        serve(request, respond);
+    } catch (const Rejected& e) {
+        reject(e.what(), respond);
+    } catch (const std::exception& e) {
+        reject(fmt::format("internal error: {}", e.what()), respond);
+    }
+}
+
+void ControlSocket::reject(const std::string& why, const Respond& respond) {
+    ++rejected_;
+    auto text = text::printable(why);
+    log::warning("control: request rejected: {}", text);
+    respond(answer(1, text));
+}
+
+void ControlSocket::serve(const std::string& request, const Respond& respond) {
     json command;
     try {
         command = json::parse(request);
     } catch (const json::exception& e) {
-        respond(answer(1, std::string("not a JSON request: ") + e.what()));
-        return;
+        throw Rejected(std::string("not a JSON request: ") + e.what());
     }
-    if (!command.is_object() || !command.contains("command") || !command["command"].is_string()) {
-        respond(answer(1, "a request is {\"command\": NAME, \"arguments\": {...}}"));
-        return;
-    }
+    if (!command.is_object() || !command.contains("command") || !command["command"].is_string())
+        throw Rejected("a request is {\"command\": NAME, \"arguments\": {...}}");
     auto name = command["command"].get<std::string>();
     json arguments = command.value("arguments", json::object());
-    if (!arguments.is_object()) arguments = json::object();
+    if (!arguments.is_object()) throw Rejected("\"arguments\" must be an object");
 
     if (name == "status") {
         respond(answer(0, "status", status(parts_)));
@@ -97,11 +126,9 @@ void ControlSocket::handle(const std::string& request, Respond respond) {
             respond(answer(1, "no maintenance_file is configured"));
             return;
         }
-        if (!arguments.contains("on") || !arguments["on"].is_boolean()) {
-            respond(answer(1, "maintenance needs {\"on\": true|false}"));
-            return;
-        }
-        bool on = arguments["on"].get<bool>();
+        bool on = argument(arguments, "on", json::value_t::boolean,
+                           "maintenance needs {\"on\": true|false}")
+                      .get<bool>();
         int rc =
             on ? open(file->c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644) : unlink(file->c_str());
         if (on && rc >= 0) close(rc);
@@ -114,7 +141,9 @@ void ControlSocket::handle(const std::string& request, Respond respond) {
         respond(answer(0, fmt::format("maintenance {}: {} {}", on ? "on" : "off", *file,
                                       on ? "created" : "removed")));
     } else if (name == "garp") {
-        auto instance_name = arguments.value("instance", std::string());
+        auto instance_name = argument(arguments, "instance", json::value_t::string,
+                                      "garp needs {\"instance\": NAME}")
+                                 .get<std::string>();
         auto* instance = engine_.find(instance_name);
         if (!instance) {
             respond(answer(1, fmt::format("no VRRP instance named '{}'", instance_name)));
@@ -125,7 +154,7 @@ void ControlSocket::handle(const std::string& request, Respond respond) {
             respond(answer(0, fmt::format("{}: gratuitous ARPs sent", instance_name)));
         }
     } else {
-        respond(answer(1, fmt::format("unknown command '{}'", name)));
+        throw Rejected(fmt::format("unknown command '{}'", name));
     }
 }
 

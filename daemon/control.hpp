@@ -17,10 +17,11 @@ namespace directord::daemon {
 class ControlSocket {
   public:
     // Binds `path` (a stale socket left by a dead daemon is replaced; a live one is an error:
-    // throws std::runtime_error).
+    // throws std::runtime_error). Requests that cannot be served are answered, logged and
+    // counted in `rejected`; no request can end the process.
     using Reload = std::function<void(Reloader::Outcome)>;
     ControlSocket(boost::asio::io_context& io, const std::string& path, vrrp::Engine& engine,
-                  const Parts& parts, Reload reload);
+                  const Parts& parts, unsigned long& rejected, Reload reload);
     ~ControlSocket();
     ControlSocket(const ControlSocket&) = delete;
     ControlSocket& operator=(const ControlSocket&) = delete;
@@ -30,10 +31,13 @@ class ControlSocket {
   private:
     using Respond = RequestServer<boost::asio::local::stream_protocol>::Respond;
     void handle(const std::string& request, Respond respond);
+    void serve(const std::string& request, const Respond& respond);
+    void reject(const std::string& why, const Respond& respond);
 
     std::string path_;
     vrrp::Engine& engine_;
     Parts parts_;
+    unsigned long& rejected_;
     Reload reload_;
     std::unique_ptr<RequestServer<boost::asio::local::stream_protocol>> server_;
 };

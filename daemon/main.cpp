@@ -174,7 +174,8 @@ int main(int argc, char** argv) {
             });
         };
         daemon::Parts parts{engine, checker, ipvs, info};
-        daemon::ControlSocket control(io, control_settings.socket, engine, parts, reload);
+        daemon::ControlSocket control(io, control_settings.socket, engine, parts,
+                                      info.control_rejected, reload);
         std::optional<daemon::MetricsServer> metrics;
         if (control_settings.metrics) {
             try {

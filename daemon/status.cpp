@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "directord/text.hpp"
+
 namespace directord::daemon {
 namespace {
 
@@ -38,7 +40,8 @@ json drops_of(const vrrp::DropCounters& drops) {
 }
 
 // Label values escaped as the exposition format wants.
-std::string label(std::string_view value) {
+std::string label(std::string_view raw) {
+    std::string value = text::printable(raw);
     std::string out;
     for (char c : value) {
         if (c == '\\' || c == '"') out += '\\';
@@ -79,7 +82,8 @@ json status(const Parts& parts) {
                      {"config_file", parts.info.config_file},
                      {"uptime_seconds", uptime.count()},
                      {"reloads", parts.info.reloads},
-                     {"reload_failures", parts.info.reload_failures}};
+                     {"reload_failures", parts.info.reload_failures},
+                     {"control_rejected", parts.info.control_rejected}};
     const auto& maintenance = parts.engine.maintenance_file();
     doc["maintenance"] = {{"file", maintenance ? json(*maintenance) : json(nullptr)},
                           {"active", parts.engine.in_maintenance()}};
@@ -171,6 +175,11 @@ std::string metrics(const Parts& parts) {
                "Reloads rejected (invalid file; the running configuration stayed).");
     out.sample("directord_reload_failures_total", "",
                static_cast<double>(parts.info.reload_failures));
+
+    out.family("directord_control_requests_rejected_total", "counter",
+               "Control-socket requests that could not be served (malformed, wrong arguments).");
+    out.sample("directord_control_requests_rejected_total", "",
+               static_cast<double>(parts.info.control_rejected));
 
     const auto& instances = parts.engine.instances();
     auto per_instance = [&](std::string_view name, std::string_view type, std::string_view help,

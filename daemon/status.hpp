@@ -17,6 +17,7 @@ struct DaemonInfo {
     std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
     unsigned long reloads = 0;
     unsigned long reload_failures = 0;
+    unsigned long control_rejected = 0;  // control requests that could not be served
 };
 
 struct Parts {

@@ -1,6 +1,7 @@
 #include "directord/healthcheck/monitor.hpp"
 
 #include "directord/healthcheck/checker.hpp"
+#include "directord/text.hpp"
 
 namespace directord::healthcheck {
 
@@ -43,7 +44,12 @@ void Monitor::due() {
     probe_->run(check_->timeout, [this](const ProbeResult& result) { finished(result); });
 }
 
-void Monitor::finished(const ProbeResult& result) {
+void Monitor::finished(const ProbeResult& raw) {
+    // Reasons quote servers and programs; they reach logs, status JSON and metric labels.
+    ProbeResult cleaned;
+    bool clean = text::is_printable(raw.reason);
+    if (!clean) cleaned = {raw.ok, text::printable(raw.reason), raw.latency};
+    const ProbeResult& result = clean ? raw : cleaned;
     scheduler_.stats().record(kind(), result);
     if (!result.ok && attempt_ < check_->retries) {
         ++attempt_;

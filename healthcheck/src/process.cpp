@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "directord/duration.hpp"
+#include "directord/text.hpp"
 
 extern char** environ;
 
@@ -149,6 +150,7 @@ class Process : public std::enable_shared_from_this<Process> {
         while ((n = output_pipe_.read_some(boost::asio::buffer(buffer_), ec)) > 0 && !ec) append(n);
         output_pipe_.close(ec);
         exit_fd_.close(ec);
+        if (!text::is_printable(result_.output)) result_.output = text::printable(result_.output);
         result_.started = true;
         result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started_at_);

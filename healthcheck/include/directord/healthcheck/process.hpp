@@ -16,7 +16,7 @@ struct ProcessResult {
     int exit_code = -1;    // valid when exited normally
     int signal = 0;        // the signal that ended it, if any
     bool timed_out = false;
-    std::string output;  // stdout+stderr, truncated to kMaxOutput
+    std::string output;  // stdout+stderr, truncated to kMaxOutput, made printable UTF-8
     std::string error;
     std::chrono::microseconds elapsed{0};
 
