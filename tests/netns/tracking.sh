@@ -14,6 +14,9 @@ serve() {
         while (my $c = $s->accept) { close $c }' &
     SERVICE_PID=$!
     LAB_PIDS+=($!)
+    # Listening before anyone checks it: a first check that beats perl would FAULT the instance.
+    wait_for 5 ip netns exec "$(ns d1)" bash -c 'exec 3<>/dev/tcp/127.0.0.1/13306' 2>/dev/null ||
+        fail "the tracked service does not listen"
 }
 serve
 cat >"$WORK/check-proxy" <<SCRIPT
