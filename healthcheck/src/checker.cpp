@@ -11,24 +11,34 @@
 namespace directord::healthcheck {
 namespace {
 
+// Length-prefixed, so no field's content can run into the next one's.
+void add(std::string& key, std::string_view field) {
+    key += std::to_string(field.size());
+    key += ':';
+    key += field;
+}
+
 // Two checks are the same check exactly when this text is equal.
 std::string check_key(const config::Check& c) {
     std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|", c.kind.index(), c.port.value_or(0),
                                   c.interval.count(), c.timeout.count(), c.retries,
                                   c.retry_delay.count(), c.rise, c.fall, c.initially_up);
     if (auto* tcp = std::get_if<config::TcpCheck>(&c.kind)) {
-        key += tcp->bind ? tcp->bind->to_string() : "-";
+        add(key, tcp->bind ? tcp->bind->to_string() : "-");
     } else if (auto* http = std::get_if<config::HttpCheck>(&c.kind)) {
-        key += fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|", http->method, http->path, http->host,
-                           http->body_regex, http->tls, http->verify, http->sni, http->ca_file);
+        for (const auto* field : {&http->method, &http->path, &http->host, &http->body_regex,
+                                  &http->sni, &http->ca_file})
+            add(key, *field);
+        key += fmt::format("{}|{}|", http->tls, http->verify);
         for (const auto& s : http->status) key += fmt::format("{}-{},", s.low, s.high);
     } else if (auto* script = std::get_if<config::ScriptCheck>(&c.kind)) {
-        for (const auto& arg : script->argv) key += arg + '\0';
+        for (const auto& arg : script->argv) add(key, arg);
     } else if (auto* mysql = std::get_if<config::MysqlCheck>(&c.kind)) {
-        key += fmt::format("{}\0{}\0{}", mysql->user, mysql->password, mysql->query);
+        for (const auto* field : {&mysql->user, &mysql->password, &mysql->query}) add(key, *field);
     } else {
         const auto& galera = std::get<config::GaleraCheck>(c.kind);
-        key += fmt::format("{}\0{}\0{}", galera.user, galera.password, galera.donor_ok);
+        for (const auto* field : {&galera.user, &galera.password}) add(key, *field);
+        key += galera.donor_ok ? "donor_ok" : "-";
     }
     return key;
 }

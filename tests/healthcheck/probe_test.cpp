@@ -412,6 +412,39 @@ TEST(HealthChecker, DedupFirstCheckGatingAndHysteresis) {
     EXPECT_EQ(events.size(), 2u);
 }
 
+// Checks that differ in a credential, a query or donor_ok are different checks: each needs its
+// own probe and its own result (the key once stopped at the first NUL, merging them).
+TEST(HealthChecker, DatabaseChecksThatDifferInAnyFieldAreNotMerged) {
+    asio::io_context io;
+    auto differing = [](auto base, auto change) {
+        config::Config cfg = two_virtual_servers(closed_port(), 1);
+        config::Check check = cfg.virtual_servers[0].check.value();
+        check.kind = base;
+        cfg.virtual_servers[0].check = check;
+        check.kind = change(base);
+        cfg.virtual_servers[1].check = check;
+        return cfg;
+    };
+    config::MysqlCheck mysql{"monitor", "secret", "SELECT 1"};
+    config::GaleraCheck galera{"monitor", "secret", false};
+    std::vector<config::Config> configs = {
+        differing(mysql, [](auto c) { return c.password = "other", c; }),
+        differing(mysql, [](auto c) { return c.query = "SELECT 2", c; }),
+        differing(galera, [](auto c) { return c.password = "other", c; }),
+        differing(galera, [](auto c) { return c.donor_ok = true, c; }),
+        differing(mysql,
+                  [](auto c) { return c.user = "", c.password = "monitor" + c.password, c; }),
+    };
+    for (const auto& cfg : configs) {
+        HealthChecker checker(io);
+        checker.apply(cfg);
+        EXPECT_EQ(checker.monitor_count(), 2u);
+    }
+    HealthChecker same(io);
+    same.apply(differing(mysql, [](auto c) { return c; }));
+    EXPECT_EQ(same.monitor_count(), 1u);
+}
+
 TEST(HealthChecker, FallNeedsConsecutiveFailures) {
     asio::io_context io;
     auto target = closed_port();

@@ -152,6 +152,14 @@ TEST(Packet, DropsEveryMalformedShape) {
     auto lying_total = kV3;
     lying_total[3] = 0xff;  // IP total length beyond the buffer
     EXPECT_EQ(drop_of(decode_ipv4(lying_total)), DropReason::truncated);
+
+    // A v3 interval of 0 would make the backup's master-down interval 0 (RFC 5798 §6.4.2):
+    // it would take over from a live master at once.
+    auto zero = v3_advert();
+    zero.interval_cs = 0;
+    EXPECT_EQ(drop_of(decode_ipv4(encode_ipv4(zero, kSource, kGroup, 1))),
+              DropReason::bad_interval);
+    EXPECT_EQ(to_string(DropReason::bad_interval), "interval_zero");
 }
 
 TEST(Packet, SurvivesEveryTruncationAndBitFlip) {

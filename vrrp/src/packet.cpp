@@ -61,6 +61,8 @@ std::string_view to_string(DropReason reason) {
             return "bad_length";
         case DropReason::bad_checksum:
             return "bad_checksum";
+        case DropReason::bad_interval:
+            return "interval_zero";
         case DropReason::unknown_vrid:
             return "unknown_vrid";
         case DropReason::version_mismatch:
@@ -120,6 +122,7 @@ DecodeResult decode_message(std::span<const std::uint8_t> m, const IpAddress& so
                     a.auth_data.begin());
     } else {
         a.interval_cs = read16(m, 4) & 0x0fff;
+        if (a.interval_cs == 0) return DropReason::bad_interval;
     }
     for (std::size_t i = 0; i < count; ++i) {
         auto at = m.subspan(kHeaderSize + i * addr_size, addr_size);

@@ -39,6 +39,7 @@ enum class DropReason {
     bad_type,
     bad_length,
     bad_checksum,
+    bad_interval,  // v3 interval 0: a master-down interval of 0 would mean instant take-over
     unknown_vrid,
     version_mismatch,
     auth_type_mismatch,
