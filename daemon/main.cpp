@@ -4,8 +4,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -92,6 +95,27 @@ void report(const directord::daemon::Errors& errors) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
 }
 
+// How long a stop waits for the notify hooks of its own transitions.
+constexpr auto kHookGrace = std::chrono::seconds(10);
+
+void stop_when_hooks_done(boost::asio::io_context& io, const directord::vrrp::Engine& engine,
+                          std::chrono::steady_clock::time_point deadline) {
+    if (!engine.notifying()) {
+        io.stop();
+        return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+        directord::log::warning("stop: notify hooks still running after {}s: not waiting for them",
+                                kHookGrace.count());
+        io.stop();
+        return;
+    }
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(10));
+    timer->async_wait([&io, &engine, deadline, timer](const boost::system::error_code&) {
+        stop_when_hooks_done(io, engine, deadline);
+    });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,12 +154,14 @@ int main(int argc, char** argv) {
         directord::vrrp::Engine engine(io);
         directord::healthcheck::HealthChecker checker(io);
         directord::ipvs::Programmer ipvs(io);
-        // IPVS follows the checks and the VRRP roles.
+        // IPVS follows the checks and the VRRP roles, until a stop has begun.
+        bool stopping = false;
         checker.subscribe([&](const directord::healthcheck::HealthEvent& e) {
-            ipvs.set_health(e.who.virtual_server, e.who.real_server, e.up);
+            if (!stopping) ipvs.set_health(e.who.virtual_server, e.who.real_server, e.up);
         });
-        engine.on_role(
-            [&](const std::string& instance, bool master) { ipvs.set_role(instance, master); });
+        engine.on_role([&](const std::string& instance, bool master) {
+            if (!stopping) ipvs.set_role(instance, master);
+        });
 
         daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
         auto control_settings = loaded->config.control;  // bound once, at start
@@ -201,9 +227,15 @@ int main(int argc, char** argv) {
                     return;
                 }
                 if (signal == SIGHUP) {
-                    log::info("SIGHUP: reload requested");
-                    reload({});
+                    if (!stopping) {
+                        log::info("SIGHUP: reload requested");
+                        reload({});
+                    }
                     signals.async_wait(on_signal);
+                    return;
+                }
+                if (stopping) {  // a second signal: stop without waiting for hooks
+                    io.stop();
                     return;
                 }
                 log::info("{}: handing over and stopping",
@@ -211,7 +243,10 @@ int main(int argc, char** argv) {
                 systemd.stopping();
                 engine.shutdown();
                 ipvs.shutdown();
-                io.stop();
+                stopping = true;
+                signals.async_wait(on_signal);
+                // The hooks of the stop transitions run before the process ends.
+                stop_when_hooks_done(io, engine, std::chrono::steady_clock::now() + kHookGrace);
             };
         signals.async_wait(on_signal);
         systemd.ready("running: " + summary);

@@ -79,4 +79,9 @@ expect_log d1 "entering FAULT state (check mysqld down"
 serve
 expect_vip_on d1 5
 expect_log d1 "check mysqld ok (connected)"
+
+say "SIGTERM: the hook of the stop transition runs before the daemon ends"
+stop d1
+[ "$(tail -n 1 "$WORK/notified")" = "web MASTER->INIT 101" ] ||
+    fail "the last notify was not the stop: $(tail -n 1 "$WORK/notified")"
 say "PASS"

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "directord/log.hpp"
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
@@ -90,6 +92,11 @@ void Engine::apply(const config::Config& cfg) {
 void Engine::shutdown() {
     for (auto& [name, instance] : instances_) instance->shutdown();
     report_roles();
+}
+
+bool Engine::notifying() const {
+    return std::any_of(instances_.begin(), instances_.end(),
+                       [](const auto& entry) { return entry.second->notifying(); });
 }
 
 void Engine::report_roles() {

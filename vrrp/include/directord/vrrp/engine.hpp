@@ -30,6 +30,8 @@ class Engine {
     void apply(const config::Config& cfg);
     // Graceful stop of every instance (priority-0 adverts, VIPs removed).
     void shutdown();
+    // Some instance's notify hook is queued or running.
+    bool notifying() const;
 
     // One log line per instance and per socket: state, priorities and every counter.
     void log_status() const;

@@ -56,6 +56,8 @@ class Instance : private healthcheck::Monitor::Observer {
     void start();
     // Graceful: priority-0 advert if MASTER, VIPs removed.
     void shutdown();
+    // A notify hook is queued or running (a stop waits for the last transition's hook).
+    bool notifying() const { return !notify_queue_.empty() || notify_slot_.busy(); }
     // Whether `next` can be applied in place (same interface, VRID and version); else recreate.
     bool can_reconfigure(const config::Instance& next) const;
     void reconfigure(const config::Instance& next);
