@@ -127,11 +127,12 @@ json status(const Parts& parts) {
             auto check = checks.find({pool.name, member.name});
             if (check != checks.end()) {
                 const auto& v = check->second;
-                rs["check"] = {{"kind", v.kind},
-                               {"decided", v.decided},
-                               {"last_ok", v.last.ok},
-                               {"last_reason", v.last.reason},
-                               {"latency_ms", seconds(v.last.latency) * 1000}};
+                rs["check"] = {
+                    {"kind", v.kind},
+                    {"decided", v.decided},
+                    {"last_ok", v.last.ok},
+                    {"last_reason", v.last.reason},
+                    {"latency_ms", static_cast<double>(v.last.latency.count()) / 1000.0}};
             } else {
                 rs["check"] = nullptr;
                 if (desired.health(i, j) == "up") rs["health"] = "unchecked";

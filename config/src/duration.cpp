@@ -29,10 +29,10 @@ std::optional<Duration> parse_duration(std::string_view text) {
 }
 
 std::string format_duration(Duration d) {
+    // One unit per magnitude, so lines compare at a glance: 867us, 7.594ms, 1.5s.
     auto us = d.count();
-    if (us % 1000000 == 0) return fmt::format("{}s", us / 1000000);
-    if (us % 1000 == 0 && us < 1000000) return fmt::format("{}ms", us / 1000);
     if (us < 1000) return fmt::format("{}us", us);
+    if (us < 1000000) return fmt::format("{}ms", static_cast<double>(us) / 1e3);
     return fmt::format("{}s", static_cast<double>(us) / 1e6);
 }
 

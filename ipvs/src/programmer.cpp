@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <utility>
 
 #include "directord/log.hpp"
 
@@ -18,13 +19,16 @@ Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
     try {
         client_ = std::make_unique<Client>();
     } catch (const IpvsError& e) {
-        log::warning("ipvs: {}: virtual servers are checked but not programmed", e.what());
+        unavailable_ = e.what();  // told once virtual servers need it: noise for VRRP alone
     }
 }
 
 Programmer::~Programmer() = default;
 
 void Programmer::apply(const config::Config& cfg, Pools pools) {
+    if (!client_ && !cfg.virtual_servers.empty() && !unavailable_.empty())
+        log::warning("ipvs: {}: virtual servers are checked but not programmed",
+                     std::exchange(unavailable_, {}));
     desired_.configure(std::move(pools));
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;

@@ -75,12 +75,15 @@ jq -e '
   and (.virtual_servers[0].real_servers[0] | .health == "up" and .weight == 2
        and .check.kind == "tcp" and .check.decided and .check.last_ok
        and (.check.latency_ms | type) == "number" and (.check.last_reason | type) == "string"
+       and (.check.latency_ms | tostring | test("^[0-9]+(\\.[0-9]{1,3})?$"))
        and has("kernel_weight") and (.active_connections | type) == "number")
   and (.virtual_servers[0].real_servers[1] | .health == "down" and .check.last_ok == false)
   and (.ipvs | (.available | type) == "boolean" and (.services | type) == "number"
        and (.destinations | type) == "number" and (.changes_applied | type) == "number"
        and (.refusals | type) == "number" and (.sync_daemon | IN("master", "backup", "off")))
 ' "$WORK/status.json" >/dev/null || { cat "$WORK/status.json"; fail "the status document"; }
+
+log_has d2 "IPVS is not available" && fail "a VRRP-only configuration was warned about IPVS"
 
 say "metrics"
 scrape() {

@@ -34,7 +34,7 @@ both_on d1 5
 say "a weight on d1's inside instance lowers the whole group to 41: d2 preempts both"
 : >"$DRAIN"
 both_on d2 3
-expect_log d1 "outside: effective priority 101 -> 41 (base 101 sync-group-60)"
+expect_log d1 "outside: effective priority 101 -> 41 (base 101: sync group -60)"
 expect_stays d2 1 "$VIP"
 rm -f "$DRAIN"
 both_on d1 3

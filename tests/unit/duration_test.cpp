@@ -29,4 +29,8 @@ TEST(Duration, FormatsReadably) {
     EXPECT_EQ(format_duration(100ms), "100ms");
     EXPECT_EQ(format_duration(1500ms), "1.5s");
     EXPECT_EQ(format_duration(std::chrono::microseconds(20)), "20us");
+    EXPECT_EQ(format_duration(std::chrono::microseconds(867)), "867us");
+    EXPECT_EQ(format_duration(std::chrono::microseconds(7594)), "7.594ms");
+    EXPECT_EQ(format_duration(std::chrono::microseconds(2345678)), "2.345678s");
+    EXPECT_EQ(format_duration(120s), "120s");
 }

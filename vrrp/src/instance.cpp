@@ -227,7 +227,7 @@ void Instance::recompute() {
                       (s.what.starts_with("file") ? " present" : " down");
         } else if ((s.weight < 0 && s.failing) || (s.weight > 0 && !s.failing)) {
             delta += s.weight;
-            weights += fmt::format(" {}{:+d}", s.what, s.weight);
+            weights += fmt::format("{}{} {:+d}", weights.empty() ? "" : ", ", s.what, s.weight);
         }
     }
     own_fault_reason_ = faults;
@@ -236,7 +236,7 @@ void Instance::recompute() {
         faults += (faults.empty() ? "" : ", ") + reason;
     if (group_weight_ != 0) {
         delta += group_weight_;
-        weights += fmt::format(" sync-group{:+d}", group_weight_);
+        weights += fmt::format("{}sync group {:+d}", weights.empty() ? "" : ", ", group_weight_);
     }
 
     std::uint8_t priority = cfg_.priority;
@@ -244,8 +244,8 @@ void Instance::recompute() {
         priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
     auto now = Clock::now();
     if (priority != fsm_.priority()) {
-        log::info("{}: effective priority {} -> {} (base {}{})", cfg_.name, fsm_.priority(),
-                  priority, cfg_.priority, weights);
+        log::info("{}: effective priority {} -> {} (base {}{}{})", cfg_.name, fsm_.priority(),
+                  priority, cfg_.priority, weights.empty() ? "" : ": ", weights);
         perform(fsm_.set_priority(now, priority));
     }
     perform(fsm_.set_fault(now, !faults.empty(), faults.empty() ? "fault cleared" : faults));

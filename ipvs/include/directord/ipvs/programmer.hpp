@@ -59,6 +59,7 @@ class Programmer {
 
     boost::asio::io_context& io_;
     std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
+    std::string unavailable_;         // why there is no client, until told
     DesiredState desired_;
     TableByKey known_;              // the kernel's table as far as directord knows
     std::set<ServiceKey> managed_;  // services directord configured (this run)
