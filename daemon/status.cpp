@@ -104,9 +104,15 @@ json status(const Parts& parts) {
                              {"adverts_received", c.adverts_received},
                              {"transitions", c.transitions},
                              {"became_master", c.became_master},
+                             {"answers_rate_limited", instance->answers_limited()},
                              {"drops", drops_of(c.drops)}});
     }
     doc["instances"] = std::move(instances);
+    // Packets dropped before they could be told apart by instance (checksum, TTL, length...).
+    json interfaces = json::array();
+    for (const auto& [interface, socket] : parts.engine.sockets())
+        interfaces.push_back({{"name", interface}, {"drops", drops_of(socket->drops())}});
+    doc["interfaces"] = std::move(interfaces);
 
     auto checks = checks_of(parts);
     const auto& desired = parts.ipvs.desired();
@@ -211,6 +217,9 @@ std::string metrics(const Parts& parts) {
                  [](const vrrp::Instance& i) { return i.counters().transitions; });
     per_instance("directord_vrrp_became_master_total", "counter", "Transitions to MASTER.",
                  [](const vrrp::Instance& i) { return i.counters().became_master; });
+    per_instance("directord_vrrp_answers_rate_limited_total", "counter",
+                 "Answers to other routers' adverts not sent: at most one per quarter interval.",
+                 [](const vrrp::Instance& i) { return i.answers_limited(); });
     out.family("directord_vrrp_adverts_dropped_total", "counter",
                "VRRP packets dropped, by instance (or interface, before demultiplexing) and "
                "reason.");

@@ -39,6 +39,7 @@ answered "invalid UTF-8" "$(raw '{\377\n')"
 answered "invalid UTF-8 in a string" "$(raw '{"command": "\377\376"}\n')"
 say "arguments of the wrong type"
 answered "garp with a numeric instance" "$(raw '{"command": "garp", "arguments": {"instance": 5}}\n')"
+# (no maintenance_file here: refused for that, a well-formed request, not counted)
 answered "maintenance with a string" "$(raw '{"command": "maintenance", "arguments": {"on": "yes"}}\n')"
 answered "arguments as a list" "$(raw '{"command": "garp", "arguments": [1, 2]}\n')"
 answered "a number as the command" "$(raw '{"command": 7}\n')"
@@ -50,6 +51,9 @@ say "status and metrics with a check script's invalid UTF-8 in them"
 jq -e '.virtual_servers[0].real_servers[0].check.last_reason | test("not utf-8")' \
     "$WORK/status.json" >/dev/null || fail "the script's output is not in the reason"
 iconv -f UTF-8 -t UTF-8 "$WORK/status.json" >/dev/null || fail "status is not UTF-8"
+jq -e '.daemon.control_rejected == 6 and (.interfaces | map(.name) == ["eth0"])
+       and (.instances[0].answers_rate_limited | type) == "number"' "$WORK/status.json" >/dev/null ||
+    { jq -c '{d: .daemon, i: .interfaces}' "$WORK/status.json"; fail "rejected requests or drops"; }
 ip netns exec "$(ns d1)" bash -c "exec 3<>/dev/tcp/${METRICS%:*}/${METRICS#*:}
     printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3; cat <&3" >"$WORK/metrics.txt"
 grep -q 'directord_check_failures_total{kind="script",reason=".*not utf-8' "$WORK/metrics.txt" ||

@@ -212,7 +212,25 @@ TEST(Fsm, MasterAssertsAtOnceAgainstLowerOrResigningPeer) {
     c.fsm.start(c.now);
     c.advance(1s);
     EXPECT_TRUE(sends(c.fsm.on_advert(c.now, 100, 100ms, kHigherPeer), 150));
-    EXPECT_TRUE(sends(c.fsm.on_advert(c.now, 0, 100ms, kHigherPeer), 150));
+    EXPECT_TRUE(sends(c.fsm.on_advert(c.now + 30ms, 0, 100ms, kHigherPeer), 150));
+    EXPECT_EQ(c.fsm.state(), State::master);
+}
+
+// A flood of valid adverts (10,000 in one second) is answered at most once per quarter
+// interval, not once per packet; the regular adverts go on.
+TEST(Fsm, AnswersToAFloodAreRateLimited) {
+    Clocked c(params(3, 100ms, 150));
+    c.fsm.start(c.now);
+    c.advance(1s);
+    ASSERT_EQ(c.fsm.state(), State::master);
+    int answers = 0;
+    for (int i = 0; i < 10000; ++i) {
+        auto at = c.now + std::chrono::microseconds(i * 100);
+        answers += sends(c.fsm.on_advert(at, i % 2 ? 0 : 100, 100ms, kLowerPeer), 150);
+    }
+    EXPECT_LE(answers, 41);  // 1 s / 25 ms, +1 for the first
+    EXPECT_GE(answers, 39);
+    EXPECT_EQ(c.fsm.answers_limited(), 10000u - static_cast<unsigned>(answers));
     EXPECT_EQ(c.fsm.state(), State::master);
 }
 

@@ -125,8 +125,10 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
     }
     if (state_ == State::master) {
         if (priority == 0) {
-            out.push_back(action::SendAdvert{params_.priority});
-            advert_at_ = now + params_.advert_interval;
+            if (may_answer(now)) {
+                out.push_back(action::SendAdvert{params_.priority});
+                advert_at_ = now + params_.advert_interval;
+            }
             return out;
         }
         bool higher = priority > params_.priority ||
@@ -142,10 +144,21 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
         } else {
             // Another master with lower priority (e.g. after a partition heals): assert ourselves
             // now instead of letting both hold the VIP until our next tick.
-            out.push_back(action::SendAdvert{params_.priority});
+            if (may_answer(now)) out.push_back(action::SendAdvert{params_.priority});
         }
     }
     return out;
+}
+
+// Answers to adverts are rate-limited: a flood of valid lower-priority or priority-0 adverts
+// must not be reflected one for one.
+bool Fsm::may_answer(TimePoint now) {
+    if (answered_at_ && now - *answered_at_ < params_.advert_interval / 4) {
+        ++answers_limited_;
+        return false;
+    }
+    answered_at_ = now;
+    return true;
 }
 
 Actions Fsm::on_timer(TimePoint now) {

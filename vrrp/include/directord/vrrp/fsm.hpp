@@ -88,12 +88,15 @@ class Fsm {
     std::chrono::microseconds master_advert_interval() const { return master_advert_interval_; }
     std::chrono::microseconds skew_time() const;
     std::chrono::microseconds master_down_interval() const;
+    // Answers a master did not send: at most one per quarter advert interval.
+    unsigned long answers_limited() const { return answers_limited_; }
 
   private:
     void become_master(TimePoint now, std::string reason, Actions& out);
     void become_backup(TimePoint now, std::string reason, Actions& out);
     void leave_master(std::uint8_t advert_priority, Actions& out);
     void transition(State to, std::string reason, Actions& out);
+    bool may_answer(TimePoint now);
 
     FsmParams params_;
     State state_ = State::initialize;
@@ -105,6 +108,8 @@ class Fsm {
     TimePoint advert_at_{};
     std::optional<TimePoint> lower_master_since_;  // preempt delay
     std::string takeover_reason_;                  // logged if master-down fires
+    std::optional<TimePoint> answered_at_;         // last answer to another's advert
+    unsigned long answers_limited_ = 0;
 };
 
 }  // namespace directord::vrrp

@@ -78,6 +78,7 @@ class Instance : private healthcheck::Monitor::Observer {
     // The sum of this instance's own tracking weights now in effect.
     int own_weight() const { return own_weight_; }
     std::uint8_t effective_priority() const { return fsm_.priority(); }
+    unsigned long answers_limited() const { return fsm_.answers_limited(); }
     const InstanceCounters& counters() const { return counters_; }
     // Why the priority and state are what they are: each tracked signal in effect and each
     // fault ("script chk_proxy failing (-20)", "file /etc/down present: FAULT").
