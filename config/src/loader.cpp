@@ -14,6 +14,8 @@
 #include <set>
 #include <sstream>
 
+#include "directord/config/settled_file.hpp"
+
 namespace directord::config {
 
 std::string Error::to_string() const {
@@ -1076,11 +1078,10 @@ LoadResult load_text(const std::string& text, const std::string& source_name) {
 }
 
 LoadResult load_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return std::vector<Error>{Error{Location{path, 0, 0}, "", "cannot open file"}};
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return load_text(buffer.str(), path);
+    auto text = read_settled_file(path);
+    if (auto* error = std::get_if<SettledFileError>(&text))
+        return std::vector<Error>{Error{Location{path, 0, 0}, "", error->message}};
+    return load_text(std::get<std::string>(text), path);
 }
 
 }  // namespace directord::config
