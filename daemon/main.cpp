@@ -1,12 +1,15 @@
 // directord: one event loop driving the VRRP engine, the health checks and IPVS.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -95,6 +98,16 @@ void report(const directord::daemon::Errors& errors) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
 }
 
+// Checks need descriptors whatever clients do: take the hard limit (the soft default, 1,024,
+// is what a flood of clients or a large farm runs into first).
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+        directord::log::warning("cannot raise the descriptor limit: {}", std::strerror(errno));
+}
+
 // How long a stop waits for the notify hooks of its own transitions.
 constexpr auto kHookGrace = std::chrono::seconds(10);
 
@@ -147,6 +160,7 @@ int main(int argc, char** argv) {
         options->syslog = true;
     }
     log::use_syslog(options->syslog);
+    raise_descriptor_limit();
 
     boost::asio::io_context io;
     try {

@@ -2,12 +2,17 @@
 // A small request/response server on the event loop, for the control socket (unix, one JSON
 // line) and the metrics endpoint (TCP, one HTTP request): accept, read one request up to its
 // delimiter (bounded in size and time), hand it to the handler, write what it answers, close.
-// The handler may answer later (a reload answers once applied).
+// The handler may answer later (a reload answers once applied). At most kMaxSessions clients
+// are held at once: past that, the oldest one still sending its request is dropped (a real
+// client sends it at once), and a client slow to send or to read is dropped after kTimeout, so
+// idle or slowloris clients can neither take the descriptors the health checks need nor keep
+// a real client out.
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,24 +28,52 @@ class RequestServer {
     using Handler = std::function<void(std::string request, Respond respond)>;
     static constexpr std::size_t kMaxRequest = 64 * 1024;
     static constexpr auto kTimeout = std::chrono::seconds(10);
+    static constexpr std::size_t kMaxSessions = 16;
 
     RequestServer(boost::asio::io_context& io, const typename Protocol::endpoint& endpoint,
                   std::string delimiter, Handler handler)
         : io_(io),
           acceptor_(io, endpoint),
           delimiter_(std::move(delimiter)),
-          handler_(std::move(handler)) {
+          handler_(std::move(handler)),
+          sessions_(std::make_shared<Sessions>()) {
         accept();
     }
+    RequestServer(const RequestServer&) = delete;
+    RequestServer& operator=(const RequestServer&) = delete;
 
   private:
+    class Session;
+    // Shared with the sessions, which may outlive the server (their handlers die with the loop).
+    struct Sessions {
+        std::size_t open = 0;
+        std::size_t dropping = 0;                    // closed, their handlers not yet run
+        std::deque<std::weak_ptr<Session>> reading;  // oldest first
+    };
+
     class Session : public std::enable_shared_from_this<Session> {
       public:
         Session(RequestServer& server, typename Protocol::socket socket)
             : server_(server),
+              sessions_(server.sessions_),
               socket_(std::move(socket)),
               buffer_(kMaxRequest),
-              timer_(server.io_) {}
+              timer_(server.io_) {
+            ++sessions_->open;
+        }
+        ~Session() {
+            --sessions_->open;
+            if (dropped_) --sessions_->dropping;
+        }
+        bool reading() const { return reading_ && !dropped_; }
+        void drop() {
+            dropped_ = true;
+            ++sessions_->dropping;
+            boost::system::error_code ignored;
+            socket_.close(ignored);
+        }
+        Session(const Session&) = delete;
+        Session& operator=(const Session&) = delete;
         void start() {
             auto self = this->shared_from_this();
             timer_.expires_after(kTimeout);
@@ -51,6 +84,7 @@ class RequestServer {
                 socket_, buffer_, server_.delimiter_,
                 [self](const boost::system::error_code& ec, std::size_t length) {
                     self->timer_.cancel();  // the answer may take its time (a reload)
+                    self->reading_ = false;
                     if (ec) return;
                     std::string request(boost::asio::buffers_begin(self->buffer_.data()),
                                         boost::asio::buffers_begin(self->buffer_.data()) +
@@ -65,8 +99,13 @@ class RequestServer {
         void respond(std::string response) {
             response_ = std::move(response);
             auto self = this->shared_from_this();
+            timer_.expires_after(kTimeout);
+            timer_.async_wait([self](const boost::system::error_code& ec) {
+                if (!ec) self->socket_.close();  // a client that does not read its answer
+            });
             boost::asio::async_write(socket_, boost::asio::buffer(response_),
                                      [self](const boost::system::error_code&, std::size_t) {
+                                         self->timer_.cancel();
                                          boost::system::error_code ignored;
                                          self->socket_.shutdown(Protocol::socket::shutdown_both,
                                                                 ignored);
@@ -75,18 +114,35 @@ class RequestServer {
         }
 
         RequestServer& server_;
+        std::shared_ptr<Sessions> sessions_;
         typename Protocol::socket socket_;
         boost::asio::streambuf buffer_;
         boost::asio::steady_timer timer_;
         std::string response_;
+        bool reading_ = true;
+        bool dropped_ = false;
     };
+
+    // Over the limit: the oldest session still sending its request makes room.
+    void make_room() {
+        auto& reading = sessions_->reading;
+        while (sessions_->open - sessions_->dropping > kMaxSessions && !reading.empty()) {
+            auto oldest = reading.front().lock();
+            reading.pop_front();
+            if (oldest && oldest->reading()) oldest->drop();
+        }
+        std::erase_if(reading, [](const auto& s) { return s.expired(); });
+    }
 
     void accept() {
         acceptor_.async_accept(
             [this](const boost::system::error_code& ec, typename Protocol::socket socket) {
                 if (ec == boost::asio::error::operation_aborted) return;
                 if (!ec) {
-                    std::make_shared<Session>(*this, std::move(socket))->start();
+                    auto session = std::make_shared<Session>(*this, std::move(socket));
+                    make_room();
+                    sessions_->reading.push_back(session);
+                    session->start();
                     accept();
                     return;
                 }
@@ -104,6 +160,7 @@ class RequestServer {
     boost::asio::steady_timer retry_{io_};
     std::string delimiter_;
     Handler handler_;
+    std::shared_ptr<Sessions> sessions_;
 };
 
 }  // namespace directord::daemon

@@ -1,6 +1,7 @@
 #include "directord/healthcheck/monitor.hpp"
 
 #include "directord/healthcheck/checker.hpp"
+#include "directord/log.hpp"
 #include "directord/text.hpp"
 
 namespace directord::healthcheck {
@@ -48,9 +49,23 @@ void Monitor::finished(const ProbeResult& raw) {
     // Reasons quote servers and programs; they reach logs, status JSON and metric labels.
     ProbeResult cleaned;
     bool clean = text::is_printable(raw.reason);
-    if (!clean) cleaned = {raw.ok, text::printable(raw.reason), raw.latency};
+    if (!clean) cleaned = {raw.ok, text::printable(raw.reason), raw.latency, raw.internal};
     const ProbeResult& result = clean ? raw : cleaned;
     scheduler_.stats().record(kind(), result);
+    if (result.internal) {
+        // The state stays as it was; the next regular run tries again.
+        static log::RateLimiter limit(std::chrono::seconds(10));
+        unsigned long suppressed = 0;
+        if (limit.allow(std::chrono::steady_clock::now(), suppressed))
+            log::error(
+                "{} check of {} not run: {} (not counted as a failure; {} such lines "
+                "suppressed before)",
+                kind(), target_name(), result.reason, suppressed);
+        attempt_ = 0;
+        next_run_ = std::max(next_run_ + check_->interval, Clock::now());
+        scheduler_.schedule(*this, next_run_);
+        return;
+    }
     if (!result.ok && attempt_ < check_->retries) {
         ++attempt_;
         scheduler_.schedule(*this, Clock::now() + check_->retry_delay);

@@ -4,6 +4,7 @@
 // descriptor. A probe then costs the system calls of a bare epoll program (socket, connect,
 // one epoll_ctl, getsockopt, close) rather than Asio's per-socket registration, mode switch
 // and poll: at tens of thousands of checks per second that is most of the difference.
+#include <fmt/format.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -78,9 +79,16 @@ class TcpConnector : public boost::asio::execution_context::service {
                 error = errno;
         }
         if (error) {
-            // Reported from the loop, never from inside run().
-            boost::asio::post(io_, [this, ticket, error] {
-                if (Slot* s = find(ticket)) finish(*s, false, std::strerror(error));
+            // Reported from the loop, never from inside run(). Out of descriptors or buffers:
+            // our trouble, not the server's.
+            bool internal =
+                error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+            boost::asio::post(io_, [this, ticket, error, internal] {
+                if (Slot* s = find(ticket))
+                    finish(*s, false,
+                           internal ? fmt::format("internal error: {}", std::strerror(error))
+                                    : std::strerror(error),
+                           internal);
             });
             return ticket;
         }
@@ -140,12 +148,12 @@ class TcpConnector : public boost::asio::execution_context::service {
         free_.push_back(static_cast<std::uint32_t>(&slot - slots_.data()));
     }
 
-    void finish(Slot& slot, bool ok, std::string reason) {
+    void finish(Slot& slot, bool ok, std::string reason, bool internal = false) {
         auto done = std::move(slot.done);
         auto latency =
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot.started);
         release(slot);
-        done(ProbeResult{ok, std::move(reason), latency});  // may start another probe
+        done(ProbeResult{ok, std::move(reason), latency, internal});  // may start another probe
     }
 
     void watch() {

@@ -1,9 +1,12 @@
 // Probes and the checker against real servers on loopback: an in-process HTTP server, an
 // openssl s_server for TLS, real sockets and real programs.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -443,6 +446,40 @@ TEST(HealthChecker, DatabaseChecksThatDifferInAnyFieldAreNotMerged) {
     HealthChecker same(io);
     same.apply(differing(mysql, [](auto c) { return c; }));
     EXPECT_EQ(same.monitor_count(), 1u);
+}
+
+// Out of descriptors (a flood of clients elsewhere in the daemon, say), a TCP check cannot
+// make its socket: an internal error, never a DOWN that would pull the server from IPVS.
+TEST(HealthChecker, NoDescriptorIsAnInternalErrorNotADown) {
+    asio::io_context io;
+    HttpServer server(io);
+    HealthChecker checker(io);
+    std::vector<HealthEvent> events;
+    checker.subscribe([&](const HealthEvent& e) { events.push_back(e); });
+    checker.apply(two_virtual_servers(server.endpoint(), 1));
+    io.run_for(500ms);
+    ASSERT_EQ(events.size(), 2u);
+    ASSERT_TRUE(events[0].up);
+
+    rlimit saved{};
+    getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    setrlimit(RLIMIT_NOFILE, &low);
+    std::vector<int> hogs;
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hogs.push_back(fd);
+    ASSERT_EQ(errno, EMFILE);
+    io.run_for(1s);  // ~5 checks at 200 ms, fall 1
+    for (int fd : hogs) close(fd);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    EXPECT_EQ(events.size(), 2u) << "a check without a descriptor was told as a state change";
+    RealServerRef web{"web", endpoint_name(kLoopback, server.endpoint().port())};
+    EXPECT_TRUE(checker.is_up(web));
+    bool counted = false;
+    for (const auto& [kind, reasons] : checker.stats().failures())
+        for (const auto& [reason, n] : reasons)
+            counted = counted || reason == "internal error: Too many open files";
+    EXPECT_TRUE(counted);
 }
 
 TEST(HealthChecker, FallNeedsConsecutiveFailures) {

@@ -20,12 +20,19 @@ chmod +x "$WORK/bad-bytes"
     echo "    address: $VIP:80"
     echo "    check: { script: { run: [$WORK/bad-bytes] }, interval: 200ms }"
     echo "    real_servers: [{ address: 127.0.0.1:8081 }]"
+    echo "  - name: db"
+    echo "    address: $VIP:3306"
+    echo "    check: { tcp: {}, interval: 100ms }"
+    echo "    real_servers: [{ address: 127.0.0.1:8082 }]"
 } >"$(config d1)"
+ip netns exec "$(ns d1)" socat TCP-LISTEN:8082,bind=127.0.0.1,fork,reuseaddr /dev/null &
+LAB_PIDS+=($!)
 { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 100 "$VIP" "${FAST[@]}"; } >"$(config d2)"
 start d1
 start d2
 expect_vip_on d1 5
 expect_log d1 "127.0.0.1:8081 DOWN"
+expect_log d1 "127.0.0.1:8082 UP"
 
 # raw LINE: sends LINE (printf format) on d1's control socket, prints the answer.
 raw() { printf "$1" | socat -t 5 - "UNIX-CONNECT:$(control_socket d1)"; }
@@ -60,5 +67,23 @@ grep -q 'directord_check_failures_total{kind="script",reason=".*not utf-8' "$WOR
     fail "no failure reason in the metrics"
 iconv -f UTF-8 -t UTF-8 "$WORK/metrics.txt" >/dev/null || fail "the metrics are not UTF-8"
 running d1 || fail "status ended the daemon"
+
+say "2,000 idle clients on the metrics port and the control socket"
+ip netns exec "$(ns d1)" perl -MIO::Socket::INET -MIO::Socket::UNIX -e '
+    $| = 1; my @held;
+    for (1 .. 1000) {
+        push @held, IO::Socket::INET->new(PeerAddr => $ARGV[0]) || die "connect: $!";
+        push @held, IO::Socket::UNIX->new(Peer => $ARGV[1]) || die "connect: $!";
+    }
+    print "holding\n"; sleep 30' "$METRICS" "$(control_socket d1)" >"$WORK/idle.out" 2>&1 &
+IDLE=$!
+LAB_PIDS+=($IDLE)
+wait_for 10 grep -q holding "$WORK/idle.out" || fail "the idle clients: $(cat "$WORK/idle.out")"
+fds=$(ls "/proc/${NODE_PID[d1]}/fd" | wc -l)
+say "d1 holds $fds descriptors"
+[ "$fds" -lt 100 ] || fail "idle clients hold d1's descriptors ($fds)"
+timeout 5 "$DIRECTORCTL" -s "$(control_socket d1)" status >/dev/null || fail "status while flooded"
+log_has d1 "127.0.0.1:8082 DOWN" && fail "a TCP check went DOWN while clients were flooding"
+kill "$IDLE"
 expect_stays d1 1
 say "PASS"

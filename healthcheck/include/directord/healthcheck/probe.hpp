@@ -19,6 +19,9 @@ struct ProbeResult {
     bool ok = false;
     std::string reason;  // "connected", "connection refused", "exit 1", "timed out after 1s"
     std::chrono::microseconds latency{0};
+    // The probe could not be made here (no descriptor, no memory): says nothing of the server,
+    // so it never counts towards DOWN.
+    bool internal = false;
 };
 
 using ProbeHandler = std::function<void(const ProbeResult&)>;
