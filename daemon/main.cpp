@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
             const auto& c = l.config;
             engine.apply(c);
             checker.apply(c);
-            ipvs.apply(c, std::move(l.pools));
+            l.pools = ipvs.apply(c, std::move(l.pools));  // the old ones go with `l`, off the loop
             checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
                 ipvs.set_health(rs.virtual_server, rs.real_server, up);
             });

@@ -98,13 +98,13 @@ std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::strin
     return m->second;
 }
 
-void DesiredState::configure(Pools pools) {
+Pools DesiredState::configure(Pools pools) {
     // A pool that stays keeps its quorum state, so a reload logs no quorum line.
     std::vector<Quorum> quorum(pools.all().size(), Quorum::undecided);
     for (std::size_t i = 0; i < pools_.all().size(); ++i)
         if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
     quorum_ = std::move(quorum);
-    pools_ = std::move(pools);
+    std::swap(pools_, pools);
     everything_touched_ = true;
     touched_.assign(pools_.all().size(), 0);
     touched_pools_.clear();
@@ -114,6 +114,7 @@ void DesiredState::configure(Pools pools) {
         for (const auto& member : pools_.all()[i].members)
             health_[i].push_back(member.assumed_up ? up : unknown);
     }
+    return pools;
 }
 
 bool DesiredState::set_health(const std::string& pool, const std::string& member, bool is_up) {

@@ -13,6 +13,8 @@ constexpr std::size_t kChangesListed = 20;
 // Changes go to the kernel in slices of about this long, with a turn of the loop in between.
 constexpr auto kSliceTime = std::chrono::milliseconds(10);
 constexpr std::size_t kSmallestSlice = 8;
+// Services compared between two looks at the clock.
+constexpr std::size_t kServicesPerStep = 32;
 }  // namespace
 
 Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
@@ -25,17 +27,18 @@ Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
 
 Programmer::~Programmer() = default;
 
-void Programmer::apply(const config::Config& cfg, Pools pools) {
+Pools Programmer::apply(const config::Config& cfg, Pools pools) {
     if (!client_ && !cfg.virtual_servers.empty() && !unavailable_.empty())
         log::warning("ipvs: {}: virtual servers are checked but not programmed",
                      std::exchange(unavailable_, {}));
-    desired_.configure(std::move(pools));
+    Pools old = desired_.configure(std::move(pools));
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
     remove_unmanaged_ = cfg.ipvs.remove_unmanaged;
     sync_ = cfg.ipvs.sync_daemon;
     follow_sync_daemon();
     request();
+    return old;
 }
 
 void Programmer::set_health(const std::string& vs, const std::string& rs, bool up) {
@@ -85,16 +88,32 @@ void Programmer::run() {
 // Only the services the update concerns are compared: a health event costs one service's
 // work, not the table's.
 void Programmer::diff() {
-    Present present;
+    present_.clear();
     if (target_.whole) {
-        for (const auto& [key, vs] : known_) present.emplace(key, &vs);
+        for (const auto& [key, vs] : known_) present_.emplace(key, &vs);
     } else {
         for (const auto& key : target_.scope)
-            if (auto vs = known_.find(key); vs != known_.end()) present.emplace(key, &vs->second);
+            if (auto vs = known_.find(key); vs != known_.end()) present_.emplace(key, &vs->second);
     }
-    pending_ = reconcile(target_.table, present, [this](const ServiceKey& key) {
+    comparing_.emplace(target_.table, present_, [this](const ServiceKey& key) {
         return remove_unmanaged_ || managed_.contains(key);
     });
+    compare_slice();
+}
+
+// Compared in slices of about kSliceTime too: 50,000 destinations take far longer than an
+// advert interval on a slow CPU.
+void Programmer::compare_slice() {
+    auto slice_started = std::chrono::steady_clock::now();
+    while (!comparing_->step(kServicesPerStep)) {
+        if (std::chrono::steady_clock::now() - slice_started >= kSliceTime) {
+            boost::asio::post(io_, [this] { compare_slice(); });
+            return;
+        }
+    }
+    pending_ = std::move(comparing_->changes());
+    comparing_.reset();
+    present_.clear();
     next_ = 0;
     if (pending_.empty()) {
         finish();

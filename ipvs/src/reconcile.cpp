@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -58,42 +59,48 @@ std::vector<Change> reconcile(const Table& desired, const Table& actual, const M
 
 std::vector<Change> reconcile(const Table& desired, const Present& present,
                               const Managed& managed) {
-    std::map<ServiceKey, const VirtualService*> wanted;
-    for (const auto& vs : desired) wanted.emplace(vs.service.key, &vs);
+    StepwiseReconcile whole(desired, present, managed);
+    whole.step(desired.size());
+    return std::move(whole.changes());
+}
 
+StepwiseReconcile::StepwiseReconcile(const Table& desired, const Present& actual, Managed managed)
+    : desired_(desired), actual_(actual), managed_(std::move(managed)) {}
+
+bool StepwiseReconcile::step(std::size_t services) {
     using Kind = Change::Kind;
-    std::vector<Change> services, additions, removals, gone;
-    for (const auto& [key, want] : wanted) {
-        auto it = present.find(key);
-        const VirtualService* have = it == present.end() ? nullptr : it->second;
+    if (done_) return true;
+    for (auto end = std::min(desired_.size(), next_ + services); next_ < end; ++next_) {
+        const VirtualService& want = desired_[next_];
+        auto it = actual_.find(want.service.key);
+        const VirtualService* have = it == actual_.end() ? nullptr : it->second;
         if (!have) {
-            services.push_back({Kind::add_service, want->service, {}});
-        } else if (!have->service.same_settings(want->service)) {
-            services.push_back({Kind::update_service, want->service, {}});
+            changes_.push_back({Kind::add_service, want.service, {}});
+        } else {
+            kept_.insert(want.service.key);
+            if (!have->service.same_settings(want.service))
+                changes_.push_back({Kind::update_service, want.service, {}});
         }
         Places existing = have ? places_of(*have) : Places{};
-        for (const auto& d : want->destinations) {
+        for (const auto& d : want.destinations) {
             auto found = existing.find(&d);
             if (found == existing.end()) {
-                additions.push_back({Kind::add_destination, want->service, d});
+                changes_.push_back({Kind::add_destination, want.service, d});
             } else {
                 if (!found->second->same_settings(d))
-                    additions.push_back({Kind::update_destination, want->service, d});
+                    changes_.push_back({Kind::update_destination, want.service, d});
                 existing.erase(found);
             }
         }
         for (const auto& [d, same] : existing)
-            removals.push_back({Kind::delete_destination, want->service, *d});
+            changes_.push_back({Kind::delete_destination, want.service, *d});
     }
-    for (const auto& [key, have] : present)
-        if (!wanted.contains(key) && managed(key))
-            gone.push_back({Kind::delete_service, have->service, {}});
-
-    std::vector<Change> changes = std::move(services);
-    changes.insert(changes.end(), additions.begin(), additions.end());
-    changes.insert(changes.end(), removals.begin(), removals.end());
-    changes.insert(changes.end(), gone.begin(), gone.end());
-    return changes;
+    if (next_ < desired_.size()) return false;
+    for (const auto& [key, have] : actual_)
+        if (!kept_.contains(key) && managed_(key))
+            changes_.push_back({Kind::delete_service, have->service, {}});
+    done_ = true;
+    return true;
 }
 
 }  // namespace directord::ipvs

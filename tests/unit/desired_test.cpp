@@ -21,7 +21,7 @@ config::Config load(const std::string& yaml) {
 
 DesiredState state_of(const config::Config& cfg) {
     DesiredState state;
-    state.configure(Pools(cfg));
+    (void)state.configure(Pools(cfg));
     return state;
 }
 
@@ -155,7 +155,7 @@ TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload
     EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
                               "127.0.0.1:80 takes the traffic"});
     events.clear();
-    state.configure(Pools(cfg));  // a reload: www's members wait again, quorum stays lost
+    (void)state.configure(Pools(cfg));  // a reload: www's members wait again, quorum stays lost
     state.table({}, &events);
     state.set_health("www", "10.0.1.1:80", false);
     state.set_health("www", "10.0.1.2:80", false);

@@ -207,6 +207,15 @@ TEST(Reconcile, RandomTablesConvergeInOneStep) {
         Table after = kernel_after(have, changes);
         expect_same(after, want);
         EXPECT_TRUE(reconcile(want, after, kAll).empty());
+
+        // One service per step (as the programmer does between turns of the loop): the same.
+        Present present;
+        for (const auto& vs : have) present.emplace(vs.service.key, &vs);
+        StepwiseReconcile stepwise(want, present, kAll);
+        std::size_t steps = 1;
+        while (!stepwise.step(1)) ++steps;
+        EXPECT_EQ(stepwise.changes(), changes);
+        EXPECT_EQ(steps, std::max<std::size_t>(want.size(), 1));
         if (HasFailure()) FAIL() << "round " << round;
     }
 }

@@ -61,8 +61,9 @@ class Pools {
 
 class DesiredState {
   public:
-    // New pools; checked members start unknown, unchecked ones up.
-    void configure(Pools pools);
+    // New pools; checked members start unknown, unchecked ones up. Returns the old ones, for
+    // the caller to free off the loop (tens of thousands of members take a while).
+    [[nodiscard]] Pools configure(Pools pools);
     // Return whether anything changed.
     bool set_health(const std::string& pool, const std::string& member, bool up);
     bool set_role(const std::string& instance, bool master);

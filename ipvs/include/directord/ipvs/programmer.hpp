@@ -31,8 +31,8 @@ class Programmer {
 
     // After a (re)load, with Pools(cfg) built off the loop; every real server starts as its
     // check says before a result, so feed the checker's current states with set_health() right
-    // after.
-    void apply(const config::Config& cfg, Pools pools);
+    // after. Returns the pools it held before, to be freed off the loop.
+    [[nodiscard]] Pools apply(const config::Config& cfg, Pools pools);
     void set_health(const std::string& virtual_server, const std::string& real_server, bool up);
     void set_role(const std::string& instance, bool master);
     // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
@@ -53,6 +53,7 @@ class Programmer {
     void request();
     void run();
     void diff();
+    void compare_slice();
     void apply_slice();
     void finish();
     void follow_sync_daemon();
@@ -64,6 +65,8 @@ class Programmer {
     TableByKey known_;              // the kernel's table as far as directord knows
     std::set<ServiceKey> managed_;  // services directord configured (this run)
     DesiredState::Update target_;   // what pending_ leads to
+    Present present_;               // the part of known_ target_ is compared with
+    std::optional<StepwiseReconcile> comparing_;
     std::vector<Change> pending_;
     std::size_t next_ = 0;
     std::size_t slice_ = 64;  // changes per turn, adapted to the kernel's pace
