@@ -75,6 +75,10 @@ max=$(tail -n 1 /tmp/gaps | cut -d' ' -f1)
 tail -n 3 /tmp/gaps | while read -r gap at; do say "gap of $gap ms up to $(date -d "@${at%.*}" +%T).${at#*.}"; done
 say "$count advert gaps: p99 ${p99} ms, max ${max} ms"
 [ "$count" -ge 10 ] || fail "too few adverts captured"
-[ "$max" -lt $((ADVERT_MS * 3)) ] || fail "an advert left ${max} ms after the previous one"
+# The bound is the backup's master-down interval (3 intervals + skew, RFC 5798 §6.1): a longer
+# gap is a take-over wherever a backup listens, whatever the load on the machine.
+master_down=$((ADVERT_MS * 3 + ADVERT_MS * (256 - 100) / 256))
+[ "$max" -lt "$master_down" ] ||
+    fail "an advert left ${max} ms after the previous one (master-down interval ${master_down} ms)"
 kill -TERM "$pid_d1" "$pid_d2"; wait "$pid_d1" "$pid_d2"
 say "PASS"
