@@ -35,6 +35,7 @@ class Lexer {
             return false;
         }
         const std::string* file = &*files_.insert(path).first;
+        read_.insert(std::filesystem::weakly_canonical(path).string());
         std::string text;
         int number = 0;
         while (std::getline(in, text)) {
@@ -45,6 +46,10 @@ class Lexer {
                 continue;
             }
             tokens_.insert(tokens_.end(), line.begin(), line.end());
+            if (tokens_.size() > kMaxTokens) {
+                notes_.push_back({path, number, false, "too large to convert: stopped here"});
+                break;
+            }
         }
         return true;
     }
@@ -94,13 +99,32 @@ class Lexer {
             notes_.push_back(
                 {*line[0].file, line[0].line, false, "include " + line[1].text + ": no such file"});
         } else {
-            for (std::size_t k = 0; k < found.gl_pathc; ++k) read(found.gl_pathv[k], depth + 1);
+            for (std::size_t k = 0; k < found.gl_pathc; ++k) {
+                // Each file once: a file that includes itself, directly or through others
+                // (`include *.conf` in its own directory), would be read again and again.
+                std::string name = found.gl_pathv[k];
+                if (read_.contains(std::filesystem::weakly_canonical(name).string()))
+                    notes_.push_back({*line[0].file, line[0].line, false,
+                                      "include " + name +
+                                          ": already read (an include cycle, or included twice): "
+                                          "skipped"});
+                else if (++included_ > kMaxFiles)
+                    notes_.push_back({*line[0].file, line[0].line, false,
+                                      "include " + name + ": too many files included: skipped"});
+                else
+                    read(name, depth + 1);
+            }
         }
         globfree(&found);
     }
 
+    static constexpr std::size_t kMaxFiles = 1000;
+    static constexpr std::size_t kMaxTokens = 10'000'000;
+
     std::vector<ImportNote>& notes_;
     std::set<std::string> files_;  // stable storage for Token::file
+    std::set<std::string> read_;   // every file read, by canonical path
+    std::size_t included_ = 0;
     std::vector<Token> tokens_;
 };
 
@@ -129,9 +153,26 @@ struct Statement {
     }
 };
 
+// Deeper blocks than keepalived.conf ever has are skipped whole, not recursed into.
+constexpr int kMaxNesting = 32;
+
+// Moves `i` past the block whose '{' it just passed.
+void skip_block(const std::vector<Token>& tokens, std::size_t& i) {
+    for (int open = 1; i < tokens.size() && open > 0; ++i) {
+        if (tokens[i].quoted) continue;
+        open += tokens[i].text == "{" ? 1 : tokens[i].text == "}" ? -1 : 0;
+    }
+}
+
 std::vector<Statement> parse(const std::vector<Token>& tokens, std::size_t& i, bool nested,
-                             std::vector<ImportNote>& notes) {
+                             std::vector<ImportNote>& notes, int depth = 0) {
     std::vector<Statement> out;
+    if (depth > kMaxNesting) {
+        notes.push_back({*tokens[i - 1].file, tokens[i - 1].line, false,
+                         fmt::format("blocks nested more than {} deep: skipped", kMaxNesting)});
+        skip_block(tokens, i);
+        return out;
+    }
     while (i < tokens.size()) {
         const Token& t = tokens[i];
         if (t.text == "}" && !t.quoted) {
@@ -142,7 +183,7 @@ std::vector<Statement> parse(const std::vector<Token>& tokens, std::size_t& i, b
         }
         if (t.text == "{" && !t.quoted) {  // a block without a keyword: keep its lines
             ++i;
-            auto inner = parse(tokens, i, true, notes);
+            auto inner = parse(tokens, i, true, notes, depth + 1);
             out.insert(out.end(), inner.begin(), inner.end());
             continue;
         }
@@ -154,7 +195,7 @@ std::vector<Statement> parse(const std::vector<Token>& tokens, std::size_t& i, b
         if (i < tokens.size() && tokens[i].text == "{" && !tokens[i].quoted) {
             ++i;
             s.block = true;
-            s.children = parse(tokens, i, true, notes);
+            s.children = parse(tokens, i, true, notes, depth + 1);
         }
         out.push_back(std::move(s));
     }
@@ -179,7 +220,8 @@ std::string seconds(const std::string& value) {
     try {
         std::size_t used = 0;
         double v = std::stod(value, &used);
-        if (used != value.size() || v < 0) return yaml_string(value);
+        // Out of range (inf, 1e300) stays as written: the loader then names it.
+        if (used != value.size() || !(v >= 0 && v <= 1e6)) return yaml_string(value);
         auto ms = static_cast<long long>(v * 1000 + 0.5);
         return ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
     } catch (const std::exception&) {
@@ -254,6 +296,7 @@ class Converter {
             if (!instances_.empty()) out += "  instances:\n" + instances_;
             if (!groups_.empty()) out += "  sync_groups:\n" + groups_;
         }
+        if (!ipvs_.empty()) out += "ipvs:\n" + ipvs_;
         if (!services_.empty()) out += "virtual_servers:\n" + services_;
         return out;
     }
@@ -288,12 +331,33 @@ class Converter {
         for (const auto& s : g.children) {
             if (s.keyword == "router_id") {
                 router_id_ = s.arg(0);
+            } else if (s.keyword == "lvs_sync_daemon") {
+                sync_daemon(s);
             } else if (s.keyword == "vrrp_version") {
                 default_version_ = s.arg(0);
             } else {
                 skip_setting(s);
             }
         }
+    }
+
+    // lvs_sync_daemon INTERFACE VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group IP]
+    void sync_daemon(const Statement& s) {
+        if (s.args.size() < 2) {
+            skip(s, "needs an interface and a VRRP instance");
+            return;
+        }
+        std::string id = "0";
+        for (std::size_t i = 2; i + 1 < s.args.size(); i += 2) {
+            if (s.args[i] == "id")
+                id = s.args[i + 1];
+            else
+                note(s, fmt::format("lvs_sync_daemon {} {}: not converted (directord uses the "
+                                    "kernel's default)",
+                                    s.args[i], s.args[i + 1]));
+        }
+        ipvs_ = fmt::format("  sync_daemon: {{ interface: {}, instance: {}, sync_id: {} }}\n",
+                            yaml_string(s.arg(0)), yaml_string(s.arg(1)), id);
     }
 
     void script(const Statement& block) {
@@ -321,6 +385,17 @@ class Converter {
             note(block, fmt::format("vrrp_script {}: the down-file test became a tracked file "
                                     "{} (watched, no shell)",
                                     block.arg(0), *sc.down_file));
+        bool shell = false;
+        argv_of(sc.command, shell);
+        if (shell)
+            note(block,
+                 fmt::format("vrrp_script {}: keepalived 2.2.7 runs scripts without a shell, so "
+                             "this shell syntax fails on every run there (e.g. '[' exits 2): the "
+                             "keepalived node runs with this script failing{} all the time. "
+                             "directord runs what it means: mid-migration the two nodes' "
+                             "priorities differ from what keepalived shows (docs/migration.md)",
+                             block.arg(0),
+                             sc.weight ? fmt::format(" (weight {:+d})", sc.weight) : ""));
         scripts_[block.arg(0)] = sc;
     }
 
@@ -371,7 +446,15 @@ class Converter {
             } else if (k == "authentication") {
                 auto type = s.child("auth_type"), pass = s.child("auth_pass");
                 if (type && type->arg(0) == "PASS" && pass) {
-                    lines.push_back("auth: { type: pass, password: " + yaml_string(pass->arg(0)) +
+                    std::string password = pass->arg(0);
+                    if (password.size() > 8) {
+                        // The advert carries 8 bytes: keepalived sends the first 8 characters.
+                        password.resize(8);
+                        note(*pass, fmt::format("auth_pass is longer than 8 characters: keepalived "
+                                                "sends only '{}', which is what the peers expect",
+                                                password));
+                    }
+                    lines.push_back("auth: { type: pass, password: " + yaml_string(password) +
                                     " }");
                     note(s,
                          "the VRRP password is now in the YAML file: prefer password_file "
@@ -485,7 +568,8 @@ class Converter {
         std::string item = fmt::format("{{ name: {}, run: {}, interval: {}", yaml_string(t.keyword),
                                        argv_of(sc.command, shell), seconds(sc.interval));
         if (shell)
-            note(t, "track script " + t.keyword + " runs through /bin/sh -c, as keepalived did");
+            note(t, "track script " + t.keyword +
+                        " runs through /bin/sh -c (keepalived 2.2.7 runs it without a shell)");
         if (!sc.timeout.empty()) item += ", timeout: " + seconds(sc.timeout);
         item += fmt::format(", weight: {}", weight);
         if (!sc.fall.empty()) item += ", fall: " + sc.fall;
@@ -688,7 +772,7 @@ class Converter {
     std::map<std::string, Script> scripts_;
     std::map<std::string, TrackFile> files_;
     std::string router_id_, default_version_ = "2", interface_;
-    std::string instances_, groups_, services_;
+    std::string instances_, groups_, services_, ipvs_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -87,6 +88,59 @@ TEST(KeepalivedImport, BrokenOrMissingFilesAreToldNotCrashedOn) {
     EXPECT_NE(notes.find(":7: not converted: virtual_server: expected an address and a port"),
               std::string::npos)
         << notes;
+}
+
+// Hostile shapes found by fuzzing: each is told and converted in bounded time and memory.
+TEST(KeepalivedImport, CyclesDeepNestingAndHugeNumbersAreToldNotFollowed) {
+    auto dir = std::filesystem::path(::testing::TempDir()) / "import-cycle";
+    std::filesystem::create_directories(dir);
+    for (const char* name : {"a.conf", "b.conf", "c.conf"})
+        std::ofstream(dir / name) << "include *.conf\nvrrp_instance X_" << name[0]
+                                  << " {\n  interface eth0\n  virtual_router_id 1\n}\n";
+    auto cycle = import_keepalived((dir / "a.conf").string());
+    EXPECT_TRUE(cycle.ok);
+    std::string notes = notes_of(cycle);
+    EXPECT_NE(notes.find("already read (an include cycle, or included twice): skipped"),
+              std::string::npos)
+        << notes;
+    EXPECT_LT(cycle.notes.size(), 100u) << "the cycle was followed";
+
+    std::string deep = "global_defs ";
+    for (int i = 0; i < 100000; ++i) deep += "{ ";
+    std::ofstream(dir / "deep.txt") << deep << "\n";
+    auto nested = import_keepalived((dir / "deep.txt").string());
+    EXPECT_NE(notes_of(nested).find("nested more than 32 deep: skipped"), std::string::npos);
+
+    std::ofstream(dir / "numbers.txt") << "vrrp_instance V {\n  interface eth0\n"
+                                          "  virtual_router_id 1\n  priority 100\n"
+                                          "  advert_int 1e300\n  preempt_delay inf\n"
+                                          "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n";
+    auto numbers = import_keepalived((dir / "numbers.txt").string());
+    EXPECT_NE(numbers.yaml.find("advert_interval: \"1e300\""), std::string::npos) << numbers.yaml;
+    EXPECT_NE(numbers.yaml.find("preempt_delay: \"inf\""), std::string::npos) << numbers.yaml;
+    EXPECT_TRUE(std::holds_alternative<std::vector<Error>>(load_text(numbers.yaml, "n")));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
+    std::string path = ::testing::TempDir() + "import-fidelity.conf";
+    std::ofstream(path) << "global_defs {\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400\n}\n"
+                           "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
+                           "  priority 100\n  authentication {\n    auth_type PASS\n"
+                           "    auth_pass averylongpassword\n  }\n"
+                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n";
+    auto result = import_keepalived(path);
+    EXPECT_NE(result.yaml.find("password: \"averylon\""), std::string::npos) << result.yaml;
+    EXPECT_NE(result.yaml.find("ipvs:\n  sync_daemon: { interface: \"eth1\", instance: "
+                               "\"VI_1\", sync_id: 7 }"),
+              std::string::npos)
+        << result.yaml;
+    std::string notes = notes_of(result);
+    EXPECT_NE(notes.find("keepalived sends only 'averylon'"), std::string::npos) << notes;
+    EXPECT_NE(notes.find("lvs_sync_daemon maxlen 1400: not converted"), std::string::npos) << notes;
+    auto loaded = load_text(result.yaml, "fidelity");
+    if (auto* errors = std::get_if<std::vector<Error>>(&loaded))
+        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
 }
 
 }  // namespace
