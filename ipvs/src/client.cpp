@@ -13,43 +13,10 @@
 #include <functional>
 #include <map>
 
+#include "attributes.hpp"
+
 namespace directord::ipvs {
 namespace {
-
-using Attributes = std::vector<nlattr*>;
-
-// The attributes nested in `parent`, by type (no policy: lengths are checked on use).
-Attributes nested(nlattr* parent, int max) {
-    Attributes attrs(static_cast<std::size_t>(max) + 1, nullptr);
-    if (parent) nla_parse_nested(attrs.data(), max, parent, nullptr);
-    return attrs;
-}
-
-// The top-level attributes of a generic-netlink reply.
-Attributes top_level(nl_msg* msg, int max) {
-    Attributes attrs(static_cast<std::size_t>(max) + 1, nullptr);
-    genlmsg_parse(nlmsg_hdr(msg), 0, attrs.data(), max, nullptr);
-    return attrs;
-}
-
-std::uint32_t u32(nlattr* a) { return a && nla_len(a) >= 4 ? nla_get_u32(a) : 0; }
-std::uint16_t u16(nlattr* a) { return a && nla_len(a) >= 2 ? nla_get_u16(a) : 0; }
-std::string text(nlattr* a) { return a ? std::string(nla_get_string(a)) : std::string(); }
-
-Address address_of(nlattr* a, int family) {
-    if (!a) return {};
-    if (family == AF_INET && nla_len(a) >= 4) {
-        boost::asio::ip::address_v4::bytes_type b;
-        std::memcpy(b.data(), nla_data(a), 4);
-        return boost::asio::ip::address_v4(b);
-    }
-    if (family == AF_INET6 && nla_len(a) >= 16) {
-        boost::asio::ip::address_v6::bytes_type b;
-        std::memcpy(b.data(), nla_data(a), 16);
-        return boost::asio::ip::address_v6(b);
-    }
-    return {};
-}
 
 // The kernel takes every address as a 16-byte union_nf_inet_addr.
 void put_address(nl_msg* msg, int type, const Address& address) {
@@ -62,12 +29,6 @@ void put_address(nl_msg* msg, int type, const Address& address) {
         std::memcpy(raw, b.data(), 16);
     }
     nla_put(msg, type, sizeof raw, raw);
-}
-
-// The kernel keeps an IPv4 persistence netmask in network byte order and an IPv6 one as a
-// prefix length: the conversion is its own inverse.
-std::uint32_t wire_netmask(int family, std::uint32_t netmask) {
-    return family == AF_INET6 ? netmask : htonl(netmask);
 }
 
 void put_service_key(nl_msg* msg, const ServiceKey& key) {
@@ -89,7 +50,7 @@ void put_service(nl_msg* msg, const Service& s, bool settings) {
         ip_vs_flags flags{s.flags & kSettableFlags, ~0u};
         nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
         nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, s.timeout);
-        nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, wire_netmask(s.key.family, s.netmask));
+        nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, wire::wire_netmask(s.key.family, s.netmask));
         if (!s.persistence_engine.empty())
             nla_put_string(msg, IPVS_SVC_ATTR_PE_NAME, s.persistence_engine.c_str());
     }
@@ -110,42 +71,11 @@ void put_destination(nl_msg* msg, const Destination& d, bool settings) {
     nla_nest_end(msg, nest);
 }
 
-Service parse_service(nlattr* nest) {
-    auto a = nested(nest, IPVS_SVC_ATTR_MAX);
-    Service s;
-    s.key.family = u16(a[IPVS_SVC_ATTR_AF]);
-    s.key.fwmark = u32(a[IPVS_SVC_ATTR_FWMARK]);
-    if (!s.key.fwmark) {
-        s.key.protocol = u16(a[IPVS_SVC_ATTR_PROTOCOL]);
-        s.key.address = address_of(a[IPVS_SVC_ATTR_ADDR], s.key.family);
-        s.key.port = ntohs(u16(a[IPVS_SVC_ATTR_PORT]));
-    } else {
-        s.key.protocol = 0;
-    }
-    s.scheduler = text(a[IPVS_SVC_ATTR_SCHED_NAME]);
-    if (auto* f = a[IPVS_SVC_ATTR_FLAGS]; f && nla_len(f) >= static_cast<int>(sizeof(ip_vs_flags)))
-        s.flags = static_cast<const ip_vs_flags*>(nla_data(f))->flags;
-    s.timeout = u32(a[IPVS_SVC_ATTR_TIMEOUT]);
-    s.netmask = wire_netmask(s.key.family, u32(a[IPVS_SVC_ATTR_NETMASK]));
-    s.persistence_engine = text(a[IPVS_SVC_ATTR_PE_NAME]);
-    return s;
-}
-
-Destination parse_destination(nlattr* nest, int service_family) {
-    auto a = nested(nest, IPVS_DEST_ATTR_MAX);
-    Destination d;
-    int family =
-        a[IPVS_DEST_ATTR_ADDR_FAMILY] ? u16(a[IPVS_DEST_ATTR_ADDR_FAMILY]) : service_family;
-    d.address = address_of(a[IPVS_DEST_ATTR_ADDR], family);
-    d.port = ntohs(u16(a[IPVS_DEST_ATTR_PORT]));
-    d.forward = static_cast<Forward>(u32(a[IPVS_DEST_ATTR_FWD_METHOD]) & IP_VS_CONN_F_FWD_MASK);
-    d.weight = u32(a[IPVS_DEST_ATTR_WEIGHT]);
-    d.upper_threshold = u32(a[IPVS_DEST_ATTR_U_THRESH]);
-    d.lower_threshold = u32(a[IPVS_DEST_ATTR_L_THRESH]);
-    d.active_connections = u32(a[IPVS_DEST_ATTR_ACTIVE_CONNS]);
-    d.inactive_connections = u32(a[IPVS_DEST_ATTR_INACT_CONNS]);
-    d.persistent_connections = u32(a[IPVS_DEST_ATTR_PERSIST_CONNS]);
-    return d;
+// A malformed answer is the kernel's (or an impostor's) fault: refused with a typed error.
+template <class T>
+T well_formed(std::optional<T> parsed, const char* what) {
+    if (!parsed) throw IpvsError(fmt::format("IPVS: {}: malformed answer refused", what), EPROTO);
+    return std::move(*parsed);
 }
 
 // Collects replies and the kernel's verdicts while libnl reads.
@@ -198,7 +128,10 @@ IpvsError::IpvsError(const std::string& what, int error)
     : std::runtime_error(error ? fmt::format("{}: {}", what, std::strerror(error)) : what),
       error_(error) {}
 
-Client::Client() : socket_(nl_socket_alloc(), nl_socket_free) {
+Client::Client() : socket_(nullptr, nl_socket_free) { connect(); }
+
+void Client::connect() {
+    socket_.reset(nl_socket_alloc());
     if (!socket_) throw IpvsError("IPVS: cannot allocate a netlink socket", ENOMEM);
     nl_socket_disable_auto_ack(socket_.get());
     if (int rc = genl_connect(socket_.get()); rc < 0)
@@ -211,6 +144,21 @@ Client::Client() : socket_(nl_socket_alloc(), nl_socket_free) {
 }
 
 Client::~Client() = default;
+
+// After an exchange that failed half-way its answers may still be queued on the socket: the
+// next exchange starts on a new one rather than read them as its own.
+template <class Exchange>
+void Client::receive_or_reset(Exchange& exchange, const std::string& what) {
+    try {
+        receive(socket_.get(), exchange, what);
+    } catch (const IpvsError&) {
+        try {
+            connect();
+        } catch (const IpvsError&) {  // the first error is the one to tell
+        }
+        throw;
+    }
+}
 
 Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t sequence) {
     // Our largest request (a service with scheduler and engine names) is a few hundred bytes:
@@ -228,7 +176,7 @@ void Client::request(Message msg, const std::string& what, OnReply&& on_reply) {
     Exchange exchange{std::forward<OnReply>(on_reply), sequence, {}};
     if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
         throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
-    receive(socket_.get(), exchange, what);
+    receive_or_reset(exchange, what);
     if (auto it = exchange.errors.find(sequence); it != exchange.errors.end())
         throw IpvsError(what, it->second);
 }
@@ -240,9 +188,9 @@ void Client::request(Message msg, const std::string& what) {
 Info Client::info() {
     Info info;
     request(message(IPVS_CMD_GET_INFO, NLM_F_ACK), "IPVS: get info", [&](nl_msg* msg) {
-        auto a = top_level(msg, IPVS_INFO_ATTR_MAX);
-        info.version = u32(a[IPVS_INFO_ATTR_VERSION]);
-        info.connection_table_size = u32(a[IPVS_INFO_ATTR_CONN_TAB_SIZE]);
+        auto a = well_formed(wire::top_level(msg, true), "get info");
+        info.version = wire::u32(a[IPVS_INFO_ATTR_VERSION]);
+        info.connection_table_size = wire::u32(a[IPVS_INFO_ATTR_CONN_TAB_SIZE]);
     });
     return info;
 }
@@ -250,8 +198,10 @@ Info Client::info() {
 std::vector<Service> Client::services() {
     std::vector<Service> list;
     request(message(IPVS_CMD_GET_SERVICE, NLM_F_DUMP), "IPVS: list services", [&](nl_msg* msg) {
-        auto a = top_level(msg, IPVS_CMD_ATTR_MAX);
-        if (a[IPVS_CMD_ATTR_SERVICE]) list.push_back(parse_service(a[IPVS_CMD_ATTR_SERVICE]));
+        auto a = well_formed(wire::top_level(msg), "list services");
+        if (a[IPVS_CMD_ATTR_SERVICE])
+            list.push_back(
+                well_formed(wire::parse_service(a[IPVS_CMD_ATTR_SERVICE]), "list services"));
     });
     return list;
 }
@@ -263,9 +213,10 @@ std::vector<Destination> Client::destinations(const ServiceKey& key) {
     nla_nest_end(msg.get(), nest);
     std::vector<Destination> list;
     request(std::move(msg), "IPVS: list destinations of " + describe(key), [&](nl_msg* reply) {
-        auto a = top_level(reply, IPVS_CMD_ATTR_MAX);
+        auto a = well_formed(wire::top_level(reply), "list destinations");
         if (a[IPVS_CMD_ATTR_DEST])
-            list.push_back(parse_destination(a[IPVS_CMD_ATTR_DEST], key.family));
+            list.push_back(well_formed(wire::parse_destination(a[IPVS_CMD_ATTR_DEST], key.family),
+                                       "list destinations"));
     });
     return list;
 }
@@ -314,11 +265,11 @@ void Client::apply(std::span<const Change> changes) {
             throw IpvsError(fmt::format("IPVS: send {} changes: {}", part.size(), nl_geterror(rc)),
                             0);
         Exchange exchange{nullptr, first + static_cast<std::uint32_t>(part.size() - 1), {}};
-        receive(socket_.get(), exchange, "IPVS: apply changes");
-        if (!exchange.errors.empty()) {
-            auto [sequence, error] = *exchange.errors.begin();
-            throw IpvsError("IPVS: " + describe(part[sequence - first]), error);
-        }
+        receive_or_reset(exchange, "IPVS: apply changes");
+        // Only answers to this batch count: a leftover of an earlier exchange is not one.
+        auto refused = exchange.errors.lower_bound(first);
+        if (refused != exchange.errors.end() && refused->first - first < part.size())
+            throw IpvsError("IPVS: " + describe(part[refused->first - first]), refused->second);
     }
 }
 
@@ -348,12 +299,10 @@ void Client::stop_sync_daemon(SyncDaemon::Role role) {
 std::vector<SyncDaemon> Client::sync_daemons() {
     std::vector<SyncDaemon> list;
     request(message(IPVS_CMD_GET_DAEMON, NLM_F_DUMP), "IPVS: list sync daemons", [&](nl_msg* msg) {
-        auto top = top_level(msg, IPVS_CMD_ATTR_MAX);
-        if (!top[IPVS_CMD_ATTR_DAEMON]) return;
-        auto a = nested(top[IPVS_CMD_ATTR_DAEMON], IPVS_DAEMON_ATTR_MAX);
-        list.push_back(SyncDaemon{static_cast<SyncDaemon::Role>(u32(a[IPVS_DAEMON_ATTR_STATE])),
-                                  text(a[IPVS_DAEMON_ATTR_MCAST_IFN]),
-                                  u32(a[IPVS_DAEMON_ATTR_SYNC_ID])});
+        auto top = well_formed(wire::top_level(msg), "list sync daemons");
+        if (top[IPVS_CMD_ATTR_DAEMON])
+            list.push_back(
+                well_formed(wire::parse_daemon(top[IPVS_CMD_ATTR_DAEMON]), "list sync daemons"));
     });
     return list;
 }
@@ -369,9 +318,10 @@ void Client::set_timeouts(const Timeouts& t) {
 Timeouts Client::timeouts() {
     Timeouts t;
     request(message(IPVS_CMD_GET_CONFIG, NLM_F_ACK), "IPVS: get timeouts", [&](nl_msg* msg) {
-        auto a = top_level(msg, IPVS_CMD_ATTR_MAX);
-        t = Timeouts{u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP]), u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]),
-                     u32(a[IPVS_CMD_ATTR_TIMEOUT_UDP])};
+        auto a = well_formed(wire::top_level(msg), "get timeouts");
+        t = Timeouts{wire::u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP]),
+                     wire::u32(a[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]),
+                     wire::u32(a[IPVS_CMD_ATTR_TIMEOUT_UDP])};
     });
     return t;
 }

@@ -77,6 +77,9 @@ class Client {
 
   private:
     using Message = std::unique_ptr<nl_msg, void (*)(nl_msg*)>;
+    void connect();
+    template <class Exchange>
+    void receive_or_reset(Exchange& exchange, const std::string& what);
     Message message(std::uint8_t command, int flags, std::uint32_t sequence = 0);
     Message message_for(const Change& change, std::uint32_t sequence);
     template <class OnReply>
