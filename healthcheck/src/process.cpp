@@ -144,6 +144,10 @@ class Process : public std::enable_shared_from_this<Process> {
             return;
         finished_ = true;
         timer_.cancel();
+        // What it left running in the background goes with it: a check or hook that forks a
+        // daemon would otherwise leave one more process behind on every run. (The group id
+        // is not reused while a member of the group lives.)
+        kill(-pid_, SIGKILL);
         // Take what is already in the pipe; a grandchild holding it open must not delay us.
         boost::system::error_code ec;
         std::size_t n;

@@ -2,9 +2,12 @@
 #include "directord/healthcheck/process.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <thread>
 
 using directord::healthcheck::ProcessResult;
 using directord::healthcheck::ProcessSlot;
@@ -52,6 +55,16 @@ TEST(Process, TimeoutKillsTheWholeGroup) {
     EXPECT_TRUE(r.timed_out);
     EXPECT_FALSE(r.success());
     EXPECT_EQ(r.signal, 9);
+}
+
+TEST(Process, BackgroundChildrenGoWhenTheProgramExits) {
+    auto marker = ::testing::TempDir() + "background-child-" + std::to_string(getpid());
+    std::remove(marker.c_str());
+    auto r = run({"/bin/sh", "-c", "(sleep 1; touch " + marker + ") >/dev/null 2>&1 & exit 0"}, 5s);
+    EXPECT_TRUE(r.success());
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the background child outlived its program";
+    std::remove(marker.c_str());
 }
 
 TEST(Process, SpawnFailureIsReported) {

@@ -306,7 +306,7 @@ void Instance::on_advert(const Received& packet) {
     if (drop) {
         ++counters_.drops[static_cast<std::size_t>(*drop)];
         unsigned long suppressed = 0;
-        if (!misconfigured_peer_log_.allow(now, suppressed)) return;
+        if (!drop_log_.allow(static_cast<std::size_t>(*drop), now, suppressed)) return;
         if (fsm_.state() == State::master && is_peer_misconfiguration(*drop))
             // keepalived goes quiet here and both nodes end up holding the VIP; we keep
             // advertising.
@@ -324,7 +324,7 @@ void Instance::on_advert(const Received& packet) {
     if (fsm_.state() == State::master && packet.advert.priority != 0 &&
         packet.advert.priority < fsm_.priority()) {
         unsigned long suppressed = 0;
-        if (misconfigured_peer_log_.allow(now, suppressed))
+        if (other_master_log_.allow(now, suppressed))
             log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})",
                          cfg_.name, packet.source.to_string(), packet.advert.priority, cfg_.vrid,
                          fsm_.priority());

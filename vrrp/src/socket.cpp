@@ -52,7 +52,7 @@ bool VrrpSocket::send(std::span<const std::uint8_t> packet,
     socket_.send_to(boost::asio::buffer(packet.data(), packet.size()), endpoint, 0, ec);
     if (ec) {
         unsigned long suppressed = 0;
-        if (drop_log_.allow(std::chrono::steady_clock::now(), suppressed))
+        if (send_log_.allow(std::chrono::steady_clock::now(), suppressed))
             log::error("{}: sending VRRP advert to {} failed: {}", interface_,
                        destination.to_string(), ec.message());
         return false;
@@ -87,7 +87,8 @@ void VrrpSocket::on_packet(std::size_t length) {
     reason = std::get<DropReason>(result);
     ++drops_[static_cast<std::size_t>(reason)];
     unsigned long suppressed = 0;
-    if (drop_log_.allow(std::chrono::steady_clock::now(), suppressed)) {
+    if (drop_log_.allow(static_cast<std::size_t>(reason), std::chrono::steady_clock::now(),
+                        suppressed)) {
         std::string from = "?";
         if (length >= 20) {
             char text[INET_ADDRSTRLEN];

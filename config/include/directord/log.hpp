@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace directord::log {
 
@@ -49,6 +50,21 @@ class RateLimiter {
     std::chrono::steady_clock::time_point last_{};
     bool first_ = true;
     unsigned long held_back_ = 0;
+};
+
+// One RateLimiter per kind of event (a drop reason, say): a flood of one kind must not hide
+// the first line of another.
+class RateLimiters {
+  public:
+    RateLimiters(std::size_t kinds, std::chrono::steady_clock::duration period)
+        : limiters_(kinds, RateLimiter(period)) {}
+    bool allow(std::size_t kind, std::chrono::steady_clock::time_point now,
+               unsigned long& suppressed) {
+        return limiters_.at(kind).allow(now, suppressed);
+    }
+
+  private:
+    std::vector<RateLimiter> limiters_;
 };
 
 }  // namespace directord::log

@@ -136,7 +136,9 @@ class Instance : private healthcheck::Monitor::Observer {
     std::uint16_t ip_id_ = 0;
     InstanceCounters counters_;
     Expectation expected_;
-    log::RateLimiter misconfigured_peer_log_{std::chrono::seconds(10)};
+    log::RateLimiters drop_log_{static_cast<std::size_t>(DropReason::count_),
+                                std::chrono::seconds(10)};  // per reason
+    log::RateLimiter other_master_log_{std::chrono::seconds(10)};
 
     std::vector<Signal> signals_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;

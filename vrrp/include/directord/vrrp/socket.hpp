@@ -41,7 +41,9 @@ class VrrpSocket {
     std::array<std::uint8_t, 2048> buffer_{};
     std::map<std::uint8_t, Handler> handlers_;
     DropCounters drops_{};
-    log::RateLimiter drop_log_{std::chrono::seconds(10)};
+    log::RateLimiter send_log_{std::chrono::seconds(10)};
+    log::RateLimiters drop_log_{static_cast<std::size_t>(DropReason::count_),
+                                std::chrono::seconds(10)};  // per reason
 };
 
 }  // namespace directord::vrrp
