@@ -53,9 +53,13 @@ void remove_stale(const std::string& path) {
 }  // namespace
 
 ControlSocket::ControlSocket(boost::asio::io_context& io, const std::string& path,
-                             vrrp::Engine& engine, const Parts& parts, unsigned long& rejected,
+                             vrrp::Engine& engine, Renderer& renderer, unsigned long& rejected,
                              Reload reload)
-    : path_(path), engine_(engine), parts_(parts), rejected_(rejected), reload_(std::move(reload)) {
+    : path_(path),
+      engine_(engine),
+      renderer_(renderer),
+      rejected_(rejected),
+      reload_(std::move(reload)) {
     remove_stale(path);
     // Created 0600: only root may steer the daemon or read its status.
     mode_t old = umask(0177);
@@ -107,7 +111,10 @@ void ControlSocket::serve(const std::string& request, const Respond& respond) {
     if (!arguments.is_object()) throw Rejected("\"arguments\" must be an object");
 
     if (name == "status") {
-        respond(answer(0, "status", status(parts_)));
+        renderer_.request(
+            Renderer::Kind::status, [respond](std::shared_ptr<const std::string> document) {
+                respond(R"({"arguments":)" + *document + R"(,"result":0,"text":"status"})" + "\n");
+            });
     } else if (name == "reload") {
         log::info("control: reload requested");
         reload_([respond](const Errors& errors) {

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "loading.hpp"
+#include "render.hpp"
 #include "request_server.hpp"
-#include "status.hpp"
 
 namespace directord::daemon {
 
@@ -21,7 +21,7 @@ class ControlSocket {
     // counted in `rejected`; no request can end the process.
     using Reload = std::function<void(Reloader::Outcome)>;
     ControlSocket(boost::asio::io_context& io, const std::string& path, vrrp::Engine& engine,
-                  const Parts& parts, unsigned long& rejected, Reload reload);
+                  Renderer& renderer, unsigned long& rejected, Reload reload);
     ~ControlSocket();
     ControlSocket(const ControlSocket&) = delete;
     ControlSocket& operator=(const ControlSocket&) = delete;
@@ -36,7 +36,7 @@ class ControlSocket {
 
     std::string path_;
     vrrp::Engine& engine_;
-    Parts parts_;
+    Renderer& renderer_;
     unsigned long& rejected_;
     Reload reload_;
     std::unique_ptr<RequestServer<boost::asio::local::stream_protocol>> server_;

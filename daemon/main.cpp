@@ -214,7 +214,8 @@ int main(int argc, char** argv) {
             });
         };
         daemon::Parts parts{engine, checker, ipvs, info};
-        daemon::ControlSocket control(io, control_settings.socket, engine, parts,
+        daemon::Renderer renderer(io, parts);
+        daemon::ControlSocket control(io, control_settings.socket, engine, renderer,
                                       info.control_rejected, reload);
         std::optional<daemon::MetricsServer> metrics;
         if (control_settings.metrics) {
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
                 metrics.emplace(io,
                                 boost::asio::ip::tcp::endpoint(control_settings.metrics->address,
                                                                control_settings.metrics->port),
-                                parts);
+                                renderer);
             } catch (const std::runtime_error& e) {
                 log::error("{}: running without metrics", e.what());
             }

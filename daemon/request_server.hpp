@@ -7,6 +7,7 @@
 // client sends it at once), and a client slow to send or to read is dropped after kTimeout, so
 // idle or slowloris clients can neither take the descriptors the health checks need nor keep
 // a real client out.
+#include <array>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -21,10 +22,21 @@
 
 namespace directord::daemon {
 
+// An answer: its text, or a large shared body (a status document, an exposition) between a
+// head and a tail, written without a copy per client.
+struct Response {
+    Response(std::string text) : head(std::move(text)) {}  // NOLINT: implicit on purpose
+    Response(std::string head, std::shared_ptr<const std::string> body, std::string tail)
+        : head(std::move(head)), body(std::move(body)), tail(std::move(tail)) {}
+    std::string head;
+    std::shared_ptr<const std::string> body;
+    std::string tail;
+};
+
 template <typename Protocol>
 class RequestServer {
   public:
-    using Respond = std::function<void(std::string response)>;
+    using Respond = std::function<void(Response response)>;
     using Handler = std::function<void(std::string request, Respond respond)>;
     static constexpr std::size_t kMaxRequest = 64 * 1024;
     static constexpr auto kTimeout = std::chrono::seconds(10);
@@ -89,28 +101,31 @@ class RequestServer {
                     std::string request(boost::asio::buffers_begin(self->buffer_.data()),
                                         boost::asio::buffers_begin(self->buffer_.data()) +
                                             static_cast<std::ptrdiff_t>(length));
-                    self->server_.handler_(std::move(request), [self](std::string response) {
+                    self->server_.handler_(std::move(request), [self](Response response) {
                         self->respond(std::move(response));
                     });
                 });
         }
 
       private:
-        void respond(std::string response) {
+        void respond(Response response) {
             response_ = std::move(response);
             auto self = this->shared_from_this();
             timer_.expires_after(kTimeout);
             timer_.async_wait([self](const boost::system::error_code& ec) {
                 if (!ec) self->socket_.close();  // a client that does not read its answer
             });
-            boost::asio::async_write(socket_, boost::asio::buffer(response_),
-                                     [self](const boost::system::error_code&, std::size_t) {
-                                         self->timer_.cancel();
-                                         boost::system::error_code ignored;
-                                         self->socket_.shutdown(Protocol::socket::shutdown_both,
-                                                                ignored);
-                                         self->socket_.close(ignored);
-                                     });
+            std::array<boost::asio::const_buffer, 3> buffers{
+                boost::asio::buffer(response_.head),
+                response_.body ? boost::asio::buffer(*response_.body) : boost::asio::const_buffer(),
+                boost::asio::buffer(response_.tail)};
+            boost::asio::async_write(
+                socket_, buffers, [self](const boost::system::error_code&, std::size_t) {
+                    self->timer_.cancel();
+                    boost::system::error_code ignored;
+                    self->socket_.shutdown(Protocol::socket::shutdown_both, ignored);
+                    self->socket_.close(ignored);
+                });
         }
 
         RequestServer& server_;
@@ -118,7 +133,7 @@ class RequestServer {
         typename Protocol::socket socket_;
         boost::asio::streambuf buffer_;
         boost::asio::steady_timer timer_;
-        std::string response_;
+        Response response_{std::string()};
         bool reading_ = true;
         bool dropped_ = false;
     };

@@ -12,24 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-struct CheckView {
-    std::string kind;
-    bool decided;
-    bool up;
-    healthcheck::ProbeResult last;
-};
-
-// Each real server's monitor by virtual server and real server name.
-std::map<std::pair<std::string, std::string>, CheckView> checks_of(const Parts& parts) {
-    std::map<std::pair<std::string, std::string>, CheckView> checks;
-    parts.checker.for_each_monitor(
-        [&](const healthcheck::RealServerRef& who, const healthcheck::Monitor& m) {
-            checks.emplace(std::pair{who.virtual_server, who.real_server},
-                           CheckView{std::string(m.kind()), m.decided(), m.up(), m.last_result()});
-        });
-    return checks;
-}
-
 double seconds(std::chrono::microseconds us) { return std::chrono::duration<double>(us).count(); }
 
 json drops_of(const vrrp::DropCounters& drops) {
@@ -54,24 +36,26 @@ std::string label(std::string_view raw) {
     return out;
 }
 
-class Exposition {
-  public:
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    }
-    void sample(std::string_view name, std::string_view labels, double value) {
-        text_ += labels.empty() ? fmt::format("{} {}\n", name, value)
-                                : fmt::format("{}{{{}}} {}\n", name, labels, value);
-    }
-    std::string take() { return std::move(text_); }
-
-  private:
-    std::string text_;
-};
-
 }  // namespace
 
-json status(const Parts& parts) {
+void Exposition::family(std::string_view name, std::string_view type, std::string_view help) {
+    text_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+void Exposition::sample(std::string_view name, std::string_view labels, double value) {
+    text_ += labels.empty() ? fmt::format("{} {}\n", name, value)
+                            : fmt::format("{}{{{}}} {}\n", name, labels, value);
+}
+
+void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into) {
+    parts.checker.for_each_monitor(
+        first, last, [&](const healthcheck::RealServerRef& who, const healthcheck::Monitor& m) {
+            into.emplace(who.virtual_server + '\0' + who.real_server,
+                         CheckView{std::string(m.kind()), m.decided(), m.up(), m.last_result()});
+        });
+}
+
+json status_header(const Parts& parts) {
     json doc;
     doc["schema"] = kStatusSchema;
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
@@ -114,49 +98,6 @@ json status(const Parts& parts) {
         interfaces.push_back({{"name", interface}, {"drops", drops_of(socket->drops())}});
     doc["interfaces"] = std::move(interfaces);
 
-    auto checks = checks_of(parts);
-    const auto& desired = parts.ipvs.desired();
-    json services = json::array();
-    for (std::size_t i = 0; i < desired.pools().all().size(); ++i) {
-        const auto& pool = desired.pools().all()[i];
-        json members = json::array();
-        for (std::size_t j = 0; j < pool.members.size(); ++j) {
-            const auto& member = pool.members[j];
-            const auto* kernel =
-                ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination);
-            json rs = {{"address", member.name},
-                       {"weight", member.destination.weight},
-                       {"health", desired.health(i, j)},
-                       {"kernel_weight", kernel ? json(kernel->weight) : json(nullptr)},
-                       {"active_connections", kernel ? kernel->active_connections : 0},
-                       {"inactive_connections", kernel ? kernel->inactive_connections : 0}};
-            auto check = checks.find({pool.name, member.name});
-            if (check != checks.end()) {
-                const auto& v = check->second;
-                rs["check"] = {
-                    {"kind", v.kind},
-                    {"decided", v.decided},
-                    {"last_ok", v.last.ok},
-                    {"last_reason", v.last.reason},
-                    {"latency_ms", static_cast<double>(v.last.latency.count()) / 1000.0}};
-            } else {
-                rs["check"] = nullptr;
-                if (desired.health(i, j) == "up") rs["health"] = "unchecked";
-            }
-            members.push_back(std::move(rs));
-        }
-        services.push_back(
-            {{"name", pool.name},
-             {"service", describe(pool.service.key)},
-             {"scheduler", pool.service.scheduler},
-             {"vrrp_instance", pool.vrrp_instance},
-             {"in_kernel", parts.ipvs.known().contains(pool.service.key)},
-             {"quorum", desired.quorum(i)},
-             {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)},
-             {"real_servers", std::move(members)}});
-    }
-    doc["virtual_servers"] = std::move(services);
-
     std::size_t destinations = 0;
     for (const auto& [key, vs] : parts.ipvs.known()) destinations += vs.destinations.size();
     doc["ipvs"] = {{"available", parts.ipvs.available()},
@@ -169,7 +110,45 @@ json status(const Parts& parts) {
     return doc;
 }
 
-std::string metrics(const Parts& parts) {
+json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
+    const auto& desired = parts.ipvs.desired();
+    const auto& pool = desired.pools().all()[i];
+    json members = json::array();
+    for (std::size_t j = 0; j < pool.members.size(); ++j) {
+        const auto& member = pool.members[j];
+        const auto* kernel =
+            ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination);
+        json rs = {{"address", member.name},
+                   {"weight", member.destination.weight},
+                   {"health", desired.health(i, j)},
+                   {"kernel_weight", kernel ? json(kernel->weight) : json(nullptr)},
+                   {"active_connections", kernel ? kernel->active_connections : 0},
+                   {"inactive_connections", kernel ? kernel->inactive_connections : 0}};
+        auto check = checks.find(pool.name + '\0' + member.name);
+        if (check != checks.end()) {
+            const auto& v = check->second;
+            rs["check"] = {{"kind", v.kind},
+                           {"decided", v.decided},
+                           {"last_ok", v.last.ok},
+                           {"last_reason", v.last.reason},
+                           {"latency_ms", static_cast<double>(v.last.latency.count()) / 1000.0}};
+        } else {
+            rs["check"] = nullptr;
+            if (desired.health(i, j) == "up") rs["health"] = "unchecked";
+        }
+        members.push_back(std::move(rs));
+    }
+    return {{"name", pool.name},
+            {"service", describe(pool.service.key)},
+            {"scheduler", pool.service.scheduler},
+            {"vrrp_instance", pool.vrrp_instance},
+            {"in_kernel", parts.ipvs.known().contains(pool.service.key)},
+            {"quorum", desired.quorum(i)},
+            {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)},
+            {"real_servers", std::move(members)}};
+}
+
+std::string metrics_header(const Parts& parts) {
     Exposition out;
     out.family("directord_build_info", "gauge", "Version of the running directord.");
     out.sample("directord_build_info", fmt::format("version=\"{}\"", DIRECTORD_VERSION), 1);
@@ -236,34 +215,40 @@ std::string metrics(const Parts& parts) {
                            static_cast<double>(socket->drops()[r]));
     }
 
-    // One family per real-server metric, each with its samples together, as the format wants.
-    Exposition up, latency, weight;
+    return out.take();
+}
+
+RealServerFamilies::RealServerFamilies() {
     up.family("directord_real_server_up", "gauge",
               "1 while the real server is up (unchecked servers: 1).");
     latency.family("directord_real_server_check_latency_seconds", "gauge",
                    "Latency of the real server's last check.");
     weight.family("directord_real_server_weight", "gauge",
                   "The real server's weight in the kernel's IPVS table (absent: not in it).");
-    auto checks = checks_of(parts);
-    const auto& desired = parts.ipvs.desired();
-    for (std::size_t i = 0; i < desired.pools().all().size(); ++i) {
-        const auto& pool = desired.pools().all()[i];
-        for (std::size_t j = 0; j < pool.members.size(); ++j) {
-            const auto& member = pool.members[j];
-            auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"", label(pool.name),
-                                      label(member.name));
-            up.sample("directord_real_server_up", labels, desired.health(i, j) == "up" ? 1 : 0);
-            auto c = checks.find({pool.name, member.name});
-            if (c != checks.end() && c->second.decided)
-                latency.sample("directord_real_server_check_latency_seconds", labels,
-                               seconds(c->second.last.latency));
-            if (const auto* k = ipvs::find_destination(parts.ipvs.known(), pool.service.key,
-                                                       member.destination))
-                weight.sample("directord_real_server_weight", labels, k->weight);
-        }
-    }
-    std::string text = out.take() + up.take() + latency.take() + weight.take();
+}
 
+std::string RealServerFamilies::take() { return up.take() + latency.take() + weight.take(); }
+
+void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
+                  RealServerFamilies& out) {
+    const auto& desired = parts.ipvs.desired();
+    const auto& pool = desired.pools().all()[i];
+    for (std::size_t j = 0; j < pool.members.size(); ++j) {
+        const auto& member = pool.members[j];
+        auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"", label(pool.name),
+                                  label(member.name));
+        out.up.sample("directord_real_server_up", labels, desired.health(i, j) == "up" ? 1 : 0);
+        auto c = checks.find(pool.name + '\0' + member.name);
+        if (c != checks.end() && c->second.decided)
+            out.latency.sample("directord_real_server_check_latency_seconds", labels,
+                               seconds(c->second.last.latency));
+        if (const auto* k =
+                ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination))
+            out.weight.sample("directord_real_server_weight", labels, k->weight);
+    }
+}
+
+std::string metrics_rest(const Parts& parts) {
     Exposition rest;
     const auto& stats = parts.checker.stats();
     rest.family("directord_check_duration_seconds", "histogram",
@@ -303,7 +288,7 @@ std::string metrics(const Parts& parts) {
                 "1 while the connection-sync daemon runs as master.");
     rest.sample("directord_ipvs_sync_daemon_master", "",
                 parts.ipvs.sync_daemon_role() == "master" ? 1 : 0);
-    return text + rest.take();
+    return rest.take();
 }
 
 }  // namespace directord::daemon

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "directord/healthcheck/checker.hpp"
 #include "directord/ipvs/programmer.hpp"
@@ -27,11 +29,47 @@ struct Parts {
     const DaemonInfo& info;
 };
 
-// Schema version of status(); bumped only when a field changes meaning or goes away.
+// Schema version of the status document; bumped only when a field changes meaning or goes away.
 constexpr int kStatusSchema = 1;
 
-nlohmann::json status(const Parts& parts);
-// Prometheus text exposition format 0.0.4.
-std::string metrics(const Parts& parts);
+// The pieces of the status document (JSON, schema in docs/operations.md) and of the
+// Prometheus exposition (text format 0.0.4), made per virtual server so that a large farm is
+// rendered in slices (render.hpp).
+
+// Each real server's check as status and metrics show it, by "virtual server\0real server".
+struct CheckView {
+    std::string kind;
+    bool decided;
+    bool up;
+    healthcheck::ProbeResult last;
+};
+using CheckViews = std::unordered_map<std::string, CheckView>;
+// The checks of monitors [first, last) of the checker's monitor_count().
+void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into);
+
+// Everything but "virtual_servers".
+nlohmann::json status_header(const Parts& parts);
+// Virtual server `pool` of the IPVS programmer's desired pools.
+nlohmann::json status_pool(const Parts& parts, std::size_t pool, const CheckViews& checks);
+
+// Families of the exposition, each with its samples together as the format wants.
+class Exposition {
+  public:
+    void family(std::string_view name, std::string_view type, std::string_view help);
+    void sample(std::string_view name, std::string_view labels, double value);
+    std::string take() { return std::move(text_); }
+
+  private:
+    std::string text_;
+};
+struct RealServerFamilies {
+    RealServerFamilies();
+    Exposition up, latency, weight;
+    std::string take();
+};
+std::string metrics_header(const Parts& parts);  // daemon and VRRP families
+void metrics_pool(const Parts& parts, std::size_t pool, const CheckViews& checks,
+                  RealServerFamilies& out);
+std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS
 
 }  // namespace directord::daemon

@@ -178,10 +178,17 @@ void HealthChecker::for_each_state(
 
 void HealthChecker::for_each_monitor(
     const std::function<void(const RealServerRef&, const Monitor&)>& visit) const {
-    for (const auto& m : monitors_)
-        for (const auto& u : users_of(*m))
-            visit(RealServerRef{*u.virtual_server, endpoint_name(m->target().address(), u.port)},
-                  *m);
+    for_each_monitor(0, monitors_.size(), visit);
+}
+
+void HealthChecker::for_each_monitor(
+    std::size_t first, std::size_t last,
+    const std::function<void(const RealServerRef&, const Monitor&)>& visit) const {
+    for (auto i = first; i < std::min(last, monitors_.size()); ++i)
+        for (const auto& u : users_of(*monitors_[i]))
+            visit(RealServerRef{*u.virtual_server,
+                                endpoint_name(monitors_[i]->target().address(), u.port)},
+                  *monitors_[i]);
 }
 
 void HealthChecker::log_status() const {

@@ -32,6 +32,7 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
         log::warning("ipvs: {}: virtual servers are checked but not programmed",
                      std::exchange(unavailable_, {}));
     Pools old = desired_.configure(std::move(pools));
+    ++generation_;
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
     remove_unmanaged_ = cfg.ipvs.remove_unmanaged;

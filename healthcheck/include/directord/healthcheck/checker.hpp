@@ -48,8 +48,12 @@ class HealthChecker : private Monitor::Observer {
     // Every real server's state that a check result decided (after a reload, consumers
     // resynchronise with it; the others are still waiting for their first result).
     void for_each_state(const std::function<void(const RealServerRef&, bool up)>& visit) const;
-    // Every real server's monitor, decided or not (status, metrics).
+    // Every real server's monitor, decided or not (status, metrics); or those of monitors
+    // [first, last) of monitor_count(), for work done in slices.
     void for_each_monitor(
+        const std::function<void(const RealServerRef&, const Monitor&)>& visit) const;
+    void for_each_monitor(
+        std::size_t first, std::size_t last,
         const std::function<void(const RealServerRef&, const Monitor&)>& visit) const;
     const CheckStats& stats() const { return scheduler_.stats(); }
     std::size_t monitor_count() const { return monitors_.size(); }

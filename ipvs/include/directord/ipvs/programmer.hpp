@@ -48,6 +48,8 @@ class Programmer {
     unsigned long changes_applied() const { return changes_applied_; }
     unsigned long refusals() const { return refusals_; }
     unsigned long reconciles() const { return runs_; }
+    // Changes with every apply(): work spread over turns of the loop starts again.
+    unsigned long generation() const { return generation_; }
 
   private:
     void request();
@@ -78,7 +80,7 @@ class Programmer {
     std::optional<SyncDaemon> sync_running_;
     std::map<std::string, bool> roles_;
     boost::asio::steady_timer retry_;
-    unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0;
+    unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0, generation_ = 0;
 };
 
 }  // namespace directord::ipvs
