@@ -8,6 +8,8 @@ packages=(
     cmake ninja-build g++ pkg-config
     libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libyaml-cpp-dev libfmt-dev
     libcurl4-openssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev libre2-dev
+    # fuzzing (libFuzzer is clang's)
+    clang libclang-rt-14-dev
     # lab and integration tests
     iproute2 iputils-ping procps tcpdump keepalived perl openssl
     mariadb-server mariadb-client galera-4 rsync socat jq man-db

@@ -29,6 +29,15 @@ class Lexer {
     explicit Lexer(std::vector<ImportNote>& notes) : notes_(notes) {}
 
     bool read(const std::string& path, int depth = 0) {
+        // Regular files only, of a sane size: an include of /dev/zero or a FIFO would never end.
+        std::error_code ec;
+        auto status = std::filesystem::status(path, ec);
+        if (std::filesystem::exists(status) &&
+            (!std::filesystem::is_regular_file(status) ||
+             std::filesystem::file_size(path, ec) > kMaxFileSize)) {
+            notes_.push_back({path, 0, false, "not a regular file of at most 16 MiB: not read"});
+            return false;
+        }
         std::ifstream in(path);
         if (!in) {
             notes_.push_back({path, 0, false, "cannot read the file"});
@@ -119,6 +128,7 @@ class Lexer {
     }
 
     static constexpr std::size_t kMaxFiles = 1000;
+    static constexpr std::uintmax_t kMaxFileSize = 16 << 20;
     static constexpr std::size_t kMaxTokens = 10'000'000;
 
     std::vector<ImportNote>& notes_;

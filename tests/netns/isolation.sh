@@ -56,8 +56,10 @@ timed_out=$(grep -c 'DOWN: .*Timeout was reached\|DOWN: .*timed out' "$WORK/d1.l
 say "$count adverts in 10 s: gap p99 ${p99} ms, max ${max} ms; $started probes started, $up checks came up, $timed_out timed out"
 
 [ "$count" -ge 90 ] || fail "only $count adverts in 10 s"
-# No advert skipped: every gap under two intervals (a backup gives up after ~3.6).
-awk -v m="$max" 'BEGIN { exit !(m < 200) }' || fail "an advert left ${max} ms after the previous one"
+# Every gap under the backup's master-down interval (3 intervals + skew, ~360 ms): a longer one
+# is a take-over. (The figures above are for the eye: other work on a shared machine moves them.)
+awk -v m="$max" 'BEGIN { exit !(m < 300 + 100 * 156 / 256) }' ||
+    fail "an advert left ${max} ms after the previous one"
 # TLS set-up costs most of a millisecond of CPU per probe: the loop is saturated well before
 # 2,000 per second, so the checks run late but must still run, again and again.
 [ "${started:-0}" -ge $((CHECKS * 3)) ] || fail "the checks did not run ($started probes)"

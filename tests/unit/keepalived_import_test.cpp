@@ -115,6 +115,9 @@ TEST(KeepalivedImport, CyclesDeepNestingAndHugeNumbersAreToldNotFollowed) {
                                           "  virtual_router_id 1\n  priority 100\n"
                                           "  advert_int 1e300\n  preempt_delay inf\n"
                                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n";
+    auto endless = import_keepalived("/dev/zero");
+    EXPECT_NE(notes_of(endless).find("not a regular file"), std::string::npos);
+
     auto numbers = import_keepalived((dir / "numbers.txt").string());
     EXPECT_NE(numbers.yaml.find("advert_interval: \"1e300\""), std::string::npos) << numbers.yaml;
     EXPECT_NE(numbers.yaml.find("preempt_delay: \"inf\""), std::string::npos) << numbers.yaml;

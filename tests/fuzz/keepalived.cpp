@@ -1,0 +1,17 @@
+// The keepalived.conf importer (it reads files: the input is written to one, includes and
+// all). Any text converts with notes, in bounded time and memory.
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "directord/config/keepalived_import.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const std::string path = "/tmp/directord-fuzz-keepalived-" + std::to_string(getpid());
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+    directord::config::import_keepalived(path);
+    return 0;
+}
