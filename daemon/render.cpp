@@ -90,7 +90,10 @@ void Renderer::finish() {
     auto& w = wanted(job->kind);
     w.last = std::make_shared<const std::string>(std::move(text));
     w.made = std::chrono::steady_clock::now();
-    for (auto& done : std::exchange(w.waiting, {})) done(w.last);
+    // Each answer in a turn of its own: starting fifty large writes is work enough to delay an
+    // advert.
+    for (auto& done : std::exchange(w.waiting, {}))
+        boost::asio::post(io_, [done = std::move(done), text = w.last] { done(text); });
     // The other kind may have been asked for meanwhile.
     auto other = job->kind == Kind::status ? Kind::metrics : Kind::status;
     if (!wanted(other).waiting.empty())

@@ -610,14 +610,19 @@ class Converter {
             return std::nullopt;
         }
         std::string kind, port, timeout = "5", retries, delay;  // keepalived: 5 s to connect
+        const bool http = c.keyword == "HTTP_GET" || c.keyword == "SSL_GET";
         for (const auto& s : c.children) {
             const auto& k = s.keyword;
             if (k == "connect_timeout" || k == "misc_timeout")
                 timeout = s.arg(0);
             else if (k == "connect_port")
                 port = s.arg(0);
-            else if (k == "retry" || k == "nb_get_retry")
+            else if (k == "retry" || (k == "nb_get_retry" && http))
                 retries = s.arg(0);
+            else if (k == "nb_get_retry")
+                note(s,
+                     "keepalived 2.2.7 reads nb_get_retry only in HTTP_GET and SSL_GET: here "
+                     "it is ignored and the check keeps keepalived's default retry");
             else if (k == "delay_before_retry")
                 delay = s.arg(0);
             else if (k == "url" || k == "misc_path" || k == "bindto" || k == "misc_dynamic")
@@ -660,11 +665,15 @@ class Converter {
             if (c.keyword == "SSL_GET") kind += ", tls: true, verify: false";
             kind += " }";
         }
+        // keepalived 2.2.7's defaults, written out so the check behaves the same here: one retry
+        // (none for MISC_CHECK), 1 s before it (3 s for HTTP_GET and SSL_GET).
+        if (retries.empty()) retries = c.keyword == "MISC_CHECK" ? "0" : "1";
+        if (delay.empty()) delay = http ? "3" : "1";
         std::string out = kind;
         if (!port.empty()) out += ", port: " + port;
         out += ", interval: " + seconds(interval) + ", timeout: " + seconds(timeout);
-        if (!retries.empty()) out += ", retries: " + retries;
-        if (!delay.empty()) out += ", retry_delay: " + seconds(delay);
+        out += ", retries: " + retries;
+        if (retries != "0") out += ", retry_delay: " + seconds(delay);
         return out;
     }
 

@@ -60,9 +60,10 @@ say "$count adverts in 10 s: gap p99 ${p99} ms, max ${max} ms; $started probes s
 # is a take-over. (The figures above are for the eye: other work on a shared machine moves them.)
 awk -v m="$max" 'BEGIN { exit !(m < 300 + 100 * 156 / 256) }' ||
     fail "an advert left ${max} ms after the previous one"
-# TLS set-up costs most of a millisecond of CPU per probe: the loop is saturated well before
-# 2,000 per second, so the checks run late but must still run, again and again.
-[ "${started:-0}" -ge $((CHECKS * 3)) ] || fail "the checks did not run ($started probes)"
+# TLS set-up costs most of a millisecond of CPU per probe (several under the sanitizers): the
+# loop is saturated well before 2,000 per second, so the checks run late but must still run,
+# again and again (release ~24,000 probes in 10 s here, ASan+UBSan ~5,800).
+[ "${started:-0}" -ge $((CHECKS * 2)) ] || fail "the checks did not run ($started probes)"
 [ "$up" -ge 1 ] || fail "no TLS check ever succeeded: the load was not real"
 # d2 was master once, before d1 started; a second time would be a take-over under load.
 [ "$(grep -c "entering MASTER" "$WORK/d2.log")" = 1 ] || fail "d2 took over during the check load"

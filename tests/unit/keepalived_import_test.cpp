@@ -131,7 +131,11 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
                            "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
                            "  priority 100\n  authentication {\n    auth_type PASS\n"
                            "    auth_pass averylongpassword\n  }\n"
-                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n";
+                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n"
+                           "virtual_server 10.0.0.1 80 {\n  real_server 10.0.1.1 80 {\n"
+                           "    TCP_CHECK {\n      nb_get_retry 3\n    }\n  }\n"
+                           "  real_server 10.0.1.2 80 {\n    HTTP_GET {\n      url {\n"
+                           "        path /\n      }\n    }\n  }\n}\n";
     auto result = import_keepalived(path);
     EXPECT_NE(result.yaml.find("password: \"averylon\""), std::string::npos) << result.yaml;
     EXPECT_NE(result.yaml.find("ipvs:\n  sync_daemon: { interface: \"eth1\", instance: "
@@ -141,6 +145,14 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
     std::string notes = notes_of(result);
     EXPECT_NE(notes.find("keepalived sends only 'averylon'"), std::string::npos) << notes;
     EXPECT_NE(notes.find("lvs_sync_daemon maxlen 1400: not converted"), std::string::npos) << notes;
+    // keepalived 2.2.7 ignores nb_get_retry in TCP_CHECK; its defaults are written out.
+    EXPECT_NE(notes.find("reads nb_get_retry only in HTTP_GET and SSL_GET"), std::string::npos);
+    EXPECT_NE(result.yaml.find("tcp: {}, interval: 60s, timeout: 5s, retries: 1, retry_delay: 1s"),
+              std::string::npos)
+        << result.yaml;
+    EXPECT_NE(result.yaml.find("interval: 60s, timeout: 5s, retries: 1, retry_delay: 3s"),
+              std::string::npos)
+        << result.yaml;
     auto loaded = load_text(result.yaml, "fidelity");
     if (auto* errors = std::get_if<std::vector<Error>>(&loaded))
         for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
