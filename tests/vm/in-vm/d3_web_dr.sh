@@ -66,11 +66,14 @@ client_loop() {
     done >"/tmp/$1.txt"
 }
 summary() { sort "/tmp/$1.txt" | uniq -c | awk '{ printf "%s=%s ", $2, $1 }'; }
+# DR without connection sync: a connection opened through the old master whose next packet
+# reaches the new one after the switch is not in the new one's table and dies (seen once in
+# six runs under TCG). One such request per switch is physics; two are a fault.
 expect_all_answered() {
     local lost
     lost=$(grep -c -- "^-$" "/tmp/$1.txt" || true)
     say "$1: $(wc -l <"/tmp/$1.txt") requests: $(summary "$1")"
-    [ "$lost" = 0 ] || fail "$1: $lost requests unanswered"
+    [ "$lost" -le 1 ] || fail "$1: $lost requests unanswered"
 }
 
 say "maintenance: touch d1's down-file"
