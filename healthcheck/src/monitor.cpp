@@ -53,7 +53,7 @@ void Monitor::finished(const ProbeResult& raw) {
     const ProbeResult& result = clean ? raw : cleaned;
     scheduler_.stats().record(kind(), result);
     if (result.internal) {
-        // The state stays as it was; the next regular run tries again.
+        // Says nothing of the server: the state stays, the next regular run tries again.
         static log::RateLimiter limit(std::chrono::seconds(10));
         unsigned long suppressed = 0;
         if (limit.allow(std::chrono::steady_clock::now(), suppressed))
@@ -61,18 +61,14 @@ void Monitor::finished(const ProbeResult& raw) {
                 "{} check of {} not run: {} (not counted as a failure; {} such lines "
                 "suppressed before)",
                 kind(), target_name(), result.reason, suppressed);
-        attempt_ = 0;
-        next_run_ = std::max(next_run_ + check_->interval, Clock::now());
-        scheduler_.schedule(*this, next_run_);
-        return;
-    }
-    if (!result.ok && attempt_ < check_->retries) {
+    } else if (!result.ok && attempt_ < check_->retries) {
         ++attempt_;
         scheduler_.schedule(*this, Clock::now() + check_->retry_delay);
         return;
+    } else {
+        record(result);
     }
     attempt_ = 0;
-    record(result);
     // Absolute deadlines: no drift; after a slow cycle run again at once, never in a burst.
     next_run_ += check_->interval;
     next_run_ = std::max(next_run_, Clock::now());
