@@ -111,10 +111,14 @@ void ControlSocket::serve(const std::string& request, const Respond& respond) {
     if (!arguments.is_object()) throw Rejected("\"arguments\" must be an object");
 
     if (name == "status") {
-        renderer_.request(
-            Renderer::Kind::status, [respond](std::shared_ptr<const std::string> document) {
-                respond(R"({"arguments":)" + *document + R"(,"result":0,"text":"status"})" + "\n");
-            });
+        renderer_.request(Renderer::Kind::status,
+                          [respond](std::shared_ptr<const std::string> document) {
+                              // The document is shared by every client asking: written, never
+                              // copied.
+                              respond(Response(R"({"arguments":)", std::move(document),
+                                               R"(,"result":0,"text":"status"})"
+                                               "\n"));
+                          });
     } else if (name == "reload") {
         log::info("control: reload requested");
         reload_([respond](const Errors& errors) {
