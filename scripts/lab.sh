@@ -193,7 +193,8 @@ instance_yaml() {
 FAST=("version: 3" "advert_interval: 100ms")
 
 # start_keepalived NODE PRIORITY VERSION ADVERT_INT [PASSWORD|-] [nopreempt]: keepalived
-# (VRRP only) as the interop peer on VRID 51 with the lab VIP.
+# (VRRP only) as the interop peer on VRID 51 with the lab VIP (and KEEPALIVED_EXCLUDED, an
+# address held with the role but not advertised, if set).
 start_keepalived() {
     local node=$1 prio=$2 version=$3 advert=$4 password=${5:--} mode=${6:-} dir="$WORK/$1-keepalived"
     mkdir -p "$dir"
@@ -218,6 +219,11 @@ start_keepalived() {
         echo "    virtual_ipaddress {"
         echo "        $VIP/24 dev eth0"
         echo "    }"
+        if [ -n "${KEEPALIVED_EXCLUDED:-}" ]; then
+            echo "    virtual_ipaddress_excluded {"
+            echo "        $KEEPALIVED_EXCLUDED/24 dev eth0"
+            echo "    }"
+        fi
         echo "}"
     } >"$dir/keepalived.conf"
     ip netns exec "$(ns "$node")" keepalived -P -n -l -G -D -f "$dir/keepalived.conf" -p "$dir/parent.pid" \

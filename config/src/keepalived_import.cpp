@@ -428,7 +428,7 @@ class Converter {
     void instance(const Statement& block) {
         std::string name = block.arg(0), version = default_version_;
         std::vector<std::string> lines;  // "key: value" inside the instance item
-        std::vector<std::string> vips, peers, scripts, interfaces, files;
+        std::vector<std::string> vips, excluded, peers, scripts, interfaces, files;
         std::string notify, garp;
         for (const auto& s : block.children) {
             const auto& k = s.keyword;
@@ -472,8 +472,10 @@ class Converter {
                 } else {
                     skip(s, "only auth_type PASS is supported (AH is not)");
                 }
-            } else if (k == "virtual_ipaddress" || k == "virtual_ipaddress_excluded") {
+            } else if (k == "virtual_ipaddress") {
                 for (const auto& v : s.children) vip(v, vips);
+            } else if (k == "virtual_ipaddress_excluded") {
+                for (const auto& v : s.children) vip(v, excluded);
             } else if (k == "track_script") {
                 for (const auto& t : s.children) track_script(t, scripts, files);
             } else if (k == "track_interface") {
@@ -519,6 +521,7 @@ class Converter {
         instances_ += "    - name: " + yaml_string(name) + "\n";
         for (const auto& l : lines) instances_ += "      " + l + "\n";
         if (!vips.empty()) instances_ += "      vips: [" + join(vips) + "]\n";
+        if (!excluded.empty()) instances_ += "      excluded_vips: [" + join(excluded) + "]\n";
         if (!peers.empty()) instances_ += "      unicast_peers: [" + join(peers) + "]\n";
         if (!garp.empty()) instances_ += "      garp: { " + garp + " }\n";
         if (!scripts.empty() || !interfaces.empty() || !files.empty()) {

@@ -478,13 +478,33 @@ void read_track(Reader& r, const YAML::Node& node, const std::string& path, Inst
                                  [&](auto& x, auto p) { return read_track_file(r, x, p); });
 }
 
+// The addresses an instance moves with its role. The advertised ones share one family (the
+// advert's); the excluded ones need not, as in keepalived.
+std::vector<Vip> read_instance_vips(Reader& r, const YAML::Node& node, const std::string& path,
+                                    const std::string& interface, bool one_family) {
+    auto vips = read_list<Vip>(r, node, path, [&](auto& x, auto q) { return read_vip(r, x, q); });
+    for (std::size_t i = 0; i < vips.size() && i < node.size(); ++i) {
+        if (one_family && vips[i].address.is_v4() != vips.front().address.is_v4())
+            r.fail(node[i], Reader::index(path, i),
+                   "all VIPs of an instance must be of one address family");
+        else if (vips[i].address.is_v6())
+            r.fail(node[i], Reader::index(path, i),
+                   "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
+        else if (!vips[i].label.empty() && !vips[i].label.starts_with(interface))
+            r.fail(node[i], Reader::index(path, i),
+                   fmt::format("label '{}' must start with the interface name '{}' (e.g. {}:0)",
+                               vips[i].label, interface, interface));
+    }
+    return vips;
+}
+
 std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(
-        node, path,
-        {"name", "interface", "vrid", "version", "priority", "advert_interval", "preempt",
-         "preempt_delay", "auth", "vips", "unicast_peers", "garp", "track", "notify"});
+    r.reject_unknown_keys(node, path,
+                          {"name", "interface", "vrid", "version", "priority", "advert_interval",
+                           "preempt", "preempt_delay", "auth", "vips", "excluded_vips",
+                           "unicast_peers", "garp", "track", "notify"});
     Instance inst;
     inst.location = r.where(node);
     std::size_t errors_before = r.errors().size();
@@ -536,21 +556,18 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
     }
     if (auto n = r.required(node, path, "vips")) {
         auto p = Reader::join(path, "vips");
-        inst.vips = read_list<Vip>(r, n, p, [&](auto& x, auto q) { return read_vip(r, x, q); });
+        inst.vips = read_instance_vips(r, n, p, inst.interface, true);
         if (n.IsSequence() && n.size() == 0) r.fail(n, p, "at least one VIP is needed");
-        for (std::size_t i = 0; i < inst.vips.size() && i < n.size(); ++i) {
-            if (inst.vips[i].address.is_v4() != inst.vips.front().address.is_v4())
-                r.fail(n[i], Reader::index(p, i),
-                       "all VIPs of an instance must be of one address family");
-            else if (inst.vips[i].address.is_v6())
-                r.fail(n[i], Reader::index(p, i),
-                       "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
-            else if (!inst.vips[i].label.empty() && !inst.vips[i].label.starts_with(inst.interface))
-                r.fail(n[i], Reader::index(p, i),
-                       fmt::format("label '{}' must start with the interface name '{}' (e.g. {}:0)",
-                                   inst.vips[i].label, inst.interface, inst.interface));
-        }
         if (inst.vips.size() > 255) r.fail(n, p, "at most 255 VIPs fit in one advertisement");
+    }
+    if (auto n = node["excluded_vips"]) {
+        auto p = Reader::join(path, "excluded_vips");
+        inst.excluded_vips = read_instance_vips(r, n, p, inst.interface, false);
+        for (std::size_t i = 0; i < inst.excluded_vips.size() && i < n.size(); ++i)
+            for (const auto& vip : inst.vips)
+                if (vip.address == inst.excluded_vips[i].address)
+                    r.fail(n[i], Reader::index(p, i),
+                           fmt::format("{} is already in vips", vip.address.to_string()));
     }
     if (auto n = node["unicast_peers"]) {
         auto p = Reader::join(path, "unicast_peers");

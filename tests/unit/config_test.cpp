@@ -118,6 +118,7 @@ TEST(Config, ReportsEveryErrorWithPositionAndKeyPath) {
         (std::vector<std::string>{
             "t.yaml:7:7: vrrp.instances[0].colour: unknown key (expected one of: name, interface, "
             "vrid, version, priority, advert_interval, preempt, preempt_delay, auth, vips, "
+            "excluded_vips, "
             "unicast_peers, garp, track, notify)",
             "t.yaml:5:13: vrrp.instances[0].vrid: 0 is out of range (1..255)",
             "t.yaml:6:17: vrrp.instances[0].priority: 300 is out of range (1..255)",
@@ -167,6 +168,11 @@ TEST(Config, ExactMessagesForCommonMistakes) {
     check("      vrid: 1\n      vips: [{address: 10.0.0.1/24, label: 'eth1:0'}]\n",
           "t.yaml:6:14: vrrp.instances[0].vips[0]: label 'eth1:0' must start with the interface "
           "name 'eth0' (e.g. eth0:0)");
+    check("      vrid: 1\n      vips: [10.0.0.1/24]\n      excluded_vips: [10.0.0.1/32]\n",
+          "t.yaml:7:23: vrrp.instances[0].excluded_vips[0]: 10.0.0.1 is already in vips");
+    check("      vrid: 1\n      vips: [10.0.0.1]\n      excluded_vips: ['2001:db8::1/64']\n",
+          "t.yaml:7:23: vrrp.instances[0].excluded_vips[0]: IPv6 VIPs are not supported yet "
+          "(VRRPv3 over IPv4 only)");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      unicast_peers: ['fe80::2']\n",
           "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' "
           "address family");
@@ -174,6 +180,21 @@ TEST(Config, ExactMessagesForCommonMistakes) {
         "      vrid: 1\n      vips: [10.0.0.1]\n      track: {scripts: [{name: s, run: "
         "[/bin/true], fall: 0}]}\n",
         "t.yaml:7:59: vrrp.instances[0].track.scripts[0].fall: 0 is out of range (1..100)");
+}
+
+TEST(Config, ExcludedVipsAreHeldButNotAdvertised) {
+    auto cfg =
+        valid(std::string(kMinimal) +
+              "      excluded_vips: [10.0.1.100/24, {address: 10.0.2.1, label: 'eth0:x'}]\n");
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    const auto& i = cfg.instances[0];
+    ASSERT_EQ(i.vips.size(), 1u);
+    ASSERT_EQ(i.excluded_vips.size(), 2u);
+    EXPECT_EQ(i.excluded_vips[1].label, "eth0:x");
+    auto held = i.held_vips();
+    ASSERT_EQ(held.size(), 3u);
+    EXPECT_EQ(held[0].address.to_string(), "10.0.0.100");
+    EXPECT_EQ(held[2].address.to_string(), "10.0.2.1");
 }
 
 TEST(Config, DuplicatesAndSyncGroupReferences) {

@@ -131,12 +131,17 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
                            "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
                            "  priority 100\n  authentication {\n    auth_type PASS\n"
                            "    auth_pass averylongpassword\n  }\n"
-                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n"
+                           "  virtual_ipaddress {\n    10.0.0.1\n  }\n"
+                           "  virtual_ipaddress_excluded {\n    10.0.5.1/24 dev eth0\n  }\n}\n"
                            "virtual_server 10.0.0.1 80 {\n  real_server 10.0.1.1 80 {\n"
                            "    TCP_CHECK {\n      nb_get_retry 3\n    }\n  }\n"
                            "  real_server 10.0.1.2 80 {\n    HTTP_GET {\n      url {\n"
                            "        path /\n      }\n    }\n  }\n}\n";
     auto result = import_keepalived(path);
+    // keepalived holds the excluded address with the role but never advertises it.
+    EXPECT_NE(result.yaml.find("      vips: [10.0.0.1/32]\n      excluded_vips: [10.0.5.1/24]\n"),
+              std::string::npos)
+        << result.yaml;
     EXPECT_NE(result.yaml.find("password: \"averylon\""), std::string::npos) << result.yaml;
     EXPECT_NE(result.yaml.find("ipvs:\n  sync_daemon: { interface: \"eth1\", instance: "
                                "\"VI_1\", sync_id: 7 }"),

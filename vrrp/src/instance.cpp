@@ -70,7 +70,7 @@ void Instance::refresh_expectation() {
 
 std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
     std::vector<boost::asio::ip::address_v4> out;
-    for (const auto& vip : cfg_.vips)
+    for (const auto& vip : cfg_.held_vips())
         if (vip.address.is_v4()) out.push_back(vip.address.to_v4());
     return out;
 }
@@ -103,11 +103,11 @@ void Instance::reconfigure(const config::Instance& next) {
     refresh_expectation();
     log::info("{}: configuration changed, applying in place", cfg_.name);
     fsm_.update(fsm_params());
-    if (fsm_.state() == State::master && old.vips != cfg_.vips) {
+    auto held = cfg_.held_vips();
+    if (fsm_.state() == State::master && old.held_vips() != held) {
         std::vector<config::Vip> gone;
-        for (const auto& vip : old.vips)
-            if (std::find(cfg_.vips.begin(), cfg_.vips.end(), vip) == cfg_.vips.end())
-                gone.push_back(vip);
+        for (const auto& vip : old.held_vips())
+            if (std::find(held.begin(), held.end(), vip) == held.end()) gone.push_back(vip);
         remove_vips(gone);
         add_vips();
         announcer_->start(vip_v4(), cfg_.garp);
@@ -366,7 +366,7 @@ void Instance::perform(const Actions& actions) {
                 else if constexpr (std::is_same_v<T, action::AddVips>)
                     add_vips();
                 else if constexpr (std::is_same_v<T, action::RemoveVips>)
-                    remove_vips(cfg_.vips);
+                    remove_vips(cfg_.held_vips());
                 else if constexpr (std::is_same_v<T, action::Announce>)
                     announcer_->start(vip_v4(), cfg_.garp);
                 else if constexpr (std::is_same_v<T, action::Transition>)
@@ -406,7 +406,7 @@ AddressManager::Done Instance::report_address_error() {
 }
 
 void Instance::add_vips() {
-    for (const auto& vip : cfg_.vips)
+    for (const auto& vip : cfg_.held_vips())
         services_.addresses.add(ifindex_, cfg_.interface, vip, report_address_error());
 }
 

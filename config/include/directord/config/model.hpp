@@ -160,6 +160,9 @@ struct Instance {
     Duration preempt_delay{0};
     Auth auth;
     std::vector<Vip> vips;
+    // Added and removed with the role like vips, never advertised (keepalived's
+    // virtual_ipaddress_excluded): peers that list only the vips keep agreeing with us.
+    std::vector<Vip> excluded_vips;
     std::vector<IpAddress> unicast_peers;
     Garp garp;
     std::vector<TrackScript> track_scripts;
@@ -170,6 +173,12 @@ struct Instance {
     Location location;
     bool operator==(const Instance&) const = default;
     bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
+    // Every address the master holds: the advertised ones, then the excluded ones.
+    std::vector<Vip> held_vips() const {
+        auto all = vips;
+        all.insert(all.end(), excluded_vips.begin(), excluded_vips.end());
+        return all;
+    }
 };
 
 enum class Forwarding { nat, direct, tunnel };
