@@ -88,6 +88,8 @@ json status_header(const Parts& parts) {
                              {"adverts_received", c.adverts_received},
                              {"transitions", c.transitions},
                              {"became_master", c.became_master},
+                             {"vips_restored", c.vips_restored},
+                             {"vips_evicted", c.vips_evicted},
                              {"answers_rate_limited", instance->answers_limited()},
                              {"drops", drops_of(c.drops)}});
     }
@@ -196,6 +198,12 @@ std::string metrics_header(const Parts& parts) {
                  [](const vrrp::Instance& i) { return i.counters().transitions; });
     per_instance("directord_vrrp_became_master_total", "counter", "Transitions to MASTER.",
                  [](const vrrp::Instance& i) { return i.counters().became_master; });
+    per_instance("directord_vrrp_vips_restored_total", "counter",
+                 "VIPs another program removed while MASTER, put back.",
+                 [](const vrrp::Instance& i) { return i.counters().vips_restored; });
+    per_instance("directord_vrrp_vips_evicted_total", "counter",
+                 "VIPs of ours found on the interface while not MASTER, removed.",
+                 [](const vrrp::Instance& i) { return i.counters().vips_evicted; });
     per_instance("directord_vrrp_answers_rate_limited_total", "counter",
                  "Answers to other routers' adverts not sent: at most one per quarter interval.",
                  [](const vrrp::Instance& i) { return i.answers_limited(); });

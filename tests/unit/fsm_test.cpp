@@ -126,7 +126,13 @@ TEST(Fsm, PreemptingBackupIgnoresLowerMasterAndTakesOver) {
         all.insert(all.end(), in.begin(), in.end());
     }
     EXPECT_EQ(c.fsm.state(), State::master);
-    EXPECT_EQ(count<action::Transition>(all), 1);
+    ASSERT_EQ(count<action::Transition>(all), 1);
+    for (const auto& a : all) {
+        if (auto* t = std::get_if<action::Transition>(&a)) {
+            EXPECT_EQ(t->reason, "preempting 10.0.0.2 (priority 100 < 101)")
+                << "the master is alive: it is preempted, not down";
+        }
+    }
     (void)began;
 }
 
@@ -146,17 +152,24 @@ TEST(Fsm, PreemptDelayToleratesLowerMasterForAWhile) {
     Clocked c(p);
     c.fsm.start(c.now);
     TimePoint became_master{};
+    std::string reason;
+    auto note_transition = [&](const Actions& out) {
+        for (const auto& a : out)
+            if (auto* t = std::get_if<action::Transition>(&a)) reason = t->reason;
+    };
     for (int i = 0; i < 60 && c.fsm.state() == State::backup; ++i) {
-        c.advance(100ms);
+        note_transition(c.advance(100ms));
         c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer);
         if (c.fsm.state() == State::master) became_master = c.now;
     }
     for (int i = 0; i < 10 && c.fsm.state() == State::backup; ++i) {
-        auto out = c.advance(100ms);
+        note_transition(c.advance(100ms));
         if (c.fsm.state() == State::master) became_master = c.now;
         c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer);
     }
     ASSERT_EQ(c.fsm.state(), State::master);
+    // Tolerated adverts were accepted as the master's; the take-over still names a preemption.
+    EXPECT_EQ(reason, "preempting 10.0.0.0 (priority 100 < 150)");
     // First lower advert at 0.1 s; tolerated until 2.1 s; then master-down (~0.34 s) later.
     EXPECT_GE(became_master - TimePoint{}, 2100ms);
     EXPECT_LE(became_master - TimePoint{}, 2600ms);

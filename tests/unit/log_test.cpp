@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "directord/log.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace std::chrono_literals;
 

@@ -7,9 +7,8 @@
 #include "directord/log.hpp"
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
+#include "directord/vrrp/interface_watch.hpp"
 #include "directord/vrrp/io_error.hpp"
-#include "directord/vrrp/link_monitor.hpp"
-#include "directord/vrrp/netif.hpp"
 
 namespace directord::vrrp {
 
@@ -21,7 +20,7 @@ constexpr const char* kSyncGroupKey = "sync_group";
 Engine::Engine(boost::asio::io_context& io)
     : io_(io),
       addresses_(std::make_unique<AddressManager>(io)),
-      links_(std::make_unique<LinkMonitor>(io)),
+      interfaces_(std::make_unique<InterfaceWatch>(io)),
       files_(std::make_unique<FileWatch>(io)) {}
 
 Engine::~Engine() {
@@ -29,24 +28,28 @@ Engine::~Engine() {
     instances_.clear();
 }
 
-VrrpSocket& Engine::socket_for(const std::string& interface) {
+std::shared_ptr<VrrpSocket> Engine::socket_for(const std::string& interface, int ifindex) {
     auto& slot = sockets_[interface];
-    if (!slot) {
-        try {
-            slot = std::make_unique<VrrpSocket>(io_, interface, interface_index(interface));
-        } catch (...) {
-            sockets_.erase(interface);
-            throw;
-        }
+    if (slot && slot->ifindex() == ifindex) return slot;
+    // New, or the interface was re-created: the old socket is bound to an index that is gone.
+    try {
+        slot = std::make_shared<VrrpSocket>(io_, interface, ifindex,
+                                            slot ? slot->drops() : DropCounters{});
+    } catch (const IoError& e) {
+        log::error("{}", e.what());
+        return nullptr;
     }
-    return *slot;
+    return slot;
 }
 
 void Engine::start_instance(const config::Instance& cfg) {
     try {
         auto instance = std::make_unique<Instance>(
-            Services{io_, *addresses_, *links_, *files_, healthcheck::Scheduler::of(io_)},
-            socket_for(cfg.interface), cfg, [this](Instance&) {
+            Services{io_, *addresses_, *interfaces_, *files_, healthcheck::Scheduler::of(io_),
+                     [this](const std::string& interface, int ifindex) {
+                         return socket_for(interface, ifindex);
+                     }},
+            cfg, [this](Instance&) {
                 settle_groups();
                 report_roles();
             });

@@ -114,7 +114,15 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
             if (!lower_master_since_) lower_master_since_ = now;
             // Tolerated while the preempt delay runs; afterwards discarded without re-arming,
             // so we take over at master-down (RFC 5798 §6.4.2).
-            if (now - *lower_master_since_ >= params_.preempt_delay) return out;
+            if (now - *lower_master_since_ >= params_.preempt_delay) {
+                takeover_reason_ =
+                    priority < params_.priority
+                        ? fmt::format("preempting {} (priority {} < {})", source.to_string(),
+                                      priority, params_.priority)
+                        : fmt::format("preempting {} (equal priority {}, lower address)",
+                                      source.to_string(), priority);
+                return out;
+            }
         }
         if (params_.version == 3) master_advert_interval_ = interval;
         master_down_at_ = now + master_down_interval();

@@ -53,6 +53,12 @@ void ArpAnnouncer::start(const std::vector<boost::asio::ip::address_v4>& vips,
     }
 }
 
+void ArpAnnouncer::rebind(int ifindex, const MacAddress& mac) {
+    stop();  // queued frames carry the old MAC; the caller announces again if MASTER
+    ifindex_ = ifindex;
+    mac_ = mac;
+}
+
 void ArpAnnouncer::schedule_refresh() {
     if (schedule_.refresh.count() == 0) return;
     after(cycle_timer_, schedule_.refresh, [this] {

@@ -7,8 +7,8 @@
 
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
+#include "directord/vrrp/interface_watch.hpp"
 #include "directord/vrrp/io_error.hpp"
-#include "directord/vrrp/link_monitor.hpp"
 #include "directord/vrrp/netif.hpp"
 
 namespace directord::vrrp {
@@ -30,30 +30,30 @@ bool is_peer_misconfiguration(DropReason reason) {
 
 }  // namespace
 
-Instance::Instance(Services services, VrrpSocket& socket, config::Instance cfg,
-                   ChangeHandler on_change)
-    : services_(services),
-      socket_(socket),
+Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_change)
+    : services_(std::move(services)),
       cfg_(std::move(cfg)),
       on_change_(std::move(on_change)),
       fsm_(FsmParams{}),
       timer_(services_.io),
       notify_slot_(services_.io) {
-    auto info = query_interface(cfg_.interface, vip_addresses(cfg_));
-    ifindex_ = info.index;
-    if (info.primary_v4)
-        primary_ = *info.primary_v4;
-    else
-        own_fault_reason_ = fmt::format("no IPv4 address on {}", cfg_.interface);
     announcer_ =
-        std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, ifindex_, info.mac);
+        std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, 0, MacAddress{});
+    auto now = read_interface(cfg_.interface);
+    auto assessment = assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false);
+    interface_ = now;
+    host_fault_ = assessment.fault;
+    primary_ = assessment.primary;
+    if (assessment.rebind) bind_interface();
     fsm_ = Fsm(fsm_params());
     refresh_expectation();
-    socket_.subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
+    interface_watch_ = services_.interfaces.subscribe(
+        cfg_.interface, [this](const InterfaceInfo& info) { on_interface(info); });
 }
 
 Instance::~Instance() {
-    socket_.unsubscribe(cfg_.vrid);
+    services_.interfaces.unsubscribe(interface_watch_);
+    if (socket_) socket_->unsubscribe(cfg_.vrid);
     drop_trackers();
 }
 
@@ -76,9 +76,12 @@ std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
 }
 
 void Instance::start() {
-    log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{})", cfg_.name,
+    log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{}){}", cfg_.name,
               cfg_.interface, cfg_.vrid, cfg_.version, cfg_.priority,
-              format_duration(cfg_.advert_interval), cfg_.unicast_peers.empty() ? "" : ", unicast");
+              format_duration(cfg_.advert_interval), cfg_.unicast_peers.empty() ? "" : ", unicast",
+              host_fault_.empty() ? ""
+                                  : fmt::format(": {}, FAULT until it is", host_fault_) +
+                                        (interface_.exists() ? " fixed" : " created"));
     build_trackers();
     auto before = snapshot();
     perform(fsm_.start(Clock::now()));
@@ -128,12 +131,15 @@ void Instance::build_trackers() {
     auto watch_link = [this](const std::string& interface, int weight) {
         std::size_t index = signals_.size();
         signals_.push_back(
-            Signal{"interface " + interface, weight, !LinkMonitor::running(interface)});
-        link_subscriptions_.push_back(services_.links.subscribe(interface, [this, index](bool up) {
-            update_signal(index, !up, up ? "link up" : "link down");
-        }));
+            Signal{"interface " + interface, weight, !read_interface(interface).running});
+        link_subscriptions_.push_back(
+            services_.interfaces.subscribe(interface, [this, index](const InterfaceInfo& info) {
+                update_signal(index, !info.running,
+                              !info.exists() ? "missing"
+                              : info.running ? "link up"
+                                             : "link down");
+            }));
     };
-    watch_link(cfg_.interface, 0);  // losing our own interface is always a fault
     for (const auto& t : cfg_.track_interfaces) watch_link(t.name, t.weight);
     for (const auto& t : cfg_.track_files) {
         std::size_t index = signals_.size();
@@ -172,7 +178,7 @@ void Instance::on_change(const healthcheck::Monitor& check) {
 }
 
 void Instance::drop_trackers() {
-    for (int id : link_subscriptions_) services_.links.unsubscribe(id);
+    for (int id : link_subscriptions_) services_.interfaces.unsubscribe(id);
     for (int id : file_watches_) services_.files.unwatch(id);
     link_subscriptions_.clear();
     file_watches_.clear();
@@ -194,8 +200,7 @@ bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
 
 std::vector<std::string> Instance::reasons() const {
     std::vector<std::string> out;
-    if (primary_.is_unspecified())
-        out.push_back(fmt::format("no IPv4 address on {}: FAULT", cfg_.interface));
+    if (!host_fault_.empty()) out.push_back(host_fault_ + ": FAULT");
     for (const auto& s : signals_) {
         if (s.weight == 0 && s.failing)
             out.push_back(s.what + (s.what.starts_with("file") ? " present" : " down") + ": FAULT");
@@ -218,8 +223,7 @@ bool Instance::announce() {
 
 void Instance::recompute() {
     int delta = 0;
-    std::string faults =
-        primary_.is_unspecified() ? fmt::format("no IPv4 address on {}", cfg_.interface) : "";
+    std::string faults = host_fault_;
     std::string weights;
     for (const auto& s : signals_) {
         if (s.weight == 0 && s.failing) {
@@ -378,7 +382,8 @@ void Instance::perform(const Actions& actions) {
 }
 
 void Instance::send_advert(std::uint8_t priority) {
-    if (primary_.is_unspecified()) return;
+    // Nothing can leave an interface that is gone, down or without an address.
+    if (!socket_ || !interface_.running || primary_.is_unspecified()) return;
     Advert advert;
     advert.version = cfg_.version;
     advert.vrid = cfg_.vrid;
@@ -389,7 +394,7 @@ void Instance::send_advert(std::uint8_t priority) {
         advert.auth_data = pass_auth_data(cfg_.auth.password);
     advert.addresses = expected_.addresses;
     auto send_to = [&](const boost::asio::ip::address_v4& destination) {
-        if (socket_.send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination))
+        if (socket_->send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination))
             ++counters_.adverts_sent;
     };
     if (cfg_.unicast_peers.empty()) {
@@ -399,20 +404,14 @@ void Instance::send_advert(std::uint8_t priority) {
     }
 }
 
-AddressManager::Done Instance::report_address_error() {
-    return [name = cfg_.name](const std::optional<std::string>& error) {
-        if (error) log::error("{}: {}", name, *error);
-    };
-}
-
 void Instance::add_vips() {
     for (const auto& vip : cfg_.held_vips())
-        services_.addresses.add(ifindex_, cfg_.interface, vip, report_address_error());
+        services_.addresses.add(interface_.index, cfg_.interface, vip, address_request_done());
 }
 
 void Instance::remove_vips(const std::vector<config::Vip>& vips) {
     for (const auto& vip : vips)
-        services_.addresses.remove(ifindex_, cfg_.interface, vip, report_address_error());
+        services_.addresses.remove(interface_.index, cfg_.interface, vip, address_request_done());
 }
 
 void Instance::on_transition(const action::Transition& t) {

@@ -19,38 +19,28 @@ IoError errno_error(const std::string& operation, const std::string& subject) {
     return IoError(operation, subject, std::strerror(errno));
 }
 
-int interface_index(const std::string& name) {
-    int index = static_cast<int>(if_nametoindex(name.c_str()));
-    if (index == 0) throw errno_error("look up interface", name);
-    return index;
-}
-
-InterfaceInfo query_interface(const std::string& name,
-                              const std::vector<config::IpAddress>& exclude) {
+InterfaceInfo read_interface(const std::string& name) {
     InterfaceInfo info;
-    info.index = interface_index(name);
+    info.index = static_cast<int>(if_nametoindex(name.c_str()));
+    if (info.index == 0) return info;
 
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw errno_error("open ioctl socket for", name);
-    ifreq req{};
-    std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
-    if (ioctl(fd, SIOCGIFHWADDR, &req) == 0)
-        std::copy_n(reinterpret_cast<const std::uint8_t*>(req.ifr_hwaddr.sa_data), 6,
-                    info.mac.begin());
-    if (ioctl(fd, SIOCGIFFLAGS, &req) == 0)
-        info.running = (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
-    close(fd);
-
+    if (fd >= 0) {
+        ifreq req{};
+        std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+        if (ioctl(fd, SIOCGIFHWADDR, &req) == 0)
+            std::copy_n(reinterpret_cast<const std::uint8_t*>(req.ifr_hwaddr.sa_data), 6,
+                        info.mac.begin());
+        if (ioctl(fd, SIOCGIFFLAGS, &req) == 0)
+            info.running = (req.ifr_flags & IFF_UP) && (req.ifr_flags & IFF_RUNNING);
+        close(fd);
+    }
     ifaddrs* list = nullptr;
-    if (getifaddrs(&list) != 0) throw errno_error("list addresses of", name);
+    if (getifaddrs(&list) != 0) return info;
     for (ifaddrs* a = list; a; a = a->ifa_next) {
         if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) continue;
         auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
-        boost::asio::ip::address_v4 addr(ntohl(sin->sin_addr.s_addr));
-        if (std::find(exclude.begin(), exclude.end(), config::IpAddress(addr)) != exclude.end())
-            continue;
-        info.primary_v4 = addr;
-        break;
+        info.addresses_v4.emplace_back(ntohl(sin->sin_addr.s_addr));
     }
     freeifaddrs(list);
     return info;

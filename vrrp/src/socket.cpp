@@ -19,8 +19,9 @@ void set_option(int fd, int level, int name, const void* value, socklen_t size,
 
 }  // namespace
 
-VrrpSocket::VrrpSocket(boost::asio::io_context& io, const std::string& interface, int ifindex)
-    : interface_(interface), socket_(io) {
+VrrpSocket::VrrpSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
+                       const DropCounters& drops)
+    : interface_(interface), ifindex_(ifindex), socket_(io), drops_(drops) {
     boost::system::error_code ec;
     socket_.open(boost::asio::generic::raw_protocol(AF_INET, kProtocolNumber), ec);
     if (ec) throw IoError("open VRRP socket on", interface, ec.message());

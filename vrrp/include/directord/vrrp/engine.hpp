@@ -15,7 +15,7 @@
 namespace directord::vrrp {
 
 class AddressManager;
-class LinkMonitor;
+class InterfaceWatch;
 class FileWatch;
 
 class Engine {
@@ -38,7 +38,7 @@ class Engine {
 
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
     Instance* find(const std::string& name);
-    const std::map<std::string, std::unique_ptr<VrrpSocket>>& sockets() const { return sockets_; }
+    const std::map<std::string, std::shared_ptr<VrrpSocket>>& sockets() const { return sockets_; }
     const std::optional<std::string>& maintenance_file() const { return maintenance_file_; }
     bool in_maintenance() const { return maintenance_present_; }
 
@@ -47,7 +47,7 @@ class Engine {
     void on_role(RoleListener listener) { role_listeners_.push_back(std::move(listener)); }
 
   private:
-    VrrpSocket& socket_for(const std::string& interface);
+    std::shared_ptr<VrrpSocket> socket_for(const std::string& interface, int ifindex);
     void start_instance(const config::Instance& cfg);
     void report_roles();
     void settle_groups();
@@ -57,9 +57,9 @@ class Engine {
 
     boost::asio::io_context& io_;
     std::unique_ptr<AddressManager> addresses_;
-    std::unique_ptr<LinkMonitor> links_;
+    std::unique_ptr<InterfaceWatch> interfaces_;
     std::unique_ptr<FileWatch> files_;
-    std::map<std::string, std::unique_ptr<VrrpSocket>> sockets_;
+    std::map<std::string, std::shared_ptr<VrrpSocket>> sockets_;  // the newest per interface
     std::map<std::string, std::unique_ptr<Instance>> instances_;
     std::vector<config::SyncGroup> groups_;
     std::optional<std::string> maintenance_file_;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "directord/config/model.hpp"
-#include "directord/vrrp/netif.hpp"
+#include "directord/vrrp/host_view.hpp"
 
 namespace directord::vrrp {
 
@@ -31,6 +31,8 @@ class ArpAnnouncer {
     // running.
     void start(const std::vector<boost::asio::ip::address_v4>& vips, const config::Garp& schedule);
     void stop();
+    // The interface was re-created or changed its MAC: frames from now on leave from this one.
+    void rebind(int ifindex, const MacAddress& mac);
     unsigned long sent() const { return sent_; }
 
   private:

@@ -18,21 +18,25 @@
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/fsm.hpp"
 #include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/host_view.hpp"
 #include "directord/vrrp/socket.hpp"
 #include "directord/vrrp/track_script.hpp"
 
 namespace directord::vrrp {
 
-class LinkMonitor;
+class InterfaceWatch;
 class FileWatch;
 
 // What every instance shares: the loop and the kernel-facing services.
 struct Services {
     boost::asio::io_context& io;
     AddressManager& addresses;
-    LinkMonitor& links;
+    InterfaceWatch& interfaces;
     FileWatch& files;
     healthcheck::Scheduler& checks;
+    // The VRRP socket of an interface (shared by its instances), bound to its index now;
+    // nullptr when it cannot be opened (logged).
+    std::function<std::shared_ptr<VrrpSocket>(const std::string& interface, int ifindex)> socket;
 };
 
 struct InstanceCounters {
@@ -40,6 +44,8 @@ struct InstanceCounters {
     unsigned long adverts_received = 0;
     unsigned long transitions = 0;
     unsigned long became_master = 0;
+    unsigned long vips_restored = 0;  // removed by something else while MASTER: put back
+    unsigned long vips_evicted = 0;   // found on the interface while not MASTER: removed
     DropCounters drops{};
 };
 
@@ -48,7 +54,7 @@ class Instance : private healthcheck::Monitor::Observer {
     // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
 
-    Instance(Services services, VrrpSocket& socket, config::Instance cfg, ChangeHandler on_change);
+    Instance(Services services, config::Instance cfg, ChangeHandler on_change);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -97,7 +103,12 @@ class Instance : private healthcheck::Monitor::Observer {
     void send_advert(std::uint8_t priority);
     void add_vips();
     void remove_vips(const std::vector<config::Vip>& vips);
-    AddressManager::Done report_address_error();
+    // Counts the request as pending: host events are judged only once our own changes are in.
+    AddressManager::Done address_request_done();
+    void on_interface(const InterfaceInfo& now);
+    void bind_interface();
+    // A VIP of ours changed by another program: put back (MASTER) or removed (otherwise).
+    void undo_foreign_change(const config::Vip& vip, bool put_back);
     void on_transition(const action::Transition& t);
     void on_advert(const Received& packet);
     void arm_timer();
@@ -124,10 +135,13 @@ class Instance : private healthcheck::Monitor::Observer {
     void report_change(const Snapshot& before);
 
     Services services_;
-    VrrpSocket& socket_;
     config::Instance cfg_;
     ChangeHandler on_change_;
-    int ifindex_ = 0;
+    std::shared_ptr<VrrpSocket> socket_;  // nullptr while the interface is missing
+    InterfaceInfo interface_;             // as last assessed
+    int interface_watch_ = -1;
+    unsigned pending_address_requests_ = 0;
+    std::string host_fault_;  // "interface eth1 missing", ...; empty when none
     boost::asio::ip::address_v4 primary_;
     std::unique_ptr<ArpAnnouncer> announcer_;
     Fsm fsm_;
@@ -139,6 +153,7 @@ class Instance : private healthcheck::Monitor::Observer {
     log::RateLimiters drop_log_{static_cast<std::size_t>(DropReason::count_),
                                 std::chrono::seconds(10)};  // per reason
     log::RateLimiter other_master_log_{std::chrono::seconds(10)};
+    log::RateLimiter foreign_change_log_{std::chrono::seconds(10)};
 
     std::vector<Signal> signals_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;

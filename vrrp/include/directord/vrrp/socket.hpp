@@ -20,8 +20,10 @@ class VrrpSocket {
   public:
     using Handler = std::function<void(const Received&)>;
 
-    // Opens, binds to the interface and joins 224.0.0.18 on it. Throws IoError.
-    VrrpSocket(boost::asio::io_context& io, const std::string& interface, int ifindex);
+    // Opens, binds to the interface and joins 224.0.0.18 on it. Throws IoError. `drops`: the
+    // counts of the socket this one replaces (the interface was re-created).
+    VrrpSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
+               const DropCounters& drops = {});
 
     void subscribe(std::uint8_t vrid, Handler handler) { handlers_[vrid] = std::move(handler); }
     void unsubscribe(std::uint8_t vrid) { handlers_.erase(vrid); }
@@ -31,12 +33,14 @@ class VrrpSocket {
     bool send(std::span<const std::uint8_t> packet, const boost::asio::ip::address_v4& destination);
     const DropCounters& drops() const { return drops_; }
     const std::string& interface() const { return interface_; }
+    int ifindex() const { return ifindex_; }
 
   private:
     void receive();
     void on_packet(std::size_t length);
 
     std::string interface_;
+    int ifindex_;
     boost::asio::basic_raw_socket<boost::asio::generic::raw_protocol> socket_;
     std::array<std::uint8_t, 2048> buffer_{};
     std::map<std::uint8_t, Handler> handlers_;

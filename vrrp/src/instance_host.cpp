@@ -1,0 +1,93 @@
+// The instance's side of host events: its interface created, deleted, re-created, going
+// down, changing address or MAC, and VIPs of ours changed by someone else. What to do is
+// decided by assess_host(); this file only carries it out and says what happened.
+#include <fmt/format.h>
+
+#include "directord/vrrp/instance.hpp"
+#include "directord/vrrp/netif.hpp"
+
+namespace directord::vrrp {
+namespace {
+
+std::string mac_text(const MacAddress& mac) {
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3],
+                       mac[4], mac[5]);
+}
+
+}  // namespace
+
+AddressManager::Done Instance::address_request_done() {
+    ++pending_address_requests_;
+    return [this, alive = std::weak_ptr<bool>(alive_)](const std::optional<std::string>& error) {
+        if (!alive.lock()) return;
+        if (error) log::error("{}: {}", cfg_.name, *error);
+        // Our own changes are in: judge the interface as it is now.
+        if (--pending_address_requests_ == 0) on_interface(read_interface(cfg_.interface));
+    };
+}
+
+void Instance::bind_interface() {
+    if (socket_) socket_->unsubscribe(cfg_.vrid);
+    socket_ = services_.socket(cfg_.interface, interface_.index);
+    if (socket_)
+        socket_->subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
+    announcer_->rebind(interface_.index, interface_.mac);
+}
+
+void Instance::undo_foreign_change(const config::Vip& vip, bool put_back) {
+    ++(put_back ? counters_.vips_restored : counters_.vips_evicted);
+    unsigned long suppressed = 0;
+    if (foreign_change_log_.allow(Clock::now(), suppressed))
+        log::warning("{}: VIP {} {}: {} ({} similar suppressed)", cfg_.name, describe(vip),
+                     put_back ? fmt::format("was removed from {} by another program while MASTER",
+                                            cfg_.interface)
+                              : fmt::format("is on {} while {} (added by another program)",
+                                            cfg_.interface, to_string(fsm_.state())),
+                     put_back ? "adding it back" : "removing it", suppressed);
+    if (put_back)
+        services_.addresses.add(interface_.index, cfg_.interface, vip, address_request_done());
+    else
+        services_.addresses.remove(interface_.index, cfg_.interface, vip, address_request_done());
+}
+
+void Instance::on_interface(const InterfaceInfo& now) {
+    if (pending_address_requests_ > 0) return;  // judged when our own requests are answered
+    bool master = fsm_.state() == State::master;
+    auto held = cfg_.held_vips();
+    auto assessment = assess_host(cfg_.interface, interface_, now, held, master);
+    auto before = std::exchange(interface_, now);
+    if (!now.exists() && before.exists()) {
+        log::warning("{}: interface {} was deleted", cfg_.name, cfg_.interface);
+        if (socket_) socket_->unsubscribe(cfg_.vrid);
+        socket_.reset();
+    }
+    if (assessment.rebind) {
+        log::info("{}: interface {} {} (index {}, MAC {})", cfg_.name, cfg_.interface,
+                  before.exists() ? "was re-created" : "appeared", now.index, mac_text(now.mac));
+        bind_interface();
+        if (master) add_vips();  // a new interface holds none of them
+    } else if (now.exists() && now.mac != before.mac) {
+        log::info("{}: hardware address of {} changed {} -> {}", cfg_.name, cfg_.interface,
+                  mac_text(before.mac), mac_text(now.mac));
+        announcer_->rebind(now.index, now.mac);
+    }
+    if (assessment.primary != primary_) {
+        if (!assessment.primary.is_unspecified())
+            log::info("{}: adverts now leave from {} (primary address of {}{})", cfg_.name,
+                      assessment.primary.to_string(), cfg_.interface,
+                      primary_.is_unspecified() ? "" : ", was " + primary_.to_string());
+        primary_ = assessment.primary;
+        fsm_.update(fsm_params());
+    }
+    for (const auto& vip : assessment.restore) undo_foreign_change(vip, true);
+    for (const auto& vip : assessment.evict) undo_foreign_change(vip, false);
+    if (assessment.reannounce) announcer_->start(vip_v4(), cfg_.garp);
+    if (assessment.fault != host_fault_) {
+        auto snapshot_before = snapshot();
+        host_fault_ = assessment.fault;
+        recompute();
+        report_change(snapshot_before);
+    }
+}
+
+}  // namespace directord::vrrp
