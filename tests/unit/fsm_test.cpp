@@ -195,7 +195,9 @@ TEST(Fsm, MasterYieldsToHigherPriority) {
     auto out = c.fsm.on_advert(c.now, 200, 100ms, kHigherPeer);
     EXPECT_EQ(c.fsm.state(), State::backup);
     EXPECT_EQ(count<action::RemoveVips>(out), 1);
-    EXPECT_EQ(count<action::SendAdvert>(out), 0);
+    // One advert at our priority tells the winner there were two masters (a healed partition).
+    EXPECT_EQ(count<action::SendAdvert>(out), 1);
+    EXPECT_TRUE(sends(out, 100));
     // That master dies before its next advert: the take-over names it.
     auto takeover = c.advance(1s);
     ASSERT_EQ(c.fsm.state(), State::master);
@@ -227,6 +229,26 @@ TEST(Fsm, MasterAssertsAtOnceAgainstLowerOrResigningPeer) {
     EXPECT_TRUE(sends(c.fsm.on_advert(c.now, 100, 100ms, kHigherPeer), 150));
     EXPECT_TRUE(sends(c.fsm.on_advert(c.now + 30ms, 0, 100ms, kHigherPeer), 150));
     EXPECT_EQ(c.fsm.state(), State::master);
+}
+
+// After a partition heals, clients may have learned the other master's MAC for the VIPs:
+// the surviving master announces them again, at most once a second however many adverts.
+TEST(Fsm, MasterReannouncesAgainstALowerPriorityMaster) {
+    Clocked c(params(3, 100ms, 150));
+    c.fsm.start(c.now);
+    c.advance(400ms);  // master-down is 0.34 s
+    ASSERT_EQ(c.fsm.state(), State::master);
+    EXPECT_EQ(count<action::Announce>(c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer)), 0)
+        << "the take-over's own announcement was just sent";
+    c.advance(3s);
+    int announcements = 0;
+    for (int i = 0; i < 100; ++i) {  // two seconds of a lower master's adverts
+        c.advance(20ms);
+        announcements += count<action::Announce>(c.fsm.on_advert(c.now, 100, 100ms, kLowerPeer));
+    }
+    EXPECT_EQ(announcements, 2);
+    EXPECT_EQ(count<action::Announce>(c.fsm.on_advert(c.now, 0, 100ms, kLowerPeer)), 0)
+        << "a resigning peer is not a competing master";
 }
 
 // A flood of valid adverts (10,000 in one second) is answered at most once per quarter

@@ -64,6 +64,7 @@ void Fsm::become_master(TimePoint now, std::string reason, Actions& out) {
     advert_at_ = now + params_.advert_interval;
     master_address_.reset();
     lower_master_since_.reset();
+    reannounced_at_ = now;  // the take-over's own announcement; no second one right after
     transition(State::master, std::move(reason), out);
     out.push_back(action::Announce{});
 }
@@ -142,6 +143,11 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
         bool higher = priority > params_.priority ||
                       (priority == params_.priority && params_.primary_address < source);
         if (higher) {
+            // Two masters: a partition healed, or a better router preempts us. One last advert
+            // at our priority (not in RFC 5798, harmless to it) lets the winner know clients
+            // may have followed us, so it announces its VIPs again even when it would never
+            // have heard a regular advert of ours before we stepped down.
+            out.push_back(action::SendAdvert{params_.priority});
             leave_master(params_.priority, out);
             if (params_.version == 3) master_advert_interval_ = interval;
             become_backup(
@@ -151,8 +157,14 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
             takeover_reason_ = fmt::format("master {} down", source.to_string());
         } else {
             // Another master with lower priority (e.g. after a partition heals): assert ourselves
-            // now instead of letting both hold the VIP until our next tick.
+            // now instead of letting both hold the VIP until our next tick, and announce the
+            // VIPs again: clients' ARP caches may point at the other master (keepalived's
+            // vrrp_garp_lower_prio_repeat). At most one announcement per second.
             if (may_answer(now)) out.push_back(action::SendAdvert{params_.priority});
+            if (!reannounced_at_ || now - *reannounced_at_ >= kReannounceSpacing) {
+                reannounced_at_ = now;
+                out.push_back(action::Announce{});
+            }
         }
     }
     return out;

@@ -329,9 +329,11 @@ void Instance::on_advert(const Received& packet) {
         packet.advert.priority < fsm_.priority()) {
         unsigned long suppressed = 0;
         if (other_master_log_.allow(now, suppressed))
-            log::warning("{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({})",
-                         cfg_.name, packet.source.to_string(), packet.advert.priority, cfg_.vrid,
-                         fsm_.priority());
+            log::warning(
+                "{}: another MASTER {} (priority {}) on VRID {}: asserting ours ({}) with "
+                "an advert and gratuitous ARPs",
+                cfg_.name, packet.source.to_string(), packet.advert.priority, cfg_.vrid,
+                fsm_.priority());
     }
     auto before = snapshot();
     perform(fsm_.on_advert(now, packet.advert.priority,

@@ -109,6 +109,8 @@ class Fsm {
     std::optional<TimePoint> lower_master_since_;  // preempt delay
     std::string takeover_reason_;                  // logged if master-down fires
     std::optional<TimePoint> answered_at_;         // last answer to another's advert
+    std::optional<TimePoint> reannounced_at_;      // last GARPs against a lower-priority master
+    static constexpr std::chrono::seconds kReannounceSpacing{1};
     unsigned long answers_limited_ = 0;
 };
 
