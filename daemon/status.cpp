@@ -89,8 +89,9 @@ json status_header(const Parts& parts) {
                              {"transitions", c.transitions},
                              {"became_master", c.became_master},
                              {"vips_restored", c.vips_restored},
-                             {"vips_evicted", c.vips_evicted},
+                             {"stray_vips", c.stray_vips},
                              {"answers_rate_limited", instance->answers_limited()},
+                             {"lower_priority_ignored", instance->lower_priority_ignored()},
                              {"drops", drops_of(c.drops)}});
     }
     doc["instances"] = std::move(instances);
@@ -201,9 +202,13 @@ std::string metrics_header(const Parts& parts) {
     per_instance("directord_vrrp_vips_restored_total", "counter",
                  "VIPs another program removed while MASTER, put back.",
                  [](const vrrp::Instance& i) { return i.counters().vips_restored; });
-    per_instance("directord_vrrp_vips_evicted_total", "counter",
-                 "VIPs of ours found on the interface while not MASTER, removed.",
-                 [](const vrrp::Instance& i) { return i.counters().vips_evicted; });
+    per_instance("directord_vrrp_stray_vips_total", "counter",
+                 "VIPs of ours another program added while not MASTER (removed unless "
+                 "stray_vips: warn).",
+                 [](const vrrp::Instance& i) { return i.counters().stray_vips; });
+    per_instance("directord_vrrp_lower_priority_ignored_total", "counter",
+                 "Adverts of a lower-priority master ignored while preempting it.",
+                 [](const vrrp::Instance& i) { return i.lower_priority_ignored(); });
     per_instance("directord_vrrp_answers_rate_limited_total", "counter",
                  "Answers to other routers' adverts not sent: at most one per quarter interval.",
                  [](const vrrp::Instance& i) { return i.answers_limited(); });

@@ -501,10 +501,11 @@ std::vector<Vip> read_instance_vips(Reader& r, const YAML::Node& node, const std
 std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(node, path,
-                          {"name", "interface", "vrid", "version", "priority", "advert_interval",
-                           "preempt", "preempt_delay", "auth", "vips", "excluded_vips",
-                           "unicast_peers", "garp", "track", "notify"});
+    r.reject_unknown_keys(
+        node, path,
+        {"name", "interface", "vrid", "version", "priority", "advert_interval", "preempt",
+         "preempt_delay", "auth", "vips", "excluded_vips", "unicast_peers", "link_up_delay",
+         "stray_vips", "garp", "track", "notify"});
     Instance inst;
     inst.location = r.where(node);
     std::size_t errors_before = r.errors().size();
@@ -580,6 +581,10 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
                        "a unicast peer must be of the VIPs' address family");
         }
     }
+    r.optional_key(node, path, "link_up_delay", inst.link_up_delay,
+                   [&](auto& n, auto p) { return r.duration(n, p, 0s, 3600s); });
+    r.optional_key(node, path, "stray_vips", inst.remove_stray_vips,
+                   [&](auto& n, auto p) { return r.either(n, p, "warn", "remove"); });
     if (auto n = node["garp"]) read_garp(r, n, Reader::join(path, "garp"), inst.garp);
     if (auto n = node["track"]) read_track(r, n, Reader::join(path, "track"), inst);
     if (auto n = node["notify"]) inst.notify = r.argv(n, Reader::join(path, "notify"));

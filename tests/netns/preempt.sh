@@ -29,4 +29,11 @@ elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 say "d1 preempted ${elapsed_ms} ms after start (delay 1500 ms + master-down ~360 ms)"
 [ "$elapsed_ms" -ge 1500 ] || fail "preempted before the delay"
 expect_vip_on d1 1
+# The take-over names the live master it preempted, and the ignored adverts were said and counted.
+expect_log d1 "web: entering MASTER state (preempting $SUBNET.2 (priority 100 < 101)"
+expect_log d1 "web: ignoring adverts of lower-priority master $SUBNET.2 (priority 100, ours 101): preempting it"
+log_has d1 "master $SUBNET.2 down" && fail "d1 claimed the live master was down"
+ignored=$("$DIRECTORCTL" -s "$(control_socket d1)" status --json | grep -o '"lower_priority_ignored": *[0-9]*' | tr -dc 0-9)
+say "lower-priority adverts ignored by d1: $ignored"
+[ "${ignored:-0}" -ge 1 ] || fail "the ignored adverts were not counted"
 say "PASS"

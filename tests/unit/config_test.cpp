@@ -118,8 +118,7 @@ TEST(Config, ReportsEveryErrorWithPositionAndKeyPath) {
         (std::vector<std::string>{
             "t.yaml:7:7: vrrp.instances[0].colour: unknown key (expected one of: name, interface, "
             "vrid, version, priority, advert_interval, preempt, preempt_delay, auth, vips, "
-            "excluded_vips, "
-            "unicast_peers, garp, track, notify)",
+            "excluded_vips, unicast_peers, link_up_delay, stray_vips, garp, track, notify)",
             "t.yaml:5:13: vrrp.instances[0].vrid: 0 is out of range (1..255)",
             "t.yaml:6:17: vrrp.instances[0].priority: 300 is out of range (1..255)",
         }));

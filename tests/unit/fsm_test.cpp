@@ -136,6 +136,25 @@ TEST(Fsm, PreemptingBackupIgnoresLowerMasterAndTakesOver) {
     (void)began;
 }
 
+// Two sync-group members held back by each other must not keep following lower masters
+// they would preempt, or the group never takes over (each holds the other forever).
+TEST(Fsm, HeldBackupDoesNotFollowAMasterItWouldPreempt) {
+    Clocked c(params(3, 100ms, 100));
+    c.fsm.start(c.now);
+    c.fsm.on_advert(c.now, 200, 100ms, kHigherPeer);
+    ASSERT_TRUE(c.fsm.following_master());
+    c.fsm.set_hold(c.now, true, "sync group: a member follows another master");
+    for (int i = 0; i < 10; ++i) {  // the old master now advertises a lower priority
+        c.advance(100ms);
+        c.fsm.on_advert(c.now, 41, 100ms, kHigherPeer);
+    }
+    EXPECT_FALSE(c.fsm.following_master());
+    EXPECT_EQ(c.fsm.state(), State::backup) << "held: no take-over";
+    c.fsm.set_hold(c.now, false, "");
+    c.advance(1s);
+    EXPECT_EQ(c.fsm.state(), State::master);
+}
+
 TEST(Fsm, NopreemptBackupFollowsLowerMaster) {
     Clocked c(params(2, 1s, 101, /*preempt=*/false));
     c.fsm.start(c.now);

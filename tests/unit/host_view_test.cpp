@@ -80,7 +80,7 @@ TEST(HostView, AVipRemovedByOthersWhileMasterIsRestored) {
                          up(7, {"10.0.0.1", "10.0.1.100"}), kHeld, true);
     ASSERT_EQ(a.restore.size(), 1u);
     EXPECT_EQ(a.restore[0].address.to_string(), "10.0.0.100");
-    EXPECT_TRUE(a.evict.empty());
+    EXPECT_TRUE(a.stray.empty());
     // Never seen present (our add failed, or not yet made): not someone else's removal.
     EXPECT_TRUE(
         assess_host("eth1", up(7, {"10.0.0.1"}), up(7, {"10.0.0.1"}), kHeld, true).restore.empty());
@@ -89,9 +89,12 @@ TEST(HostView, AVipRemovedByOthersWhileMasterIsRestored) {
 TEST(HostView, OurVipOnABackupIsEvicted) {
     auto a =
         assess_host("eth1", up(7, {"10.0.0.1"}), up(7, {"10.0.0.1", "10.0.1.100"}), kHeld, false);
-    ASSERT_EQ(a.evict.size(), 1u);
-    EXPECT_EQ(a.evict[0].address.to_string(), "10.0.1.100");
+    ASSERT_EQ(a.stray.size(), 1u);
+    EXPECT_EQ(a.stray[0].address.to_string(), "10.0.1.100");
     EXPECT_TRUE(a.restore.empty());
+    // Reported once, when it appears, not again on every later event of the interface.
+    auto still = up(7, {"10.0.0.1", "10.0.1.100"});
+    EXPECT_TRUE(assess_host("eth1", still, still, kHeld, false).stray.empty());
 }
 
 TEST(HostView, AMasterLosingItsLastAddressDoesNotRestoreVips) {

@@ -111,11 +111,17 @@ Actions Fsm::on_advert(TimePoint now, std::uint8_t priority, std::chrono::micros
                      (priority == params_.priority && source < params_.primary_address);
         if (!lower) {
             lower_master_since_.reset();
-        } else if (params_.preempt && !hold_) {
+        } else if (params_.preempt && hold_) {
+            // Held back by our sync group, a master we would preempt is still not one we
+            // follow: counting it would hold the group back in turn, and two held members
+            // could keep each other from ever taking over.
+            return out;
+        } else if (params_.preempt) {
             if (!lower_master_since_) lower_master_since_ = now;
             // Tolerated while the preempt delay runs; afterwards discarded without re-arming,
             // so we take over at master-down (RFC 5798 §6.4.2).
             if (now - *lower_master_since_ >= params_.preempt_delay) {
+                ++lower_discarded_;
                 takeover_reason_ =
                     priority < params_.priority
                         ? fmt::format("preempting {} (priority {} < {})", source.to_string(),

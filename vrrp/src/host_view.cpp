@@ -41,8 +41,8 @@ HostAssessment assess_host(const std::string& interface, const InterfaceInfo& be
         // A master about to leave for a fault does not put back what it is going to remove.
         if (master && out.fault.empty() && !out.rebind && has(before, vip) && !has(now, vip))
             out.restore.push_back(vip);
-        else if (!master && has(now, vip))
-            out.evict.push_back(vip);
+        else if (!master && has(now, vip) && (out.rebind || !has(before, vip)))
+            out.stray.push_back(vip);
     }
     return out;
 }

@@ -34,6 +34,7 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
     : services_(std::move(services)),
       cfg_(std::move(cfg)),
       on_change_(std::move(on_change)),
+      link_timer_(services_.io),
       fsm_(FsmParams{}),
       timer_(services_.io),
       notify_slot_(services_.io) {
@@ -336,9 +337,18 @@ void Instance::on_advert(const Received& packet) {
                 fsm_.priority());
     }
     auto before = snapshot();
+    auto discarded_before = fsm_.lower_discarded();
     perform(fsm_.on_advert(now, packet.advert.priority,
                            std::chrono::microseconds(packet.advert.interval_cs * 10000LL),
                            packet.source));
+    unsigned long suppressed = 0;
+    if (fsm_.lower_discarded() != discarded_before && lower_master_log_.allow(now, suppressed))
+        log::info(
+            "{}: ignoring adverts of lower-priority master {} (priority {}, ours {}): preempting "
+            "it "
+            "({} similar suppressed)",
+            cfg_.name, packet.source.to_string(), packet.advert.priority, fsm_.priority(),
+            suppressed);
     report_change(before);
 }
 

@@ -34,20 +34,46 @@ void Instance::bind_interface() {
     announcer_->rebind(interface_.index, interface_.mac);
 }
 
-void Instance::undo_foreign_change(const config::Vip& vip, bool put_back) {
-    ++(put_back ? counters_.vips_restored : counters_.vips_evicted);
+void Instance::foreign_change(const config::Vip& vip, bool removed_while_master) {
+    bool undo = removed_while_master || cfg_.remove_stray_vips;
+    ++(removed_while_master ? counters_.vips_restored : counters_.stray_vips);
     unsigned long suppressed = 0;
     if (foreign_change_log_.allow(Clock::now(), suppressed))
-        log::warning("{}: VIP {} {}: {} ({} similar suppressed)", cfg_.name, describe(vip),
-                     put_back ? fmt::format("was removed from {} by another program while MASTER",
-                                            cfg_.interface)
-                              : fmt::format("is on {} while {} (added by another program)",
-                                            cfg_.interface, to_string(fsm_.state())),
-                     put_back ? "adding it back" : "removing it", suppressed);
-    if (put_back)
+        log::warning(
+            "{}: VIP {} {}: {} ({} similar suppressed)", cfg_.name, describe(vip),
+            removed_while_master
+                ? fmt::format("was removed from {} by another program while MASTER", cfg_.interface)
+                : fmt::format("is on {} while {} (added by another program)", cfg_.interface,
+                              to_string(fsm_.state())),
+            removed_while_master ? "adding it back"
+            : undo               ? "removing it"
+                                 : "left in place (stray_vips: warn)",
+            suppressed);
+    if (!undo) return;
+    if (removed_while_master)
         services_.addresses.add(interface_.index, cfg_.interface, vip, address_request_done());
     else
         services_.addresses.remove(interface_.index, cfg_.interface, vip, address_request_done());
+}
+
+// With link_up_delay, a link that came back stays a fault until it has been up that long.
+std::string Instance::debounced_host_fault(const std::string& fault, const InterfaceInfo& before,
+                                           const InterfaceInfo& now) {
+    if (now.running && !before.running) {
+        link_up_at_ = Clock::now();
+        if (cfg_.link_up_delay.count() > 0 && fault.empty())
+            log::info("{}: interface {} up again, waiting {} for it to stay up", cfg_.name,
+                      cfg_.interface, format_duration(cfg_.link_up_delay));
+    }
+    if (!fault.empty() || cfg_.link_up_delay.count() == 0 || !link_up_at_) return fault;
+    auto stable_at = *link_up_at_ + cfg_.link_up_delay;
+    if (Clock::now() >= stable_at) return fault;
+    link_timer_.expires_at(stable_at);
+    link_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) on_interface(read_interface(cfg_.interface));
+    });
+    return fmt::format("interface {} up again, waiting {} for it to stay up", cfg_.interface,
+                       format_duration(cfg_.link_up_delay));
 }
 
 void Instance::on_interface(const InterfaceInfo& now) {
@@ -79,12 +105,13 @@ void Instance::on_interface(const InterfaceInfo& now) {
         primary_ = assessment.primary;
         fsm_.update(fsm_params());
     }
-    for (const auto& vip : assessment.restore) undo_foreign_change(vip, true);
-    for (const auto& vip : assessment.evict) undo_foreign_change(vip, false);
+    for (const auto& vip : assessment.restore) foreign_change(vip, true);
+    for (const auto& vip : assessment.stray) foreign_change(vip, false);
     if (assessment.reannounce) announcer_->start(vip_v4(), cfg_.garp);
-    if (assessment.fault != host_fault_) {
+    auto fault = debounced_host_fault(assessment.fault, before, now);
+    if (fault != host_fault_) {
         auto snapshot_before = snapshot();
-        host_fault_ = assessment.fault;
+        host_fault_ = fault;
         recompute();
         report_change(snapshot_before);
     }

@@ -164,6 +164,12 @@ struct Instance {
     // virtual_ipaddress_excluded): peers that list only the vips keep agreeing with us.
     std::vector<Vip> excluded_vips;
     std::vector<IpAddress> unicast_peers;
+    // After the interface's link comes back, stay in FAULT until it has been up this long
+    // (a flapping carrier does not make the VIP flap with it). Going down is acted on at once.
+    Duration link_up_delay{0};
+    // A VIP of ours that another program adds while we are not MASTER: removed (default), or
+    // only reported (stray_vips: warn) where another tool legitimately manages it.
+    bool remove_stray_vips = true;
     Garp garp;
     std::vector<TrackScript> track_scripts;
     std::vector<TrackInterface> track_interfaces;

@@ -90,6 +90,9 @@ class Fsm {
     std::chrono::microseconds master_down_interval() const;
     // Answers a master did not send: at most one per quarter advert interval.
     unsigned long answers_limited() const { return answers_limited_; }
+    // Adverts of a lower-priority master a preempting backup ignored (it takes over at
+    // master-down).
+    unsigned long lower_discarded() const { return lower_discarded_; }
 
   private:
     void become_master(TimePoint now, std::string reason, Actions& out);
@@ -112,6 +115,7 @@ class Fsm {
     std::optional<TimePoint> reannounced_at_;      // last GARPs against a lower-priority master
     static constexpr std::chrono::seconds kReannounceSpacing{1};
     unsigned long answers_limited_ = 0;
+    unsigned long lower_discarded_ = 0;
 };
 
 }  // namespace directord::vrrp

@@ -39,8 +39,8 @@ struct HostAssessment {
     bool reannounce = false;
     // MASTER: ours, seen on the interface before and gone now (removed by someone else).
     std::vector<config::Vip> restore;
-    // Not MASTER: ours, present on the interface (left by someone else).
-    std::vector<config::Vip> evict;
+    // Not MASTER: ours, newly present on the interface (added by someone else).
+    std::vector<config::Vip> stray;
 };
 
 // `before` is what was last assessed (index 0 at start), `held` every VIP the master holds.

@@ -45,7 +45,7 @@ struct InstanceCounters {
     unsigned long transitions = 0;
     unsigned long became_master = 0;
     unsigned long vips_restored = 0;  // removed by something else while MASTER: put back
-    unsigned long vips_evicted = 0;   // found on the interface while not MASTER: removed
+    unsigned long stray_vips = 0;     // found on the interface while not MASTER
     DropCounters drops{};
 };
 
@@ -85,6 +85,7 @@ class Instance : private healthcheck::Monitor::Observer {
     int own_weight() const { return own_weight_; }
     std::uint8_t effective_priority() const { return fsm_.priority(); }
     unsigned long answers_limited() const { return fsm_.answers_limited(); }
+    unsigned long lower_priority_ignored() const { return fsm_.lower_discarded(); }
     const InstanceCounters& counters() const { return counters_; }
     // Why the priority and state are what they are: each tracked signal in effect and each
     // fault ("script chk_proxy failing (-20)", "file /etc/down present: FAULT").
@@ -107,8 +108,10 @@ class Instance : private healthcheck::Monitor::Observer {
     AddressManager::Done address_request_done();
     void on_interface(const InterfaceInfo& now);
     void bind_interface();
-    // A VIP of ours changed by another program: put back (MASTER) or removed (otherwise).
-    void undo_foreign_change(const config::Vip& vip, bool put_back);
+    // A VIP of ours changed by another program: put back (MASTER), removed or reported.
+    void foreign_change(const config::Vip& vip, bool removed_while_master);
+    std::string debounced_host_fault(const std::string& fault, const InterfaceInfo& before,
+                                     const InterfaceInfo& now);
     void on_transition(const action::Transition& t);
     void on_advert(const Received& packet);
     void arm_timer();
@@ -141,7 +144,9 @@ class Instance : private healthcheck::Monitor::Observer {
     InterfaceInfo interface_;             // as last assessed
     int interface_watch_ = -1;
     unsigned pending_address_requests_ = 0;
-    std::string host_fault_;  // "interface eth1 missing", ...; empty when none
+    std::string host_fault_;               // "interface eth1 missing", ...; empty when none
+    std::optional<TimePoint> link_up_at_;  // when the link last came up (link_up_delay)
+    boost::asio::steady_timer link_timer_;
     boost::asio::ip::address_v4 primary_;
     std::unique_ptr<ArpAnnouncer> announcer_;
     Fsm fsm_;
@@ -154,6 +159,7 @@ class Instance : private healthcheck::Monitor::Observer {
                                 std::chrono::seconds(10)};  // per reason
     log::RateLimiter other_master_log_{std::chrono::seconds(10)};
     log::RateLimiter foreign_change_log_{std::chrono::seconds(10)};
+    log::RateLimiter lower_master_log_{std::chrono::seconds(10)};
 
     std::vector<Signal> signals_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;
