@@ -26,4 +26,15 @@ say "adverts: keepalived $theirs in all; directord $ours in the 4 s after it saw
 has_vip d1 || fail "directord gave up the VIP to a peer it cannot authenticate"
 kill -USR1 "${NODE_PID[d1]}"
 expect_log d1 "status web: MASTER priority 101 (base 101), adverts sent [0-9]* received [0-9]*, .*drops: auth_mismatch=[1-9]"
+drops() { grep -o "status web: .*auth_mismatch=[0-9]*" "$WORK/d1.log" | tail -1 | sed 's/.*auth_mismatch=//'; }
+first=$(drops)
+
+say "the alarm repeats for as long as the peer is wrong (every 10 s), and the counter keeps growing"
+alarms() { [ "$(grep -c "MISCONFIGURED PEER $SUBNET.2 on VRID 51: auth_mismatch" "$WORK/d1.log")" -ge 2 ]; }
+wait_for 14 alarms || fail "the misconfigured peer was reported only once"
+kill -USR1 "${NODE_PID[d1]}"
+wait_for 3 test "$(grep -c "status web:" "$WORK/d1.log")" -ge 2 || fail "no second status line"
+second=$(drops)
+say "auth_mismatch drops: $first, then $second"
+[ "$second" -gt "$first" ] || fail "the drop counter stopped growing ($first, then $second)"
 say "PASS"
