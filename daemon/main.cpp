@@ -24,6 +24,7 @@
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
+#include "directord/vrrp/kernel_host.hpp"
 #include "loading.hpp"
 #include "metrics_server.hpp"
 #include "sd_notify.hpp"
@@ -165,7 +166,8 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     try {
         daemon::SystemdNotifier systemd(io);
-        directord::vrrp::Engine engine(io);
+        directord::vrrp::KernelHost host(io);
+        directord::vrrp::Engine engine(io, host);
         directord::healthcheck::HealthChecker checker(io);
         directord::ipvs::Programmer ipvs(io);
         // IPVS follows the checks and the VRRP roles, until a stop has begun.

@@ -97,8 +97,8 @@ json status_header(const Parts& parts) {
     doc["instances"] = std::move(instances);
     // Packets dropped before they could be told apart by instance (checksum, TTL, length...).
     json interfaces = json::array();
-    for (const auto& [interface, socket] : parts.engine.sockets())
-        interfaces.push_back({{"name", interface}, {"drops", drops_of(socket->drops())}});
+    for (const auto& [interface, drops] : parts.engine.interface_drops())
+        interfaces.push_back({{"name", interface}, {"drops", drops_of(drops)}});
     doc["interfaces"] = std::move(interfaces);
 
     std::size_t destinations = 0;
@@ -215,17 +215,18 @@ std::string metrics_header(const Parts& parts) {
     out.family("directord_vrrp_adverts_dropped_total", "counter",
                "VRRP packets dropped, by instance (or interface, before demultiplexing) and "
                "reason.");
+    auto interface_drops = parts.engine.interface_drops();
     for (std::size_t r = 0; r < static_cast<std::size_t>(vrrp::DropReason::count_); ++r) {
         auto reason = to_string(static_cast<vrrp::DropReason>(r));
         for (const auto& [name, instance] : instances)
             out.sample("directord_vrrp_adverts_dropped_total",
                        fmt::format("instance=\"{}\",reason=\"{}\"", label(name), reason),
                        static_cast<double>(instance->counters().drops[r]));
-        for (const auto& [interface, socket] : parts.engine.sockets())
-            if (socket->drops()[r])
+        for (const auto& [interface, drops] : interface_drops)
+            if (drops[r])
                 out.sample("directord_vrrp_adverts_dropped_total",
                            fmt::format("interface=\"{}\",reason=\"{}\"", label(interface), reason),
-                           static_cast<double>(socket->drops()[r]));
+                           static_cast<double>(drops[r]));
     }
 
     return out.take();

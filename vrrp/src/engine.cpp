@@ -5,9 +5,7 @@
 #include <algorithm>
 
 #include "directord/log.hpp"
-#include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
-#include "directord/vrrp/interface_watch.hpp"
 #include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
@@ -17,39 +15,18 @@ constexpr const char* kMaintenanceKey = "maintenance";
 constexpr const char* kSyncGroupKey = "sync_group";
 }  // namespace
 
-Engine::Engine(boost::asio::io_context& io)
-    : io_(io),
-      addresses_(std::make_unique<AddressManager>(io)),
-      interfaces_(std::make_unique<InterfaceWatch>(io)),
-      files_(std::make_unique<FileWatch>(io)) {}
+Engine::Engine(boost::asio::io_context& io, Host& host)
+    : io_(io), host_(host), files_(std::make_unique<FileWatch>(io)) {}
 
 Engine::~Engine() {
     // Instances unsubscribe from sockets, links and files: destroy them first.
     instances_.clear();
 }
 
-std::shared_ptr<VrrpSocket> Engine::socket_for(const std::string& interface, int ifindex) {
-    auto& slot = sockets_[interface];
-    if (slot && slot->ifindex() == ifindex) return slot;
-    // New, or the interface was re-created: the old socket is bound to an index that is gone.
-    try {
-        slot = std::make_shared<VrrpSocket>(io_, interface, ifindex,
-                                            slot ? slot->drops() : DropCounters{});
-    } catch (const IoError& e) {
-        log::error("{}", e.what());
-        return nullptr;
-    }
-    return slot;
-}
-
 void Engine::start_instance(const config::Instance& cfg) {
     try {
         auto instance = std::make_unique<Instance>(
-            Services{io_, *addresses_, *interfaces_, *files_, healthcheck::Scheduler::of(io_),
-                     [this](const std::string& interface, int ifindex) {
-                         return socket_for(interface, ifindex);
-                     }},
-            cfg, [this](Instance&) {
+            Services{io_, host_, *files_, healthcheck::Scheduler::of(io_)}, cfg, [this](Instance&) {
                 settle_groups();
                 report_roles();
             });
@@ -87,7 +64,7 @@ void Engine::apply(const config::Config& cfg) {
         else
             start_instance(i);
     }
-    std::erase_if(sockets_, [](const auto& entry) { return entry.second->unused(); });
+    host_.release_unused();
     settle_groups();
     report_roles();
 }
@@ -138,8 +115,8 @@ void Engine::log_status() const {
             instance->config().priority, c.adverts_sent, c.adverts_received, c.became_master,
             c.transitions, describe_drops(c.drops));
     }
-    for (const auto& [interface, socket] : sockets_)
-        log::info("status socket {}: drops:{}", interface, describe_drops(socket->drops()));
+    for (const auto& [interface, drops] : host_.interface_drops())
+        log::info("status socket {}: drops:{}", interface, describe_drops(drops));
 }
 
 void Engine::watch_maintenance(const std::optional<std::string>& path) {

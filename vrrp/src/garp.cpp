@@ -13,12 +13,9 @@
 
 namespace directord::vrrp {
 
-ArpAnnouncer::ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface,
-                           int ifindex, MacAddress mac)
+ArpAnnouncer::ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface)
     : instance_(std::move(instance)),
       interface_(std::move(interface)),
-      ifindex_(ifindex),
-      mac_(mac),
       burst_timer_(io),
       cycle_timer_(io) {
     fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,

@@ -7,9 +7,7 @@
 
 #include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/file_watch.hpp"
-#include "directord/vrrp/interface_watch.hpp"
 #include "directord/vrrp/io_error.hpp"
-#include "directord/vrrp/netif.hpp"
 
 namespace directord::vrrp {
 namespace {
@@ -38,9 +36,8 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
       fsm_(FsmParams{}),
       timer_(services_.io),
       notify_slot_(services_.io) {
-    announcer_ =
-        std::make_unique<ArpAnnouncer>(services_.io, cfg_.name, cfg_.interface, 0, MacAddress{});
-    auto now = read_interface(cfg_.interface);
+    announcer_ = services_.host.announcer(cfg_.name, cfg_.interface);
+    auto now = services_.host.read_interface(cfg_.interface);
     auto assessment = assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false);
     interface_ = now;
     host_fault_ = assessment.fault;
@@ -48,12 +45,12 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
     if (assessment.rebind) bind_interface();
     fsm_ = Fsm(fsm_params());
     refresh_expectation();
-    interface_watch_ = services_.interfaces.subscribe(
+    interface_watch_ = services_.host.watch_interface(
         cfg_.interface, [this](const InterfaceInfo& info) { on_interface(info); });
 }
 
 Instance::~Instance() {
-    services_.interfaces.unsubscribe(interface_watch_);
+    services_.host.unwatch_interface(interface_watch_);
     if (socket_) socket_->unsubscribe(cfg_.vrid);
     drop_trackers();
 }
@@ -131,10 +128,10 @@ void Instance::build_trackers() {
     signals_.clear();
     auto watch_link = [this](const std::string& interface, int weight) {
         std::size_t index = signals_.size();
-        signals_.push_back(
-            Signal{"interface " + interface, weight, !read_interface(interface).running});
+        signals_.push_back(Signal{"interface " + interface, weight,
+                                  !services_.host.read_interface(interface).running});
         link_subscriptions_.push_back(
-            services_.interfaces.subscribe(interface, [this, index](const InterfaceInfo& info) {
+            services_.host.watch_interface(interface, [this, index](const InterfaceInfo& info) {
                 update_signal(index, !info.running,
                               !info.exists() ? "missing"
                               : info.running ? "link up"
@@ -179,7 +176,7 @@ void Instance::on_change(const healthcheck::Monitor& check) {
 }
 
 void Instance::drop_trackers() {
-    for (int id : link_subscriptions_) services_.interfaces.unsubscribe(id);
+    for (int id : link_subscriptions_) services_.host.unwatch_interface(id);
     for (int id : file_watches_) services_.files.unwatch(id);
     link_subscriptions_.clear();
     file_watches_.clear();
@@ -418,12 +415,13 @@ void Instance::send_advert(std::uint8_t priority) {
 
 void Instance::add_vips() {
     for (const auto& vip : cfg_.held_vips())
-        services_.addresses.add(interface_.index, cfg_.interface, vip, address_request_done());
+        services_.host.add_address(interface_.index, cfg_.interface, vip, address_request_done());
 }
 
 void Instance::remove_vips(const std::vector<config::Vip>& vips) {
     for (const auto& vip : vips)
-        services_.addresses.remove(interface_.index, cfg_.interface, vip, address_request_done());
+        services_.host.remove_address(interface_.index, cfg_.interface, vip,
+                                      address_request_done());
 }
 
 void Instance::on_transition(const action::Transition& t) {

@@ -3,8 +3,8 @@
 // decided by assess_host(); this file only carries it out and says what happened.
 #include <fmt/format.h>
 
+#include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/instance.hpp"
-#include "directord/vrrp/netif.hpp"
 
 namespace directord::vrrp {
 namespace {
@@ -16,19 +16,20 @@ std::string mac_text(const MacAddress& mac) {
 
 }  // namespace
 
-AddressManager::Done Instance::address_request_done() {
+Host::AddressDone Instance::address_request_done() {
     ++pending_address_requests_;
     return [this, alive = std::weak_ptr<bool>(alive_)](const std::optional<std::string>& error) {
         if (!alive.lock()) return;
         if (error) log::error("{}: {}", cfg_.name, *error);
         // Our own changes are in: judge the interface as it is now.
-        if (--pending_address_requests_ == 0) on_interface(read_interface(cfg_.interface));
+        if (--pending_address_requests_ == 0)
+            on_interface(services_.host.read_interface(cfg_.interface));
     };
 }
 
 void Instance::bind_interface() {
     if (socket_) socket_->unsubscribe(cfg_.vrid);
-    socket_ = services_.socket(cfg_.interface, interface_.index);
+    socket_ = services_.host.channel(cfg_.interface, interface_.index);
     if (socket_)
         socket_->subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
     announcer_->rebind(interface_.index, interface_.mac);
@@ -51,9 +52,10 @@ void Instance::foreign_change(const config::Vip& vip, bool removed_while_master)
             suppressed);
     if (!undo) return;
     if (removed_while_master)
-        services_.addresses.add(interface_.index, cfg_.interface, vip, address_request_done());
+        services_.host.add_address(interface_.index, cfg_.interface, vip, address_request_done());
     else
-        services_.addresses.remove(interface_.index, cfg_.interface, vip, address_request_done());
+        services_.host.remove_address(interface_.index, cfg_.interface, vip,
+                                      address_request_done());
 }
 
 // With link_up_delay, a link that came back stays a fault until it has been up that long.
@@ -70,7 +72,7 @@ std::string Instance::debounced_host_fault(const std::string& fault, const Inter
     if (Clock::now() >= stable_at) return fault;
     link_timer_.expires_at(stable_at);
     link_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) on_interface(read_interface(cfg_.interface));
+        if (!ec) on_interface(services_.host.read_interface(cfg_.interface));
     });
     return fmt::format("interface {} up again, waiting {} for it to stay up", cfg_.interface,
                        format_duration(cfg_.link_up_delay));

@@ -14,13 +14,12 @@
 
 namespace directord::vrrp {
 
-class AddressManager;
-class InterfaceWatch;
 class FileWatch;
 
 class Engine {
   public:
-    explicit Engine(boost::asio::io_context& io);  // throws IoError (netlink, inotify)
+    // `host`: the kernel (KernelHost) or a fake; it outlives the engine.
+    Engine(boost::asio::io_context& io, Host& host);  // throws IoError (inotify)
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -38,7 +37,8 @@ class Engine {
 
     const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
     Instance* find(const std::string& name);
-    const std::map<std::string, std::shared_ptr<VrrpSocket>>& sockets() const { return sockets_; }
+    // Packets dropped before they could be told apart by VRID, per interface.
+    std::map<std::string, DropCounters> interface_drops() const { return host_.interface_drops(); }
     const std::optional<std::string>& maintenance_file() const { return maintenance_file_; }
     bool in_maintenance() const { return maintenance_present_; }
 
@@ -47,7 +47,6 @@ class Engine {
     void on_role(RoleListener listener) { role_listeners_.push_back(std::move(listener)); }
 
   private:
-    std::shared_ptr<VrrpSocket> socket_for(const std::string& interface, int ifindex);
     void start_instance(const config::Instance& cfg);
     void report_roles();
     void settle_groups();
@@ -56,10 +55,8 @@ class Engine {
     void apply_maintenance(Instance& instance);
 
     boost::asio::io_context& io_;
-    std::unique_ptr<AddressManager> addresses_;
-    std::unique_ptr<InterfaceWatch> interfaces_;
+    Host& host_;
     std::unique_ptr<FileWatch> files_;
-    std::map<std::string, std::shared_ptr<VrrpSocket>> sockets_;  // the newest per interface
     std::map<std::string, std::unique_ptr<Instance>> instances_;
     std::vector<config::SyncGroup> groups_;
     std::optional<std::string> maintenance_file_;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "directord/config/model.hpp"
-#include "directord/vrrp/host_view.hpp"
+#include "directord/vrrp/host.hpp"
 
 namespace directord::vrrp {
 
@@ -18,21 +18,20 @@ namespace directord::vrrp {
 std::vector<std::uint8_t> build_garp_frame(const MacAddress& source_mac,
                                            const boost::asio::ip::address_v4& vip);
 
-class ArpAnnouncer {
+class ArpAnnouncer : public Announcer {
   public:
-    // Throws IoError if the packet socket cannot be opened.
-    ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface,
-                 int ifindex, MacAddress mac);
+    // Throws IoError if the packet socket cannot be opened. Sends nothing until rebind().
+    ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface);
     ~ArpAnnouncer();
     ArpAnnouncer(const ArpAnnouncer&) = delete;
     ArpAnnouncer& operator=(const ArpAnnouncer&) = delete;
 
     // Announces `vips` now per `schedule` (burst, second burst, refresh). Replaces any schedule
     // running.
-    void start(const std::vector<boost::asio::ip::address_v4>& vips, const config::Garp& schedule);
-    void stop();
-    // The interface was re-created or changed its MAC: frames from now on leave from this one.
-    void rebind(int ifindex, const MacAddress& mac);
+    void start(const std::vector<boost::asio::ip::address_v4>& vips,
+               const config::Garp& schedule) override;
+    void stop() override;
+    void rebind(int ifindex, const MacAddress& mac) override;
     unsigned long sent() const { return sent_; }
 
   private:
@@ -43,8 +42,8 @@ class ArpAnnouncer {
 
     std::string instance_;
     std::string interface_;
-    int ifindex_;
-    MacAddress mac_;
+    int ifindex_ = 0;
+    MacAddress mac_{};
     int fd_ = -1;
     boost::asio::steady_timer burst_timer_;  // spacing inside a burst
     boost::asio::steady_timer cycle_timer_;  // second burst, then refresh

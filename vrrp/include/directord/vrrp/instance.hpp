@@ -15,28 +15,21 @@
 #include "directord/healthcheck/monitor.hpp"
 #include "directord/healthcheck/process.hpp"
 #include "directord/log.hpp"
-#include "directord/vrrp/addresses.hpp"
 #include "directord/vrrp/fsm.hpp"
-#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/host.hpp"
 #include "directord/vrrp/host_view.hpp"
-#include "directord/vrrp/socket.hpp"
 #include "directord/vrrp/track_script.hpp"
 
 namespace directord::vrrp {
 
-class InterfaceWatch;
 class FileWatch;
 
 // What every instance shares: the loop and the kernel-facing services.
 struct Services {
     boost::asio::io_context& io;
-    AddressManager& addresses;
-    InterfaceWatch& interfaces;
+    Host& host;
     FileWatch& files;
     healthcheck::Scheduler& checks;
-    // The VRRP socket of an interface (shared by its instances), bound to its index now;
-    // nullptr when it cannot be opened (logged).
-    std::function<std::shared_ptr<VrrpSocket>(const std::string& interface, int ifindex)> socket;
 };
 
 struct InstanceCounters {
@@ -105,7 +98,7 @@ class Instance : private healthcheck::Monitor::Observer {
     void add_vips();
     void remove_vips(const std::vector<config::Vip>& vips);
     // Counts the request as pending: host events are judged only once our own changes are in.
-    AddressManager::Done address_request_done();
+    Host::AddressDone address_request_done();
     void on_interface(const InterfaceInfo& now);
     void bind_interface();
     // A VIP of ours changed by another program: put back (MASTER), removed or reported.
@@ -140,15 +133,15 @@ class Instance : private healthcheck::Monitor::Observer {
     Services services_;
     config::Instance cfg_;
     ChangeHandler on_change_;
-    std::shared_ptr<VrrpSocket> socket_;  // nullptr while the interface is missing
-    InterfaceInfo interface_;             // as last assessed
+    std::shared_ptr<AdvertChannel> socket_;  // nullptr while the interface is missing
+    InterfaceInfo interface_;                // as last assessed
     int interface_watch_ = -1;
     unsigned pending_address_requests_ = 0;
     std::string host_fault_;               // "interface eth1 missing", ...; empty when none
     std::optional<TimePoint> link_up_at_;  // when the link last came up (link_up_delay)
     boost::asio::steady_timer link_timer_;
     boost::asio::ip::address_v4 primary_;
-    std::unique_ptr<ArpAnnouncer> announcer_;
+    std::unique_ptr<Announcer> announcer_;
     Fsm fsm_;
     boost::asio::steady_timer timer_;
     bool timer_waiting_ = false;

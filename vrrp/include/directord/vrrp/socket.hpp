@@ -10,27 +10,27 @@
 #include <string>
 
 #include "directord/log.hpp"
+#include "directord/vrrp/host.hpp"
 #include "directord/vrrp/packet.hpp"
 
 namespace directord::vrrp {
 
-using DropCounters = std::array<unsigned long, static_cast<std::size_t>(DropReason::count_)>;
-
-class VrrpSocket {
+class VrrpSocket : public AdvertChannel {
   public:
-    using Handler = std::function<void(const Received&)>;
-
     // Opens, binds to the interface and joins 224.0.0.18 on it. Throws IoError. `drops`: the
     // counts of the socket this one replaces (the interface was re-created).
     VrrpSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
                const DropCounters& drops = {});
 
-    void subscribe(std::uint8_t vrid, Handler handler) { handlers_[vrid] = std::move(handler); }
-    void unsubscribe(std::uint8_t vrid) { handlers_.erase(vrid); }
+    void subscribe(std::uint8_t vrid, Handler handler) override {
+        handlers_[vrid] = std::move(handler);
+    }
+    void unsubscribe(std::uint8_t vrid) override { handlers_.erase(vrid); }
     bool unused() const { return handlers_.empty(); }
 
     // Sends a whole IPv4 packet (we write the header: TTL 255, TOS 0xc0, our own IP ID).
-    bool send(std::span<const std::uint8_t> packet, const boost::asio::ip::address_v4& destination);
+    bool send(std::span<const std::uint8_t> packet,
+              const boost::asio::ip::address_v4& destination) override;
     const DropCounters& drops() const { return drops_; }
     const std::string& interface() const { return interface_; }
     int ifindex() const { return ifindex_; }

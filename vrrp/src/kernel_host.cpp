@@ -1,0 +1,62 @@
+#include "directord/vrrp/kernel_host.hpp"
+
+#include "directord/log.hpp"
+#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/io_error.hpp"
+#include "directord/vrrp/netif.hpp"
+
+namespace directord::vrrp {
+
+KernelHost::KernelHost(boost::asio::io_context& io) : io_(io), addresses_(io), interfaces_(io) {}
+
+InterfaceInfo KernelHost::read_interface(const std::string& name) {
+    return vrrp::read_interface(name);
+}
+
+int KernelHost::watch_interface(const std::string& name, InterfaceHandler handler) {
+    return interfaces_.subscribe(name, std::move(handler));
+}
+
+void KernelHost::unwatch_interface(int id) { interfaces_.unsubscribe(id); }
+
+void KernelHost::add_address(int ifindex, const std::string& interface, const config::Vip& vip,
+                             AddressDone done) {
+    addresses_.add(ifindex, interface, vip, std::move(done));
+}
+
+void KernelHost::remove_address(int ifindex, const std::string& interface, const config::Vip& vip,
+                                AddressDone done) {
+    addresses_.remove(ifindex, interface, vip, std::move(done));
+}
+
+std::shared_ptr<AdvertChannel> KernelHost::channel(const std::string& interface, int ifindex) {
+    auto it = sockets_.find(interface);
+    if (it != sockets_.end() && it->second->ifindex() == ifindex) return it->second;
+    // New, or the interface was re-created: the old socket is bound to an index that is gone.
+    try {
+        auto fresh = std::make_shared<VrrpSocket>(
+            io_, interface, ifindex, it != sockets_.end() ? it->second->drops() : DropCounters{});
+        sockets_[interface] = fresh;
+        return fresh;
+    } catch (const IoError& e) {
+        log::error("{}", e.what());
+        return nullptr;
+    }
+}
+
+std::map<std::string, DropCounters> KernelHost::interface_drops() const {
+    std::map<std::string, DropCounters> out;
+    for (const auto& [interface, socket] : sockets_) out[interface] = socket->drops();
+    return out;
+}
+
+void KernelHost::release_unused() {
+    std::erase_if(sockets_, [](const auto& entry) { return entry.second->unused(); });
+}
+
+std::unique_ptr<Announcer> KernelHost::announcer(const std::string& instance,
+                                                 const std::string& interface) {
+    return std::make_unique<ArpAnnouncer>(io_, instance, interface);
+}
+
+}  // namespace directord::vrrp
