@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
 # The host changes under a running daemon: an interface missing at start, appearing, deleted
-# while MASTER and created again; a VIP removed by another program while MASTER, or added on
+# while MASTER and created again, and while BACKUP; a VLAN interface created after the start,
+# deleted and created again; a VIP removed by another program while MASTER, or added on
 # a BACKUP; the primary address replaced, then none left; the MAC changed (bond fail-over);
 # the link down and up. Each instance reacts alone, without a restart or reload.
 . "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2 inside
+VLAN_VIP=10.97.0.100
+vlan_up() {  # vlan_up NODE: eth0.10 with 10.97.0.N
+    ip -n "$(ns "$1")" link add link eth0 name eth0.10 type vlan id 10
+    ip -n "$(ns "$1")" addr add "10.97.0.${1#d}/24" dev eth0.10
+    ip -n "$(ns "$1")" link set eth0.10 up
+}
 ip -n "$(ns d1)" link del eth1  # d1's inside interface does not exist yet
+# 802.1Q is a module some kernels lack (e.g. a minimal VM kernel): the VLAN part needs it.
+VLAN=yes
+if ip -n "$(ns d1)" link add link eth0 name eth0.10 type vlan id 10 2>/dev/null; then
+    ip -n "$(ns d1)" link del eth0.10
+else
+    VLAN=
+    say "SKIPPED (VLAN part only): this kernel cannot create 802.1Q interfaces"
+fi
 for i in 1 2; do
     {
         echo "vrrp:"
         echo "  instances:"
         instance_yaml web eth0 51 $((102 - i)) "$VIP" "${FAST[@]}"
         instance_yaml inside eth1 52 $((102 - i)) "$INSIDE_VIP" "${FAST[@]}"
+        if [ -n "$VLAN" ]; then instance_yaml vlan eth0.10 53 $((102 - i)) "$VLAN_VIP/24" "${FAST[@]}"; fi
     } >"$(config d$i)"
 done
 start d1
@@ -33,6 +49,31 @@ has_vip d1 || fail "web lost its VIP when eth1 went away"
 say "eth1 created again: MASTER again"
 wire d1 eth1 br1 "$INSIDE_SUBNET.1" 02:98:00:00:00:01
 expect_vip_on d1 5 "$INSIDE_VIP" eth1
+
+say "d2's eth1 deleted and created again while BACKUP: it rejoins as BACKUP"
+ip -n "$(ns d2)" link del eth1
+expect_log d2 "inside: entering FAULT state (interface eth1 missing"
+wire d2 eth1 br1 "$INSIDE_SUBNET.2" 02:98:00:00:00:02
+expect_log d2 "inside: interface eth1 appeared (index"
+expect_log d2 "inside: entering BACKUP state (fault cleared"
+sleep 0.5
+has_vip d1 "$INSIDE_VIP" eth1 || fail "d1 lost the inside VIP when d2's interface came back"
+has_vip d2 "$INSIDE_VIP" eth1 && fail "d2 took the inside VIP from a live higher-priority master"
+
+if [ -n "$VLAN" ]; then
+    say "VLAN eth0.10 created on both after the start: its instance joins the election"
+    expect_log d1 "vlan: starting on eth0.10 (VRID 53, VRRPv3, priority 101, advert every 100ms): interface eth0.10 missing"
+    vlan_up d1
+    vlan_up d2
+    expect_vip_on d1 5 "$VLAN_VIP" eth0.10
+    say "VLAN deleted on the master: d2 takes it; created again: d1 preempts"
+    ip -n "$(ns d1)" link del eth0.10
+    expect_vip_on d2 3 "$VLAN_VIP" eth0.10
+    vlan_up d1
+    expect_vip_on d1 5 "$VLAN_VIP" eth0.10
+    ip -n "$(ns d1)" link del eth0.10  # the eth0 scenarios below are about eth0 alone
+    ip -n "$(ns d2)" link del eth0.10
+fi
 
 say "a VIP removed by another program while MASTER is put back"
 ip -n "$(ns d1)" addr del "$VIP/24" dev eth0

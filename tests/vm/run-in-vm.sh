@@ -107,7 +107,7 @@ done < <(find "$R/payload" -type f -perm /111 -print0)
 printf '%s\n' "${FILES[@]}" | sort -u |
     xargs -d '\n' cp -L --preserve=mode --parents -t "$R"
 
-MODULES="$(cd "$MODDIR/kernel/net/netfilter/ipvs" && ls | sed -n 's/\.ko.*$//p' | tr '\n' ' ') veth bridge dummy ipip"
+MODULES="$(cd "$MODDIR/kernel/net/netfilter/ipvs" && ls | sed -n 's/\.ko.*$//p' | tr '\n' ' ') veth bridge dummy ipip 8021q"
 KOS=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends -a $MODULES | awk '$1 == "insmod" { print $2 }' | sort -u)
 (cd "$MODROOT" && printf '%s\n' $KOS | sed "s|^${MODROOT%/}/||" | xargs -d '\n' cp --parents -t "$R")
 for f in modules.order modules.builtin modules.builtin.modinfo; do

@@ -40,7 +40,7 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
     auto now = services_.host.read_interface(cfg_.interface);
     auto assessment = assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false);
     interface_ = now;
-    host_fault_ = assessment.fault;
+    standing_.host_fault = assessment.fault;
     primary_ = assessment.primary;
     if (assessment.rebind) bind_interface();
     fsm_ = Fsm(fsm_params());
@@ -77,9 +77,10 @@ void Instance::start() {
     log::info("{}: starting on {} (VRID {}, VRRPv{}, priority {}, advert every {}{}){}", cfg_.name,
               cfg_.interface, cfg_.vrid, cfg_.version, cfg_.priority,
               format_duration(cfg_.advert_interval), cfg_.unicast_peers.empty() ? "" : ", unicast",
-              host_fault_.empty() ? ""
-                                  : fmt::format(": {}, FAULT until it is", host_fault_) +
-                                        (interface_.exists() ? " fixed" : " created"));
+              standing_.host_fault.empty()
+                  ? ""
+                  : fmt::format(": {}, FAULT until it is", standing_.host_fault) +
+                        (interface_.exists() ? " fixed" : " created"));
     build_trackers();
     auto before = snapshot();
     perform(fsm_.start(Clock::now()));
@@ -124,93 +125,9 @@ void Instance::reconfigure(const config::Instance& next) {
     report_change(before);
 }
 
-void Instance::build_trackers() {
-    signals_.clear();
-    auto watch_link = [this](const std::string& interface, int weight) {
-        std::size_t index = signals_.size();
-        signals_.push_back(Signal{"interface " + interface, weight,
-                                  !services_.host.read_interface(interface).running});
-        link_subscriptions_.push_back(
-            services_.host.watch_interface(interface, [this, index](const InterfaceInfo& info) {
-                update_signal(index, !info.running,
-                              !info.exists() ? "missing"
-                              : info.running ? "link up"
-                                             : "link down");
-            }));
-    };
-    for (const auto& t : cfg_.track_interfaces) watch_link(t.name, t.weight);
-    for (const auto& t : cfg_.track_files) {
-        std::size_t index = signals_.size();
-        signals_.push_back(Signal{"file " + t.path, t.weight, FileWatch::exists(t.path)});
-        file_watches_.push_back(services_.files.watch(t.path, [this, index](bool exists) {
-            update_signal(index, exists, exists ? "created" : "removed");
-        }));
-    }
-    first_check_signal_ = signals_.size();
-    for (const auto& t : cfg_.track_checks) {
-        signals_.push_back(Signal{"check " + t.name, t.weight, false});
-        // Counted healthy until its first result, which is asked for at once and decides the
-        // state directly (rise/fall apply afterwards): no FAULT flap at start, no late verdict.
-        auto check = std::make_shared<config::Check>(t.check);
-        check->initially_up = true;
-        checks_.push_back(std::make_unique<healthcheck::Monitor>(
-            services_.checks, static_cast<healthcheck::Monitor::Observer&>(*this), std::move(check),
-            boost::asio::ip::tcp::endpoint(t.address, t.port)));
-        checks_.back()->start(healthcheck::Monitor::Clock::now());
-    }
-    for (const auto& t : cfg_.track_scripts) {
-        std::size_t index = signals_.size();
-        signals_.push_back(Signal{"script " + t.name, t.weight, false});
-        scripts_.push_back(std::make_unique<TrackScript>(
-            services_.io, cfg_.name, t,
-            [this, index](bool up, const std::string& why) { update_signal(index, !up, why); }));
-        scripts_.back()->start();
-    }
-}
-
-void Instance::on_change(const healthcheck::Monitor& check) {
-    auto it = std::find_if(checks_.begin(), checks_.end(),
-                           [&](const auto& c) { return c.get() == &check; });
-    update_signal(first_check_signal_ + static_cast<std::size_t>(it - checks_.begin()), !check.up(),
-                  check.last_result().reason);
-}
-
-void Instance::drop_trackers() {
-    for (int id : link_subscriptions_) services_.host.unwatch_interface(id);
-    for (int id : file_watches_) services_.files.unwatch(id);
-    link_subscriptions_.clear();
-    file_watches_.clear();
-    scripts_.clear();
-    checks_.clear();
-}
-
-void Instance::update_signal(std::size_t index, bool failing, const std::string& why) {
-    auto& s = signals_.at(index);
-    if (s.failing == failing) return;
-    s.failing = failing;
-    log::info("{}: {} {} ({})", cfg_.name, s.what, failing ? "failing" : "ok", why);
-    auto before = snapshot();
-    recompute();
-    report_change(before);
-}
-
 bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
 
-std::vector<std::string> Instance::reasons() const {
-    std::vector<std::string> out;
-    if (!host_fault_.empty()) out.push_back(host_fault_ + ": FAULT");
-    for (const auto& s : signals_) {
-        if (s.weight == 0 && s.failing)
-            out.push_back(s.what + (s.what.starts_with("file") ? " present" : " down") + ": FAULT");
-        else if (s.weight < 0 && s.failing)
-            out.push_back(fmt::format("{} failing ({:+d})", s.what, s.weight));
-        else if (s.weight > 0 && !s.failing)
-            out.push_back(fmt::format("{} ok ({:+d})", s.what, s.weight));
-    }
-    for (const auto& [key, reason] : external_faults_) out.push_back(reason + ": FAULT");
-    if (group_weight_ != 0) out.push_back(fmt::format("sync group ({:+d})", group_weight_));
-    return out;
-}
+std::vector<std::string> Instance::reasons() const { return describe_standing(standing_); }
 
 bool Instance::announce() {
     if (fsm_.state() != State::master) return false;
@@ -220,72 +137,19 @@ bool Instance::announce() {
 }
 
 void Instance::recompute() {
-    int delta = 0;
-    std::string faults = host_fault_;
-    std::string weights;
-    for (const auto& s : signals_) {
-        if (s.weight == 0 && s.failing) {
-            faults += (faults.empty() ? "" : ", ") + s.what +
-                      (s.what.starts_with("file") ? " present" : " down");
-        } else if ((s.weight < 0 && s.failing) || (s.weight > 0 && !s.failing)) {
-            delta += s.weight;
-            weights += fmt::format("{}{} {:+d}", weights.empty() ? "" : ", ", s.what, s.weight);
-        }
-    }
-    own_fault_reason_ = faults;
-    own_weight_ = delta;
-    for (const auto& [key, reason] : external_faults_)
-        faults += (faults.empty() ? "" : ", ") + reason;
-    if (group_weight_ != 0) {
-        delta += group_weight_;
-        weights += fmt::format("{}sync group {:+d}", weights.empty() ? "" : ", ", group_weight_);
-    }
-
-    std::uint8_t priority = cfg_.priority;
-    if (cfg_.priority != 255)
-        priority = static_cast<std::uint8_t>(std::clamp(cfg_.priority + delta, 1, 254));
+    standing_.base_priority = cfg_.priority;
+    auto standing = assess_standing(standing_);
+    own_fault_reason_ = standing.own_fault;
+    own_weight_ = standing.own_weight;
     auto now = Clock::now();
-    if (priority != fsm_.priority()) {
+    if (standing.priority != fsm_.priority()) {
         log::info("{}: effective priority {} -> {} (base {}{}{})", cfg_.name, fsm_.priority(),
-                  priority, cfg_.priority, weights.empty() ? "" : ": ", weights);
-        perform(fsm_.set_priority(now, priority));
+                  standing.priority, cfg_.priority, standing.weights.empty() ? "" : ": ",
+                  standing.weights);
+        perform(fsm_.set_priority(now, standing.priority));
     }
-    perform(fsm_.set_fault(now, !faults.empty(), faults.empty() ? "fault cleared" : faults));
-}
-
-void Instance::set_external_fault(const std::string& key,
-                                  const std::optional<std::string>& reason) {
-    auto it = external_faults_.find(key);
-    if (reason ? (it != external_faults_.end() && it->second == *reason)
-               : it == external_faults_.end())
-        return;
-    if (reason)
-        external_faults_[key] = *reason;
-    else
-        external_faults_.erase(key);
-    auto before = snapshot();
-    recompute();
-    report_change(before);
-}
-
-void Instance::set_group_weight(int weight) {
-    if (weight == group_weight_) return;
-    group_weight_ = weight;
-    auto before = snapshot();
-    recompute();
-    report_change(before);
-}
-
-void Instance::hold(bool on, const std::string& reason) {
-    auto before = snapshot();
-    perform(fsm_.set_hold(Clock::now(), on, reason));
-    report_change(before);
-}
-
-void Instance::force_master(const std::string& reason) {
-    auto before = snapshot();
-    perform(fsm_.force_master(Clock::now(), reason));
-    report_change(before);
+    perform(fsm_.set_fault(now, !standing.fault.empty(),
+                           standing.fault.empty() ? "fault cleared" : standing.fault));
 }
 
 Instance::Snapshot Instance::snapshot() const {

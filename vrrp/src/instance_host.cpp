@@ -111,9 +111,9 @@ void Instance::on_interface(const InterfaceInfo& now) {
     for (const auto& vip : assessment.stray) foreign_change(vip, false);
     if (assessment.reannounce) announcer_->start(vip_v4(), cfg_.garp);
     auto fault = debounced_host_fault(assessment.fault, before, now);
-    if (fault != host_fault_) {
+    if (fault != standing_.host_fault) {
         auto snapshot_before = snapshot();
-        host_fault_ = fault;
+        standing_.host_fault = fault;
         recompute();
         report_change(snapshot_before);
     }

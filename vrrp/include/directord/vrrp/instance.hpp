@@ -18,6 +18,7 @@
 #include "directord/vrrp/fsm.hpp"
 #include "directord/vrrp/host.hpp"
 #include "directord/vrrp/host_view.hpp"
+#include "directord/vrrp/standing.hpp"
 #include "directord/vrrp/track_script.hpp"
 
 namespace directord::vrrp {
@@ -87,12 +88,6 @@ class Instance : private healthcheck::Monitor::Observer {
     bool announce();
 
   private:
-    struct Signal {
-        std::string what;  // "script chk", "interface eth1", "file /path"
-        int weight;
-        bool failing;
-    };
-
     void perform(const Actions& actions);
     void send_advert(std::uint8_t priority);
     void add_vips();
@@ -154,16 +149,16 @@ class Instance : private healthcheck::Monitor::Observer {
     log::RateLimiter foreign_change_log_{std::chrono::seconds(10)};
     log::RateLimiter lower_master_log_{std::chrono::seconds(10)};
 
-    std::vector<Signal> signals_;
+    // Tracked signals, host fault, external faults and group weight: what decides priority
+    // and FAULT (assess_standing).
+    StandingInputs standing_;
     std::vector<std::unique_ptr<TrackScript>> scripts_;
     std::vector<std::unique_ptr<healthcheck::Monitor>> checks_;
     std::size_t first_check_signal_ = 0;  // signals_[first_check_signal_ + i] is checks_[i]
     std::vector<int> link_subscriptions_;
     std::vector<int> file_watches_;
-    std::map<std::string, std::string> external_faults_;
     std::string own_fault_reason_;
     int own_weight_ = 0;
-    int group_weight_ = 0;
 
     healthcheck::ProcessSlot notify_slot_;
     std::deque<std::vector<std::string>> notify_queue_;  // env of each pending notification
