@@ -127,6 +127,7 @@ TEST(Fsm, PreemptingBackupIgnoresLowerMasterAndTakesOver) {
     }
     EXPECT_EQ(c.fsm.state(), State::master);
     ASSERT_EQ(count<action::Transition>(all), 1);
+    EXPECT_GE(c.fsm.lower_discarded(), 1u) << "the ignored adverts are counted";
     for (const auto& a : all) {
         if (auto* t = std::get_if<action::Transition>(&a)) {
             EXPECT_EQ(t->reason, "preempting 10.0.0.2 (priority 100 < 101)")

@@ -206,3 +206,60 @@ TEST_F(HostEvents, EngineRunsEveryOtherInstanceWhileOneInterfaceIsMissing) {
     ASSERT_TRUE(run_until([&] { return engine.find("inside")->state() == State::master; }));
     engine.shutdown();
 }
+
+TEST_F(HostEvents, AFlappingLinkReturnsOnlyOnceUpForTheDelay) {
+    host.set_interface("eth0", interface_up(2, "10.99.0.1"));
+    auto cfg = instance_config("web", "eth0", 51, "10.99.0.100");
+    cfg.link_up_delay = 300ms;
+    auto web = make(cfg);
+    settle();
+    auto flap = [&](bool running) {
+        auto info = host.read_interface("eth0");
+        info.running = running;
+        host.set_interface("eth0", info);
+    };
+    flap(false);
+    EXPECT_EQ(web->state(), State::fault);
+    flap(true);
+    flap(false);
+    flap(true);
+    EXPECT_EQ(web->state(), State::fault) << "up again, but not for the delay yet";
+    EXPECT_EQ(web->reasons().front(),
+              "interface eth0 up again, waiting 300ms for it to stay up: FAULT");
+    ASSERT_TRUE(run_until([&] { return web->state() != State::fault; }));
+    EXPECT_EQ(web->counters().transitions, 3u) << "BACKUP, FAULT once, BACKUP: not per flap";
+}
+
+TEST_F(HostEvents, AMisconfiguredPeerIsCountedForEveryAdvert) {
+    auto web = master_on_eth0();
+    auto wrong = advert_from("10.99.0.2", 51, 100, "10.99.0.200");  // another VIP list
+    for (int i = 0; i < 5; ++i) host.deliver("eth0", wrong);
+    EXPECT_EQ(web->counters().drops[static_cast<std::size_t>(DropReason::address_mismatch)], 5u)
+        << "logged at most every 10 s, counted every time";
+    EXPECT_EQ(web->state(), State::master);
+}
+
+TEST_F(HostEvents, ASyncGroupFollowsAMemberWhoseInterfaceVanishes) {
+    host.set_interface("eth0", interface_up(2, "10.99.0.1"));
+    host.set_interface("eth1", interface_up(3, "10.98.0.1"));
+    Engine engine(io, host);
+    config::Config cfg;
+    cfg.instances = {instance_config("outside", "eth0", 51, "10.99.0.100"),
+                     instance_config("inside", "eth1", 52, "10.98.0.100")};
+    cfg.sync_groups = {{"dlvs", {"outside", "inside"}}};
+    engine.apply(cfg);
+    ASSERT_TRUE(run_until([&] { return engine.find("outside")->state() == State::master; }));
+    ASSERT_TRUE(run_until([&] { return engine.find("inside")->state() == State::master; }));
+    host.set_interface("eth1", InterfaceInfo{});
+    EXPECT_EQ(engine.find("inside")->state(), State::fault);
+    EXPECT_EQ(engine.find("outside")->state(), State::fault);
+    EXPECT_EQ(engine.find("outside")->reasons().front(),
+              "sync group dlvs: inside is in FAULT: FAULT");
+    ASSERT_TRUE(run_until([&] { return !host.has_address("eth0", "10.99.0.100"); }));
+    host.set_interface("eth1", interface_up(4, "10.98.0.1"));
+    ASSERT_TRUE(run_until([&] {
+        return engine.find("outside")->state() == State::master &&
+               engine.find("inside")->state() == State::master;
+    }));
+    engine.shutdown();
+}
