@@ -33,6 +33,9 @@ hand_over() {  # hand_over WHAT FILE: create FILE, expect d2 to take over fast; 
 }
 hand_over "down-file (weight 0)" "$DOWN"
 expect_log d1 "entering FAULT state (file $DOWN present"
+# Back from the down-file, d1 preempts a live d2: its log must not claim d2 was down.
+expect_log d1 "web: entering MASTER state (preempting $SUBNET.2 (priority 100 < 101)"
+log_has d1 "master $SUBNET.2 down" && fail "d1 claimed the live master $SUBNET.2 was down"
 hand_over "global maintenance file" "$MAINT"
 expect_log d1 "maintenance file $MAINT created"
 # A lowered priority is not a resignation: d2 takes over at master-down (~0.36 s).
