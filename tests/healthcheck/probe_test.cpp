@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "directord/healthcheck/checker.hpp"
@@ -467,9 +468,24 @@ TEST(HealthChecker, NoDescriptorIsAnInternalErrorNotADown) {
     low.rlim_cur = 256;
     setrlimit(RLIMIT_NOFILE, &low);
     std::vector<int> hogs;
-    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hogs.push_back(fd);
+    auto hog = [&] {
+        for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hogs.push_back(fd);
+    };
+    hog();
     ASSERT_EQ(errno, EMFILE);
+    // A descriptor freed meanwhile (the test server closing the last check's connection) is
+    // taken again at once, so every check of the window really finds none.
+    asio::steady_timer rehog(io);
+    std::function<void()> keep_hogging = [&] {
+        hog();
+        rehog.expires_after(2ms);
+        rehog.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) keep_hogging();
+        });
+    };
+    keep_hogging();
     io.run_for(1s);  // ~5 checks at 200 ms, fall 1
+    rehog.cancel();
     for (int fd : hogs) close(fd);
     setrlimit(RLIMIT_NOFILE, &saved);
     EXPECT_EQ(events.size(), 2u) << "a check without a descriptor was told as a state change";

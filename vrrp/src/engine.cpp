@@ -7,6 +7,7 @@
 #include "directord/log.hpp"
 #include "directord/vrrp/file_watch.hpp"
 #include "directord/vrrp/io_error.hpp"
+#include "directord/vrrp/sync_group.hpp"
 
 namespace directord::vrrp {
 
@@ -168,40 +169,26 @@ void Engine::settle(const config::SyncGroup& group) {
     for (const auto& name : group.instances)
         if (auto it = instances_.find(name); it != instances_.end())
             members.push_back(it->second.get());
-
-    // One member's tracking weight applies to all, so the group has a single priority and
-    // the two directors' groups compare consistently.
-    int group_weight = 0;
-    for (auto* m : members) group_weight += m->own_weight();
-    for (auto* m : members) m->set_group_weight(group_weight - m->own_weight());
-
-    Instance* faulty = nullptr;
-    Instance* follower = nullptr;
-    Instance* master = nullptr;
-    for (auto* m : members) {
-        if (!faulty && m->own_fault()) faulty = m;
-        if (!follower && m->following_master()) follower = m;
-        if (!master && m->state() == State::master) master = m;
-    }
-    // One member in FAULT: all are. One member hearing a better master: none may take over.
-    // One member MASTER: all are.
-    for (auto* m : members) {
-        std::optional<std::string> fault;
-        if (faulty && faulty != m)
-            fault = fmt::format("sync group {}: {} is in FAULT", group.name, faulty->name());
-        m->set_external_fault(kSyncGroupKey, fault);
-    }
-    for (auto* m : members) {
-        bool held = follower && follower != m;
-        m->hold(held, held ? fmt::format("sync group {}: {} follows another master", group.name,
-                                         follower->name())
-                           : "");
-    }
-    if (master && master->state() == State::master) {
+    auto views = [&] {
+        std::vector<GroupMember> out;
         for (auto* m : members)
-            if (m != master)
-                m->force_master(
-                    fmt::format("sync group {}: {} is MASTER", group.name, master->name()));
+            out.push_back({m->name(), m->own_fault(), m->following_master(),
+                           m->state() == State::master, m->own_weight()});
+        return out;
+    };
+    auto orders = settle_group(group.name, views());
+    for (std::size_t i = 0; i < members.size(); ++i)
+        members[i]->set_group_weight(orders[i].group_weight);
+    orders = settle_group(group.name, views());  // as the shared priority left them
+    for (std::size_t i = 0; i < members.size(); ++i)
+        members[i]->set_external_fault(kSyncGroupKey, orders[i].fault);
+    for (std::size_t i = 0; i < members.size(); ++i)
+        members[i]->hold(orders[i].hold.has_value(), orders[i].hold.value_or(""));
+    if (auto master = group_master(views())) {
+        for (std::size_t i = 0; i < members.size(); ++i)
+            if (i != *master)
+                members[i]->force_master(fmt::format("sync group {}: {} is MASTER", group.name,
+                                                     members[*master]->name()));
     }
 }
 
