@@ -18,7 +18,9 @@ say "kill -9 the master"
 stop d1 KILL
 ip -n "$(ns d1)" addr del "$VIP/24" dev eth0  # a crashed node keeps its VIP; the peers must not care
 expect_vip_on d2 3
-expect_log d2 "entering MASTER state (master $SUBNET.1 down"
+# d3's master-down ends 0.4 ms after d2's: on a busy machine d3 may take over first for a
+# moment, and d2 then preempts it (and says so).
+expect_log d2 "entering MASTER state (\(master $SUBNET.1 down\|preempting $SUBNET.3 \)"
 
 say "SIGTERM the new master: graceful hand-over"
 t0=$(date +%s%N)

@@ -1,0 +1,212 @@
+// The `virtual_servers`, `ipvs` and `control` sections.
+#include <fmt/format.h>
+
+#include "sections.hpp"
+
+namespace directord::config::detail {
+
+std::optional<Forwarding> read_forwarding(Reader& r, const YAML::Node& node,
+                                          const std::string& path) {
+    auto v = r.choice(node, path, {"nat", "dr", "tun"});
+    if (!v) return std::nullopt;
+    return *v == "nat" ? Forwarding::nat : *v == "dr" ? Forwarding::direct : Forwarding::tunnel;
+}
+
+bool instance_exists(const Config& cfg, const std::string& name) {
+    return std::any_of(cfg.instances.begin(), cfg.instances.end(),
+                       [&](const Instance& i) { return i.name == name; });
+}
+
+// The IPVS settings of a virtual server (scheduler, forwarding, persistence, failure policy,
+// sorry server, quorum, VRRP coupling).
+void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, const Config& cfg,
+                        VirtualServer& vs) {
+    using namespace std::chrono_literals;
+    r.optional_key(v, vp, "scheduler", vs.scheduler, [&](auto& n, auto p) {
+        return r.choice(n, p,
+                        {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh",
+                         "fo", "ovf"});
+    });
+    if (auto list = v["scheduler_flags"]) {
+        auto lp = Reader::join(vp, "scheduler_flags");
+        vs.scheduler_flags =
+            read_list<std::string>(r, list, lp, [&](auto& x, auto p) -> std::optional<std::string> {
+                auto flag = r.choice(x, p, {"fallback", "port"});
+                if (flag && vs.scheduler != "sh" && vs.scheduler != "mh") {
+                    r.fail(x, p, "scheduler flags exist for the sh and mh schedulers only");
+                    return std::nullopt;
+                }
+                return flag;
+            });
+    }
+    r.optional_boolean(v, vp, "one_packet", vs.one_packet);
+    r.optional_key(v, vp, "forwarding", vs.forwarding,
+                   [&](auto& n, auto p) { return read_forwarding(r, n, p); });
+    if (auto p = v["persistence"]) {
+        auto pp = Reader::join(vp, "persistence");
+        if (r.is_map(p, pp)) {
+            r.reject_unknown_keys(p, pp, {"timeout", "netmask"});
+            if (auto t = r.required(p, pp, "timeout"))
+                vs.persistence =
+                    r.duration(t, Reader::join(pp, "timeout"), 1s, 31536000s).value_or(Duration{0});
+            if (auto m = p["netmask"]) {
+                auto mp = Reader::join(pp, "netmask");
+                if (auto text = r.string(m, mp)) {
+                    boost::system::error_code ec;
+                    auto mask = boost::asio::ip::make_address_v4(*text, ec);
+                    if (ec)
+                        r.fail(m, mp, "'" + *text + "' is not an IPv4 netmask");
+                    else
+                        vs.persistence_netmask = mask;
+                }
+            }
+        }
+    }
+    r.optional_key(v, vp, "on_failure", vs.on_failure, [&](auto& n, auto p) {
+        auto inhibit = r.either(n, p, "remove", "inhibit");
+        return inhibit ? std::optional(*inhibit ? OnFailure::inhibit : OnFailure::remove)
+                       : std::nullopt;
+    });
+    if (auto n = v["sorry_server"]) {
+        if (auto ep = read_endpoint(r, n, Reader::join(vp, "sorry_server")))
+            vs.sorry_server = Endpoint{ep->first, ep->second};
+    }
+    r.optional_integer(v, vp, "quorum", vs.quorum, 1, 1 << 30);
+    r.optional_integer(v, vp, "quorum_hysteresis", vs.quorum_hysteresis, 0, 1 << 30);
+    if (auto n = v["vrrp_instance"]) {
+        auto ip = Reader::join(vp, "vrrp_instance");
+        if (auto name = r.string(n, ip)) {
+            if (instance_exists(cfg, *name))
+                vs.vrrp_instance = *name;
+            else
+                r.fail(n, ip, "no VRRP instance named '" + *name + "'");
+        }
+    }
+}
+
+void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "virtual_servers";
+    std::map<std::string, int> names;
+    std::set<std::tuple<IpAddress, std::uint16_t, std::string, std::uint32_t>> endpoints;
+    cfg.virtual_servers = read_list<VirtualServer>(
+        r, node, path, [&](auto& v, auto vp) -> std::optional<VirtualServer> {
+            if (!r.is_map(v, vp)) return std::nullopt;
+            r.reject_unknown_keys(
+                v, vp,
+                {"name", "address", "fwmark", "protocol", "scheduler", "scheduler_flags",
+                 "one_packet", "forwarding", "persistence", "on_failure", "sorry_server", "quorum",
+                 "quorum_hysteresis", "vrrp_instance", "check", "real_servers"});
+            VirtualServer vs;
+            std::size_t errors_before = r.errors().size();
+            r.optional_integer(v, vp, "fwmark", vs.fwmark, 1, 0xffffffffLL);
+            if (vs.fwmark && v["address"]) {
+                r.fail(v["address"], Reader::join(vp, "address"),
+                       "a fwmark service has no address (the mark selects the traffic)");
+            } else if (!vs.fwmark) {
+                if (auto n = r.required(v, vp, "address")) {
+                    if (auto ep = read_endpoint(r, n, Reader::join(vp, "address")))
+                        std::tie(vs.address, vs.port) = *ep;
+                }
+            }
+            r.optional_key(v, vp, "protocol", vs.protocol, [&](auto& n, auto p) {
+                return r.choice(n, p, {"tcp", "udp"});
+            });
+            read_ipvs_settings(r, v, vp, cfg, vs);
+            if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
+            if (auto list = r.required(v, vp, "real_servers")) {
+                auto lp = Reader::join(vp, "real_servers");
+                std::set<std::pair<IpAddress, std::uint16_t>> seen;
+                vs.real_servers = read_list<RealServer>(
+                    r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
+                        if (!r.is_map(x, rp)) return std::nullopt;
+                        r.reject_unknown_keys(x, rp, {"address", "weight", "forwarding", "check"});
+                        RealServer rs;
+                        auto a = r.required(x, rp, "address");
+                        if (!a) return std::nullopt;
+                        auto ep = read_endpoint(r, a, Reader::join(rp, "address"));
+                        if (!ep) return std::nullopt;
+                        std::tie(rs.address, rs.port) = *ep;
+                        if (!seen.insert(*ep).second) {
+                            r.fail(a, Reader::join(rp, "address"),
+                                   "duplicate real server in this virtual server");
+                            return std::nullopt;
+                        }
+                        if (!vs.fwmark && rs.address.is_v6() != vs.address.is_v6()) {
+                            r.fail(a, Reader::join(rp, "address"),
+                                   "a real server must be of the virtual server's address family");
+                            return std::nullopt;
+                        }
+                        r.optional_integer(x, rp, "weight", rs.weight, 0, 65535);
+                        if (auto n = x["forwarding"])
+                            rs.forwarding = read_forwarding(r, n, Reader::join(rp, "forwarding"));
+                        if (auto n = x["check"])
+                            rs.check = read_check(r, n, Reader::join(rp, "check"));
+                        return rs;
+                    });
+            }
+            if (r.errors().size() != errors_before) return std::nullopt;
+            vs.name = vs.fwmark
+                          ? fmt::format("fwmark:{}", vs.fwmark)
+                          : fmt::format("{}:{}",
+                                        vs.address.is_v6() ? "[" + vs.address.to_string() + "]"
+                                                           : vs.address.to_string(),
+                                        vs.port);
+            r.optional_string(v, vp, "name", vs.name);
+            if (!endpoints.emplace(vs.address, vs.port, vs.fwmark ? "" : vs.protocol, vs.fwmark)
+                     .second) {
+                r.fail(
+                    v, vp,
+                    fmt::format("another virtual server already uses {} {}", vs.protocol, vs.name));
+                return std::nullopt;
+            }
+            if (auto [it, fresh] = names.emplace(vs.name, r.where(v).line); !fresh) {
+                r.fail(v, vp,
+                       fmt::format("duplicate virtual server name '{}' (first at line {})", vs.name,
+                                   it->second));
+                return std::nullopt;
+            }
+            return vs;
+        });
+}
+
+void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "ipvs";
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop", "unmanaged"});
+    r.optional_key(node, path, "unmanaged", cfg.ipvs.remove_unmanaged,
+                   [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
+    r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop,
+                   [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
+    if (auto d = node["sync_daemon"]) {
+        auto dp = Reader::join(path, "sync_daemon");
+        if (!r.is_map(d, dp)) return;
+        r.reject_unknown_keys(d, dp, {"interface", "instance", "sync_id"});
+        SyncDaemon daemon;
+        if (auto n = r.required(d, dp, "interface"))
+            daemon.interface = r.string(n, Reader::join(dp, "interface")).value_or("");
+        if (auto n = r.required(d, dp, "instance")) {
+            auto ip = Reader::join(dp, "instance");
+            daemon.instance = r.string(n, ip).value_or("");
+            if (!daemon.instance.empty() && !instance_exists(cfg, daemon.instance))
+                r.fail(n, ip, "no VRRP instance named '" + daemon.instance + "'");
+        }
+        r.optional_integer(d, dp, "sync_id", daemon.sync_id, 0, 255);
+        cfg.ipvs.sync_daemon = daemon;
+    }
+}
+
+void read_control(Reader& r, const YAML::Node& node, Config& cfg) {
+    const std::string path = "control";
+    if (!r.is_map(node, path)) return;
+    r.reject_unknown_keys(node, path, {"socket", "metrics"});
+    if (auto n = node["socket"]) {
+        auto file = r.string(n, Reader::join(path, "socket"));
+        if (file && check_watchable(r, n, Reader::join(path, "socket"), *file))
+            cfg.control.socket = *file;
+    }
+    if (auto n = node["metrics"])
+        if (auto ep = read_endpoint(r, n, Reader::join(path, "metrics")))
+            cfg.control.metrics = Endpoint{ep->first, ep->second};
+}
+
+}  // namespace directord::config::detail
