@@ -14,6 +14,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/directord-test.XXXXXX")
 SUBNET=10.99.0
 INSIDE_SUBNET=10.98.0
 VIP=${SUBNET}.100
+# With LAB_IPV6=1 before lab_up: dual stack, fd99::i/64 beside 10.99.0.i.
+SUBNET6=fd99:
+VIP6=${SUBNET6}:100
 INSIDE_VIP=${INSIDE_SUBNET}.100
 declare -a LAB_NAMESPACES=()
 declare -a LAB_PIDS=()
@@ -52,7 +55,13 @@ add_ns() {
     n=$(ns "$1")
     ip netns add "$n"
     LAB_NAMESPACES+=("$n")
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    if [ -n "${LAB_IPV6:-}" ]; then
+        # Link-local addresses usable at once (no DAD wait); no router solicitations to wait on.
+        ip netns exec "$n" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
+            net.ipv6.conf.default.router_solicitations=0
+    else
+        ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    fi
     ip -n "$n" link set lo up
 }
 
@@ -63,6 +72,8 @@ wire() {
     ip -n "$(ns "$node")" link add "$iface" address "$mac" type veth peer name "p$port" netns "$(ns sw)"
     ip -n "$(ns sw)" link set "p$port" master "$bridge" up
     ip -n "$(ns "$node")" addr add "$address/24" dev "$iface"
+    [ -n "${LAB_IPV6:-}" ] && [ "$iface" = eth0 ] &&
+        ip -n "$(ns "$node")" addr add "$SUBNET6:${address##*.}/64" dev "$iface"
     ip -n "$(ns "$node")" link set "$iface" up
 }
 
@@ -114,9 +125,13 @@ stop() {
 
 running() { kill -0 "${NODE_PID[$1]}" 2>/dev/null; }
 
-# has_vip NODE [ADDRESS] [IFACE]
+# has_vip NODE [ADDRESS] [IFACE]: an IPv4 VIP is a /24, an IPv6 one a /64.
 # (grep reads everything: with pipefail, grep -q could SIGPIPE ip and fail a match)
-has_vip() { ip -n "$(ns "$1")" -br addr show dev "${3:-eth0}" 2>/dev/null | grep -w "${2:-$VIP}/24" >/dev/null; }
+has_vip() {
+    local address=${2:-$VIP}
+    [[ "$address" == *:* ]] && address+=/64 || address+=/24
+    ip -n "$(ns "$1")" -br addr show dev "${3:-eth0}" 2>/dev/null | grep -F " $address" >/dev/null
+}
 
 # wait_for SECONDS COMMAND...: polls every 20 ms.
 wait_for() {
@@ -176,6 +191,8 @@ garps_from() {
     capture_text "$1" | grep -c "^[0-9.]* $2 > ff:ff:ff:ff:ff:ff, ethertype ARP.*Request who-has ${3:-$VIP} (ff:ff:ff:ff:ff:ff) tell ${3:-$VIP}," || true
 }
 mac_of() { printf '02:99:00:00:00:0%s' "${1#d}"; }
+# client_neighbour_mac ADDRESS: the MAC in the client's IPv6 neighbour cache for ADDRESS.
+client_neighbour_mac() { ip -n "$(ns c1)" -6 neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
 
 # instance_yaml NAME IFACE VRID PRIORITY VIPS [extra lines...]: one instance item. VIPS is
 # the inside of the YAML list; a bare address gets /24.
@@ -193,8 +210,8 @@ instance_yaml() {
 FAST=("version: 3" "advert_interval: 100ms")
 
 # start_keepalived NODE PRIORITY VERSION ADVERT_INT [PASSWORD|-] [nopreempt]: keepalived
-# (VRRP only) as the interop peer on VRID 51 with the lab VIP (and KEEPALIVED_EXCLUDED, an
-# address held with the role but not advertised, if set).
+# (VRRP only) as the interop peer on VRID 51 with the lab VIP (KEEPALIVED_VIP, e.g. fd99::100/64,
+# if set; and KEEPALIVED_EXCLUDED, an address held with the role but not advertised, if set).
 start_keepalived() {
     local node=$1 prio=$2 version=$3 advert=$4 password=${5:--} mode=${6:-} dir="$WORK/$1-keepalived"
     mkdir -p "$dir"
@@ -217,7 +234,7 @@ start_keepalived() {
             echo "    }"
         fi
         echo "    virtual_ipaddress {"
-        echo "        $VIP/24 dev eth0"
+        echo "        ${KEEPALIVED_VIP:-$VIP/24} dev eth0"
         echo "    }"
         if [ -n "${KEEPALIVED_EXCLUDED:-}" ]; then
             echo "    virtual_ipaddress_excluded {"

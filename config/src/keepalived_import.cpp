@@ -430,6 +430,7 @@ class Converter {
         std::vector<std::string> lines;  // "key: value" inside the instance item
         std::vector<std::string> vips, excluded, peers, scripts, interfaces, files;
         std::string notify, garp;
+        bool ipv6 = false;  // the family of the first VIP is the instance's, as in keepalived
         for (const auto& s : block.children) {
             const auto& k = s.keyword;
             if (k == "state") {
@@ -473,7 +474,17 @@ class Converter {
                     skip(s, "only auth_type PASS is supported (AH is not)");
                 }
             } else if (k == "virtual_ipaddress") {
-                for (const auto& v : s.children) vip(v, vips);
+                for (const auto& v : s.children) {
+                    bool v6 = v.keyword.find(':') != std::string::npos;
+                    if (vips.empty()) ipv6 = v6;
+                    if (!vips.empty() && v6 != ipv6) {
+                        // An advert carries one family: the other is held, never advertised.
+                        note(v, "another family than the first VIP: moved to excluded_vips");
+                        vip(v, excluded);
+                    } else {
+                        vip(v, vips);
+                    }
+                }
             } else if (k == "virtual_ipaddress_excluded") {
                 for (const auto& v : s.children) vip(v, excluded);
             } else if (k == "track_script") {
@@ -517,6 +528,11 @@ class Converter {
                 skip_setting(s);
             }
         }
+        if (version == "2" && ipv6) {
+            // keepalived runs an IPv6 instance as VRRPv3 whatever vrrp_version says.
+            note(block, "IPv6 VIPs: VRRP version 3 (keepalived uses it for IPv6 too)");
+            version = "3";
+        }
         if (version != "2") lines.push_back("version: " + version);
         instances_ += "    - name: " + yaml_string(name) + "\n";
         for (const auto& l : lines) instances_ += "      " + l + "\n";
@@ -536,10 +552,7 @@ class Converter {
 
     void vip(const Statement& v, std::vector<std::string>& vips) {
         std::string address = v.keyword, label, scope;
-        if (address.find(':') != std::string::npos) {
-            skip(v, "IPv6 VIPs are not supported yet");
-            return;
-        }
+        bool ipv6 = address.find(':') != std::string::npos;
         for (std::size_t i = 0; i + 1 < v.args.size(); i += 2) {
             const auto& key = v.args[i];
             if (key == "label")
@@ -552,7 +565,8 @@ class Converter {
                 note(v, fmt::format("VIP {}: '{} {}' is not carried over", address, key,
                                     v.args[i + 1]));
         }
-        if (address.find('/') == std::string::npos) address += "/32";
+        if (address.find('/') == std::string::npos) address += ipv6 ? "/128" : "/32";
+        if (ipv6) address = "'" + address + "'";  // a plain YAML scalar cannot hold "::"
         if (label.empty() && scope.empty()) {
             vips.push_back(address);
             return;

@@ -47,7 +47,8 @@ std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string
     auto slash = text->find('/');
     boost::system::error_code ec;
     vip.address = boost::asio::ip::make_address(text->substr(0, slash), ec);
-    if (ec) {
+    // A zone (fe80::1%eth0) is the instance's interface already; the kernel lists none.
+    if (ec || text->substr(0, slash).find('%') != std::string::npos) {
         r.fail(spec_node, path, fmt::format("'{}' is not an IP address", *text));
         return std::nullopt;
     }
@@ -132,11 +133,12 @@ void read_auth(Reader& r, const YAML::Node& node, const std::string& path, Auth&
 void read_garp(Reader& r, const YAML::Node& node, const std::string& path, Garp& garp) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(node, path, {"count", "spacing", "repeat_delay", "refresh"});
+    r.reject_unknown_keys(node, path, {"count", "spacing", "repeat_delay", "refresh", "na_router"});
     r.optional_integer(node, path, "count", garp.count, 0, 100);
     r.optional_duration(node, path, "spacing", garp.spacing, 0s, 1s);
     r.optional_duration(node, path, "repeat_delay", garp.repeat_delay, 0s, 3600s);
     r.optional_duration(node, path, "refresh", garp.refresh, 0s, 86400s);
+    r.optional_boolean(node, path, "na_router", garp.na_router);
 }
 
 // The addresses an instance moves with its role. The advertised ones share one family (the
@@ -148,9 +150,6 @@ std::vector<Vip> read_instance_vips(Reader& r, const YAML::Node& node, const std
         if (one_family && vips[i].address.is_v4() != vips.front().address.is_v4())
             r.fail(node[i], Reader::index(path, i),
                    "all VIPs of an instance must be of one address family");
-        else if (vips[i].address.is_v6())
-            r.fail(node[i], Reader::index(path, i),
-                   "IPv6 VIPs are not supported yet (VRRPv3 over IPv4 only)");
         else if (!vips[i].label.empty() && !vips[i].label.starts_with(interface))
             r.fail(node[i], Reader::index(path, i),
                    fmt::format("label '{}' must start with the interface name '{}' (e.g. {}:0)",
@@ -218,6 +217,8 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
         inst.vips = read_instance_vips(r, n, p, inst.interface, true);
         if (n.IsSequence() && n.size() == 0) r.fail(n, p, "at least one VIP is needed");
         if (inst.vips.size() > 255) r.fail(n, p, "at most 255 VIPs fit in one advertisement");
+        if (inst.ipv6() && inst.version == 2)
+            r.fail(n, p, "IPv6 VIPs need VRRP version 3 (RFC 5798); VRRPv2 is IPv4 only");
     }
     if (auto n = node["excluded_vips"]) {
         auto p = Reader::join(path, "excluded_vips");

@@ -169,9 +169,11 @@ TEST(Config, ExactMessagesForCommonMistakes) {
           "name 'eth0' (e.g. eth0:0)");
     check("      vrid: 1\n      vips: [10.0.0.1/24]\n      excluded_vips: [10.0.0.1/32]\n",
           "t.yaml:7:23: vrrp.instances[0].excluded_vips[0]: 10.0.0.1 is already in vips");
-    check("      vrid: 1\n      vips: [10.0.0.1]\n      excluded_vips: ['2001:db8::1/64']\n",
-          "t.yaml:7:23: vrrp.instances[0].excluded_vips[0]: IPv6 VIPs are not supported yet "
-          "(VRRPv3 over IPv4 only)");
+    check("      vrid: 1\n      vips: ['2001:db8::1/64']\n",
+          "t.yaml:6:13: vrrp.instances[0].vips: IPv6 VIPs need VRRP version 3 (RFC 5798); VRRPv2 "
+          "is IPv4 only");
+    check("      vrid: 1\n      version: 3\n      vips: ['fe80::1%eth0']\n",
+          "t.yaml:7:14: vrrp.instances[0].vips[0]: 'fe80::1%eth0' is not an IP address");
     check("      vrid: 1\n      vips: [10.0.0.1]\n      unicast_peers: ['fe80::2']\n",
           "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' "
           "address family");
@@ -194,6 +196,21 @@ TEST(Config, ExcludedVipsAreHeldButNotAdvertised) {
     ASSERT_EQ(held.size(), 3u);
     EXPECT_EQ(held[0].address.to_string(), "10.0.0.100");
     EXPECT_EQ(held[2].address.to_string(), "10.0.2.1");
+}
+
+TEST(Config, Ipv6InstanceWithIpv4ExcludedVipsAndNeighbourAdvertRouterFlag) {
+    auto cfg = valid(
+        "vrrp:\n  instances:\n    - name: v6\n      interface: eth0\n      vrid: 7\n"
+        "      version: 3\n      vips: ['fe80::7', '2001:db8::7/64']\n"
+        "      excluded_vips: [10.0.0.7/24]\n      unicast_peers: ['fe80::2']\n"
+        "      garp: {na_router: true}\n");
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    const auto& i = cfg.instances[0];
+    EXPECT_TRUE(i.ipv6());
+    EXPECT_EQ(i.vips[0].prefix_length, 128);
+    EXPECT_EQ(i.vips[1].prefix_length, 64);
+    EXPECT_EQ(i.garp.na_router, std::optional<bool>(true));
+    EXPECT_EQ(i.held_vips().size(), 3u);
 }
 
 TEST(Config, DuplicatesAndSyncGroupReferences) {

@@ -18,8 +18,8 @@ namespace directord::vrrp::fake {
 
 struct SentAdvert {
     std::string interface;
-    boost::asio::ip::address_v4 source;
-    boost::asio::ip::address_v4 destination;
+    IpAddress source;
+    IpAddress destination;
     Advert advert;
 };
 
@@ -31,12 +31,9 @@ class FakeChannel : public AdvertChannel {
         handlers_[vrid] = std::move(handler);
     }
     void unsubscribe(std::uint8_t vrid) override { handlers_.erase(vrid); }
-    bool send(std::span<const std::uint8_t> packet,
-              const boost::asio::ip::address_v4& destination) override {
-        auto decoded = decode_ipv4(packet);
-        auto* received = std::get_if<Received>(&decoded);
-        if (!received) return false;
-        sent_.push_back({interface_, received->source.to_v4(), destination, received->advert});
+    bool send(const Advert& advert, const IpAddress& source,
+              const IpAddress& destination) override {
+        sent_.push_back({interface_, source, destination, advert});
         return true;
     }
     void deliver(const Received& packet) {
@@ -56,14 +53,14 @@ struct Announcement {
     std::string instance;
     int ifindex;
     MacAddress mac;
-    std::vector<boost::asio::ip::address_v4> vips;
+    std::vector<IpAddress> vips;
 };
 
 class FakeAnnouncer : public Announcer {
   public:
     FakeAnnouncer(std::string instance, std::vector<Announcement>& log)
         : instance_(std::move(instance)), log_(log) {}
-    void start(const std::vector<boost::asio::ip::address_v4>& vips, const config::Garp&) override {
+    void start(const std::vector<IpAddress>& vips, const config::Garp&) override {
         log_.push_back({instance_, ifindex_, mac_, vips});
     }
     void stop() override {}
@@ -103,24 +100,24 @@ class FakeHost : public Host {
     }
     // Another program removes or adds an address.
     void remove_address_by_other(const std::string& name, const char* address) {
-        auto& list = interfaces_.at(name).addresses_v4;
-        std::erase(list, boost::asio::ip::make_address_v4(address));
+        auto& list = interfaces_.at(name).addresses;
+        std::erase(list, boost::asio::ip::make_address(address));
         changed(name);
     }
     void add_address_by_other(const std::string& name, const char* address) {
-        interfaces_.at(name).addresses_v4.push_back(boost::asio::ip::make_address_v4(address));
+        interfaces_.at(name).addresses.push_back(boost::asio::ip::make_address(address));
         changed(name);
     }
     bool has_address(const std::string& name, const char* address) {
         auto it = interfaces_.find(name);
         if (it == interfaces_.end()) return false;
-        const auto& list = it->second.addresses_v4;
-        return std::find(list.begin(), list.end(), boost::asio::ip::make_address_v4(address)) !=
+        const auto& list = it->second.addresses;
+        return std::find(list.begin(), list.end(), boost::asio::ip::make_address(address)) !=
                list.end();
     }
     // An advert from a peer arrives on `interface`.
     void deliver(const std::string& interface, const Received& packet) {
-        if (auto it = channels_.find(interface); it != channels_.end())
+        if (auto it = channels_.find({interface, packet.source.is_v6()}); it != channels_.end())
             if (auto channel = it->second.lock()) channel->deliver(packet);
     }
     std::vector<SentAdvert> sent;
@@ -144,11 +141,13 @@ class FakeHost : public Host {
                         AddressDone done) override {
         request(ifindex, interface, vip, false, std::move(done));
     }
-    std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex) override {
-        auto existing = channels_[interface].lock();
+    std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex,
+                                           bool ipv6) override {
+        auto& slot = channels_[{interface, ipv6}];
+        auto existing = slot.lock();
         if (existing && existing->ifindex() == ifindex) return existing;
         auto fresh = std::make_shared<FakeChannel>(interface, ifindex, sent);
-        channels_[interface] = fresh;
+        slot = fresh;
         return fresh;
     }
     std::map<std::string, DropCounters> interface_drops() const override { return {}; }
@@ -160,27 +159,27 @@ class FakeHost : public Host {
   private:
     void request(int ifindex, const std::string& interface, const config::Vip& vip, bool add,
                  AddressDone done) {
-        boost::asio::post(io_, [this, ifindex, interface, address = vip.address.to_v4(), add,
-                                done = std::move(done)] {
-            auto it = interfaces_.find(interface);
-            if (it == interfaces_.end() || it->second.index != ifindex) {
-                done(add ? std::optional<std::string>("no such device") : std::nullopt);
-                return;
-            }
-            auto& list = it->second.addresses_v4;
-            bool present = std::find(list.begin(), list.end(), address) != list.end();
-            if (add && !present) list.push_back(address);
-            if (!add && present) std::erase(list, address);
-            done(std::nullopt);
-            if (add != present) changed(interface);  // the kernel's notification
-        });
+        boost::asio::post(
+            io_, [this, ifindex, interface, address = vip.address, add, done = std::move(done)] {
+                auto it = interfaces_.find(interface);
+                if (it == interfaces_.end() || it->second.index != ifindex) {
+                    done(add ? std::optional<std::string>("no such device") : std::nullopt);
+                    return;
+                }
+                auto& list = it->second.addresses;
+                bool present = std::find(list.begin(), list.end(), address) != list.end();
+                if (add && !present) list.push_back(address);
+                if (!add && present) std::erase(list, address);
+                done(std::nullopt);
+                if (add != present) changed(interface);  // the kernel's notification
+            });
     }
 
     boost::asio::io_context& io_;
     std::map<std::string, InterfaceInfo> interfaces_;
     std::map<int, std::pair<std::string, InterfaceHandler>> watches_;
     int next_id_ = 1;
-    std::map<std::string, std::weak_ptr<FakeChannel>> channels_;
+    std::map<std::pair<std::string, bool>, std::weak_ptr<FakeChannel>> channels_;
 };
 
 }  // namespace directord::vrrp::fake

@@ -38,7 +38,7 @@ InterfaceInfo interface_up(int index, const char* primary, std::uint8_t mac_tail
     info.index = index;
     info.running = true;
     info.mac = {2, 0x99, 0, 0, 0, mac_tail};
-    info.addresses_v4 = {make_address_v4(primary)};
+    info.addresses = {make_address_v4(primary)};
     return info;
 }
 
@@ -151,13 +151,13 @@ TEST_F(HostEvents, AStrayVipOnABackupIsRemovedOrReported) {
 TEST_F(HostEvents, PrimaryAddressChangesAndDisappears) {
     auto web = master_on_eth0();
     auto& eth0 = host.interface("eth0");
-    eth0.addresses_v4 = {make_address_v4("10.99.0.100"), make_address_v4("10.99.0.11")};
+    eth0.addresses = {make_address_v4("10.99.0.100"), make_address_v4("10.99.0.11")};
     host.changed("eth0");
     auto sent_before = host.sent.size();
     ASSERT_TRUE(run_until([&] { return host.sent.size() > sent_before; }));
     EXPECT_EQ(host.sent.back().source, make_address_v4("10.99.0.11"));
 
-    host.interface("eth0").addresses_v4.clear();
+    host.interface("eth0").addresses.clear();
     host.changed("eth0");
     EXPECT_EQ(web->state(), State::fault);
     EXPECT_EQ(web->reasons().front(), "no IPv4 address on eth0: FAULT");
@@ -167,7 +167,7 @@ TEST_F(HostEvents, MacChangeWhileMasterAnnouncesAgain) {
     auto web = master_on_eth0();
     auto announced = host.announcements.size();
     auto changed = interface_up(2, "10.99.0.1", 0xaa);
-    changed.addresses_v4.push_back(make_address_v4("10.99.0.100"));
+    changed.addresses.push_back(make_address_v4("10.99.0.100"));
     host.set_interface("eth0", changed);
     ASSERT_EQ(host.announcements.size(), announced + 1);
     EXPECT_EQ(host.announcements.back().mac[5], 0xaa);
@@ -251,8 +251,10 @@ TEST_F(HostEvents, ASyncGroupFollowsAMemberWhoseInterfaceVanishes) {
     ASSERT_TRUE(run_until([&] { return engine.find("outside")->state() == State::master; }));
     ASSERT_TRUE(run_until([&] { return engine.find("inside")->state() == State::master; }));
     host.set_interface("eth1", InterfaceInfo{});
-    EXPECT_EQ(engine.find("inside")->state(), State::fault);
+    // Judged at once, or when inside's own VIP request still in flight is answered.
+    ASSERT_TRUE(run_until([&] { return engine.find("inside")->state() == State::fault; }));
     EXPECT_EQ(engine.find("outside")->state(), State::fault);
+    ASSERT_FALSE(engine.find("outside")->reasons().empty());
     EXPECT_EQ(engine.find("outside")->reasons().front(),
               "sync group dlvs: inside is in FAULT: FAULT");
     ASSERT_TRUE(run_until([&] { return !host.has_address("eth0", "10.99.0.100"); }));
@@ -262,4 +264,35 @@ TEST_F(HostEvents, ASyncGroupFollowsAMemberWhoseInterfaceVanishes) {
                engine.find("inside")->state() == State::master;
     }));
     engine.shutdown();
+}
+
+TEST_F(HostEvents, Ipv6InstanceAdvertisesFromTheLinkLocalAddressAndAnnouncesItsVips) {
+    auto eth0 = interface_up(2, "10.99.0.1");
+    eth0.addresses.push_back(make_address("fd99::1"));  // global: not an advert source
+    host.set_interface("eth0", eth0);
+    auto v6 = make(instance_config("web6", "eth0", 51, "fd99::100"));
+    settle();
+    EXPECT_EQ(v6->state(), State::fault) << "no link-local address yet";
+    EXPECT_EQ(v6->reasons().front(), "no IPv6 link-local address on eth0: FAULT");
+
+    eth0.addresses.push_back(make_address("fe80::99:ff:fe00:1"));
+    host.set_interface("eth0", eth0);
+    ASSERT_TRUE(run_until([&] { return v6->state() == State::master; }));
+    ASSERT_TRUE(run_until([&] { return host.has_address("eth0", "fd99::100"); }));
+    settle();
+    ASSERT_FALSE(host.sent.empty());
+    EXPECT_EQ(host.sent.back().source, make_address("fe80::99:ff:fe00:1"));
+    EXPECT_EQ(host.sent.back().destination, make_address("ff02::12"));
+    ASSERT_FALSE(host.announcements.empty());
+    EXPECT_EQ(host.announcements.back().vips,
+              std::vector<config::IpAddress>{make_address("fd99::100")});
+
+    // A higher-priority IPv6 master takes over; an IPv4 advert of the same VRID is not its
+    // business.
+    auto peer = advert_from("fe80::99:ff:fe00:2", 51, 200, "fd99::100");
+    peer.destination = make_address("ff02::12");
+    host.deliver("eth0", advert_from("10.99.0.2", 51, 200, "fd99::100"));
+    EXPECT_EQ(v6->state(), State::master);
+    host.deliver("eth0", peer);
+    EXPECT_EQ(v6->state(), State::backup);
 }

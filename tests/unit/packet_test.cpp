@@ -4,22 +4,15 @@
 
 #include <sstream>
 
-#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/announcer.hpp"
+#include "packet_bytes.hpp"
 
 using namespace directord::vrrp;
 namespace ip = boost::asio::ip;
+using directord::test::drop_of;
+using directord::test::hex;
 
 namespace {
-
-std::vector<std::uint8_t> hex(const std::string& text) {
-    std::vector<std::uint8_t> out;
-    std::string digits;
-    for (char c : text)
-        if (std::isxdigit(static_cast<unsigned char>(c))) digits += c;
-    for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
-        out.push_back(static_cast<std::uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-    return out;
-}
 
 // Captured from keepalived 2.2.7 (IP header onwards): v2, PASS "secret12", VRID 51, prio 101.
 const auto kV2Pass =
@@ -34,31 +27,13 @@ const auto kGroup = ip::make_address_v4("224.0.0.18");
 const auto kVip = ip::make_address("10.99.0.100");
 
 Advert v2_pass_advert() {
-    Advert a;
-    a.version = 2;
-    a.vrid = 51;
-    a.priority = 101;
-    a.interval_cs = 100;
+    auto a = directord::test::advert_51(2, 100, {kVip});
     a.auth_type = directord::config::AuthType::pass;
     a.auth_data = pass_auth_data("secret12");
-    a.addresses = {kVip};
     return a;
 }
 
-Advert v3_advert() {
-    Advert a;
-    a.version = 3;
-    a.vrid = 51;
-    a.priority = 101;
-    a.interval_cs = 10;
-    a.addresses = {kVip};
-    return a;
-}
-
-DropReason drop_of(const DecodeResult& r) {
-    EXPECT_TRUE(std::holds_alternative<DropReason>(r));
-    return std::holds_alternative<DropReason>(r) ? std::get<DropReason>(r) : DropReason::count_;
-}
+Advert v3_advert() { return directord::test::advert_51(3, 10, {kVip}); }
 
 }  // namespace
 

@@ -54,6 +54,9 @@ std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const config::Vip
     rtnl_addr_set_prefixlen(addr.get(), vip.prefix_length);
     rtnl_addr_set_scope(addr.get(), scope_value(vip.scope));
     if (!vip.label.empty()) rtnl_addr_set_label(addr.get(), vip.label.c_str());
+    // Usable at once on take-over: duplicate address detection would hold an IPv6 VIP
+    // tentative (unusable) for a second or more, and the old master may still answer for it.
+    if (family == AF_INET6) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
     return addr;
 }
 

@@ -8,11 +8,11 @@ namespace directord::vrrp {
 namespace {
 
 bool has(const InterfaceInfo& info, const config::Vip& vip) {
-    return vip.address.is_v4() && std::find(info.addresses_v4.begin(), info.addresses_v4.end(),
-                                            vip.address.to_v4()) != info.addresses_v4.end();
+    return std::find(info.addresses.begin(), info.addresses.end(), vip.address) !=
+           info.addresses.end();
 }
 
-bool is_ours(const std::vector<config::Vip>& held, const boost::asio::ip::address_v4& address) {
+bool is_ours(const std::vector<config::Vip>& held, const config::IpAddress& address) {
     return std::any_of(held.begin(), held.end(),
                        [&](const config::Vip& vip) { return vip.address == address; });
 }
@@ -21,10 +21,11 @@ bool is_ours(const std::vector<config::Vip>& held, const boost::asio::ip::addres
 
 HostAssessment assess_host(const std::string& interface, const InterfaceInfo& before,
                            const InterfaceInfo& now, const std::vector<config::Vip>& held,
-                           bool master) {
+                           bool master, bool ipv6) {
     HostAssessment out;
-    for (const auto& address : now.addresses_v4)
-        if (!is_ours(held, address)) {
+    for (const auto& address : now.addresses)
+        if (address.is_v6() == ipv6 && (!ipv6 || address.to_v6().is_link_local()) &&
+            !is_ours(held, address)) {
             out.primary = address;
             break;
         }
@@ -33,7 +34,8 @@ HostAssessment assess_host(const std::string& interface, const InterfaceInfo& be
     else if (!now.running)
         out.fault = fmt::format("interface {} down", interface);
     else if (out.primary.is_unspecified())
-        out.fault = fmt::format("no IPv4 address on {}", interface);
+        out.fault = ipv6 ? fmt::format("no IPv6 link-local address on {}", interface)
+                         : fmt::format("no IPv4 address on {}", interface);
     if (!now.exists()) return out;
     out.rebind = now.index != before.index;
     out.reannounce = master && (out.rebind || now.mac != before.mac);

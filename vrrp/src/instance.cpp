@@ -38,7 +38,8 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
       notify_slot_(services_.io) {
     announcer_ = services_.host.announcer(cfg_.name, cfg_.interface);
     auto now = services_.host.read_interface(cfg_.interface);
-    auto assessment = assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false);
+    auto assessment =
+        assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false, cfg_.ipv6());
     interface_ = now;
     standing_.host_fault = assessment.fault;
     primary_ = assessment.primary;
@@ -66,10 +67,9 @@ void Instance::refresh_expectation() {
                             vip_addresses(cfg_)};
 }
 
-std::vector<boost::asio::ip::address_v4> Instance::vip_v4() const {
-    std::vector<boost::asio::ip::address_v4> out;
-    for (const auto& vip : cfg_.held_vips())
-        if (vip.address.is_v4()) out.push_back(vip.address.to_v4());
+std::vector<config::IpAddress> Instance::held_addresses() const {
+    std::vector<config::IpAddress> out;
+    for (const auto& vip : cfg_.held_vips()) out.push_back(vip.address);
     return out;
 }
 
@@ -112,7 +112,7 @@ void Instance::reconfigure(const config::Instance& next) {
             if (std::find(held.begin(), held.end(), vip) == held.end()) gone.push_back(vip);
         remove_vips(gone);
         add_vips();
-        announcer_->start(vip_v4(), cfg_.garp);
+        announcer_->start(held_addresses(), cfg_.garp);
         send_advert(fsm_.priority());
     }
     if (old.track_scripts != cfg_.track_scripts || old.track_interfaces != cfg_.track_interfaces ||
@@ -131,8 +131,8 @@ std::vector<std::string> Instance::reasons() const { return describe_standing(st
 
 bool Instance::announce() {
     if (fsm_.state() != State::master) return false;
-    log::info("{}: gratuitous ARPs on request", cfg_.name);
-    announcer_->start(vip_v4(), cfg_.garp);
+    log::info("{}: announcing the VIPs on request", cfg_.name);
+    announcer_->start(held_addresses(), cfg_.garp);
     return true;
 }
 
@@ -186,7 +186,7 @@ void Instance::on_advert(const Received& packet) {
                          packet.source.to_string(), to_string(*drop), suppressed);
         return;
     }
-    if (packet.source == config::IpAddress(primary_)) return;  // our own, looped back
+    if (packet.source == primary_) return;  // our own, looped back
     if (fsm_.state() == State::master && packet.advert.priority != 0 &&
         packet.advert.priority < fsm_.priority()) {
         unsigned long suppressed = 0;
@@ -245,7 +245,7 @@ void Instance::perform(const Actions& actions) {
                 else if constexpr (std::is_same_v<T, action::RemoveVips>)
                     remove_vips(cfg_.held_vips());
                 else if constexpr (std::is_same_v<T, action::Announce>)
-                    announcer_->start(vip_v4(), cfg_.garp);
+                    announcer_->start(held_addresses(), cfg_.garp);
                 else if constexpr (std::is_same_v<T, action::Transition>)
                     on_transition(act);
             },
@@ -266,14 +266,13 @@ void Instance::send_advert(std::uint8_t priority) {
     if (cfg_.auth.type == config::AuthType::pass)
         advert.auth_data = pass_auth_data(cfg_.auth.password);
     advert.addresses = expected_.addresses;
-    auto send_to = [&](const boost::asio::ip::address_v4& destination) {
-        if (socket_->send(encode_ipv4(advert, primary_, destination, ++ip_id_), destination))
-            ++counters_.adverts_sent;
+    auto send_to = [&](const config::IpAddress& destination) {
+        if (socket_->send(advert, primary_, destination)) ++counters_.adverts_sent;
     };
     if (cfg_.unicast_peers.empty()) {
-        send_to(boost::asio::ip::make_address_v4(kMulticastGroupV4));
+        send_to(boost::asio::ip::make_address(cfg_.ipv6() ? kMulticastGroupV6 : kMulticastGroupV4));
     } else {
-        for (const auto& peer : cfg_.unicast_peers) send_to(peer.to_v4());
+        for (const auto& peer : cfg_.unicast_peers) send_to(peer);
     }
 }
 

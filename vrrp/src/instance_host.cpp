@@ -29,7 +29,7 @@ Host::AddressDone Instance::address_request_done() {
 
 void Instance::bind_interface() {
     if (socket_) socket_->unsubscribe(cfg_.vrid);
-    socket_ = services_.host.channel(cfg_.interface, interface_.index);
+    socket_ = services_.host.channel(cfg_.interface, interface_.index, cfg_.ipv6());
     if (socket_)
         socket_->subscribe(cfg_.vrid, [this](const Received& packet) { on_advert(packet); });
     announcer_->rebind(interface_.index, interface_.mac);
@@ -82,7 +82,7 @@ void Instance::on_interface(const InterfaceInfo& now) {
     if (pending_address_requests_ > 0) return;  // judged when our own requests are answered
     bool master = fsm_.state() == State::master;
     auto held = cfg_.held_vips();
-    auto assessment = assess_host(cfg_.interface, interface_, now, held, master);
+    auto assessment = assess_host(cfg_.interface, interface_, now, held, master, cfg_.ipv6());
     auto before = std::exchange(interface_, now);
     if (!now.exists() && before.exists()) {
         log::warning("{}: interface {} was deleted", cfg_.name, cfg_.interface);
@@ -109,7 +109,7 @@ void Instance::on_interface(const InterfaceInfo& now) {
     }
     for (const auto& vip : assessment.restore) foreign_change(vip, true);
     for (const auto& vip : assessment.stray) foreign_change(vip, false);
-    if (assessment.reannounce) announcer_->start(vip_v4(), cfg_.garp);
+    if (assessment.reannounce) announcer_->start(held_addresses(), cfg_.garp);
     auto fault = debounced_host_fault(assessment.fault, before, now);
     if (fault != standing_.host_fault) {
         auto snapshot_before = snapshot();

@@ -18,7 +18,8 @@ namespace directord::vrrp {
 InterfaceWatch::InterfaceWatch(boost::asio::io_context& io)
     : netlink_(io, "rtnetlink interface notifications", [this](nl_sock* sock) {
           nl_socket_modify_cb(sock, NL_CB_VALID, NL_CB_CUSTOM, &InterfaceWatch::on_message, this);
-          return nl_socket_add_memberships(sock, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, 0);
+          return nl_socket_add_memberships(sock, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+                                           RTNLGRP_IPV6_IFADDR, 0);
       }) {
     netlink_.receive([this](int result) {
         // A lost notification (receive buffer overrun) means we no longer know: read again.

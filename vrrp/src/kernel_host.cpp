@@ -1,7 +1,7 @@
 #include "directord/vrrp/kernel_host.hpp"
 
 #include "directord/log.hpp"
-#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/announcer.hpp"
 #include "directord/vrrp/io_error.hpp"
 #include "directord/vrrp/netif.hpp"
 
@@ -29,14 +29,17 @@ void KernelHost::remove_address(int ifindex, const std::string& interface, const
     addresses_.remove(ifindex, interface, vip, std::move(done));
 }
 
-std::shared_ptr<AdvertChannel> KernelHost::channel(const std::string& interface, int ifindex) {
-    auto it = sockets_.find(interface);
+std::shared_ptr<AdvertChannel> KernelHost::channel(const std::string& interface, int ifindex,
+                                                   bool ipv6) {
+    auto key = std::make_pair(interface, ipv6);
+    auto it = sockets_.find(key);
     if (it != sockets_.end() && it->second->ifindex() == ifindex) return it->second;
     // New, or the interface was re-created: the old socket is bound to an index that is gone.
     try {
         auto fresh = std::make_shared<VrrpSocket>(
-            io_, interface, ifindex, it != sockets_.end() ? it->second->drops() : DropCounters{});
-        sockets_[interface] = fresh;
+            io_, interface, ifindex, ipv6,
+            it != sockets_.end() ? it->second->drops() : DropCounters{});
+        sockets_[key] = fresh;
         return fresh;
     } catch (const IoError& e) {
         log::error("{}", e.what());
@@ -45,8 +48,12 @@ std::shared_ptr<AdvertChannel> KernelHost::channel(const std::string& interface,
 }
 
 std::map<std::string, DropCounters> KernelHost::interface_drops() const {
+    // Per interface, both families together: what arrives on eth0 and cannot be used.
     std::map<std::string, DropCounters> out;
-    for (const auto& [interface, socket] : sockets_) out[interface] = socket->drops();
+    for (const auto& [key, socket] : sockets_) {
+        auto& sum = out[key.first];
+        for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += socket->drops()[i];
+    }
     return out;
 }
 
@@ -56,7 +63,7 @@ void KernelHost::release_unused() {
 
 std::unique_ptr<Announcer> KernelHost::announcer(const std::string& instance,
                                                  const std::string& interface) {
-    return std::make_unique<ArpAnnouncer>(io_, instance, interface);
+    return std::make_unique<VipAnnouncer>(io_, instance, interface);
 }
 
 }  // namespace directord::vrrp

@@ -38,9 +38,17 @@ InterfaceInfo read_interface(const std::string& name) {
     ifaddrs* list = nullptr;
     if (getifaddrs(&list) != 0) return info;
     for (ifaddrs* a = list; a; a = a->ifa_next) {
-        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || name != a->ifa_name) continue;
-        auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
-        info.addresses_v4.emplace_back(ntohl(sin->sin_addr.s_addr));
+        if (!a->ifa_addr || name != a->ifa_name) continue;
+        if (a->ifa_addr->sa_family == AF_INET) {
+            auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+            info.addresses.emplace_back(boost::asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)));
+        } else if (a->ifa_addr->sa_family == AF_INET6) {
+            auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+            boost::asio::ip::address_v6::bytes_type bytes;
+            std::copy_n(sin6->sin6_addr.s6_addr, 16, bytes.begin());
+            info.addresses.emplace_back(
+                boost::asio::ip::address_v6(bytes));  // no scope: per interface
+        }
     }
     freeifaddrs(list);
     return info;

@@ -47,6 +47,9 @@ struct Garp {
     Duration spacing{0};
     Duration repeat_delay = std::chrono::seconds(5);  // 0 = no second burst
     Duration refresh{0};                              // 0 = no periodic refresh while MASTER
+    // IPv6: the router flag of the unsolicited neighbour advertisements; unset = as the
+    // interface forwards IPv6 or not (keepalived's choice).
+    std::optional<bool> na_router;
     bool operator==(const Garp&) const = default;
 };
 

@@ -1,8 +1,8 @@
 #pragma once
 // Everything a VRRP instance needs from the kernel, behind one small interface: its
 // interface's state and changes, VIPs added and removed, the VRRP socket of an interface, and
-// the gratuitous ARP sender. The daemon passes the kernel's (KernelHost); unit tests pass an
-// in-memory fake, so Engine and Instance are tested without namespaces.
+// the announcer (gratuitous ARP / unsolicited NA). The daemon passes the kernel's (KernelHost);
+// unit tests pass an in-memory fake, so Engine and Instance are tested without namespaces.
 #include <boost/asio/ip/address_v4.hpp>
 #include <functional>
 #include <map>
@@ -27,19 +27,20 @@ class AdvertChannel {
     virtual ~AdvertChannel() = default;
     virtual void subscribe(std::uint8_t vrid, Handler handler) = 0;
     virtual void unsubscribe(std::uint8_t vrid) = 0;
-    // Sends a whole IPv4 packet; false when the kernel refused it (logged).
-    virtual bool send(std::span<const std::uint8_t> packet,
-                      const boost::asio::ip::address_v4& destination) = 0;
+    // Sends `advert` from `source` (the checksum covers both addresses); false when the kernel
+    // refused it (logged).
+    virtual bool send(const Advert& advert, const IpAddress& source,
+                      const IpAddress& destination) = 0;
 };
 
-// Gratuitous ARP announcements of one instance's VIPs.
+// Announcements of one instance's VIPs: gratuitous ARPs for IPv4, unsolicited neighbour
+// advertisements for IPv6.
 class Announcer {
   public:
     virtual ~Announcer() = default;
     // Announces `vips` now per `schedule` (burst, second burst, refresh), replacing any
     // schedule running.
-    virtual void start(const std::vector<boost::asio::ip::address_v4>& vips,
-                       const config::Garp& schedule) = 0;
+    virtual void start(const std::vector<IpAddress>& vips, const config::Garp& schedule) = 0;
     virtual void stop() = 0;
     // The interface was re-created or changed its MAC: frames leave from this one from now on.
     virtual void rebind(int ifindex, const MacAddress& mac) = 0;
@@ -66,9 +67,10 @@ class Host {
     virtual void remove_address(int ifindex, const std::string& interface, const config::Vip& vip,
                                 AddressDone done) = 0;
 
-    // The VRRP socket of `interface` bound to index `ifindex` (a new one when the interface
-    // was re-created); nullptr when it cannot be opened (logged).
-    virtual std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex) = 0;
+    // The VRRP socket of `interface` and family bound to index `ifindex` (a new one when the
+    // interface was re-created); nullptr when it cannot be opened (logged).
+    virtual std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex,
+                                                   bool ipv6) = 0;
     // Packets dropped before they could be told apart by VRID, per interface.
     virtual std::map<std::string, DropCounters> interface_drops() const = 0;
     // Closes the sockets no instance uses any more.

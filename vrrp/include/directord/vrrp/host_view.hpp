@@ -4,7 +4,6 @@
 // daemon (interface gone or re-created, link down, primary address changed, MAC changed,
 // a VIP of ours removed or left behind by someone else).
 #include <array>
-#include <boost/asio/ip/address_v4.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,8 +18,8 @@ using MacAddress = std::array<std::uint8_t, 6>;
 struct InterfaceInfo {
     int index = 0;  // 0: the interface does not exist
     MacAddress mac{};
-    bool running = false;                                   // administratively up with carrier
-    std::vector<boost::asio::ip::address_v4> addresses_v4;  // in the kernel's order
+    bool running = false;                      // administratively up with carrier
+    std::vector<config::IpAddress> addresses;  // both families, in the kernel's order
     bool exists() const { return index != 0; }
     bool operator==(const InterfaceInfo&) const = default;
 };
@@ -29,8 +28,9 @@ struct HostAssessment {
     // Why the instance cannot run on this interface now: "interface eth1 missing",
     // "interface eth1 down", "no IPv4 address on eth1"; empty when it can.
     std::string fault;
-    // The advert source: the first address that is not one of ours; unspecified if none.
-    boost::asio::ip::address_v4 primary;
+    // The advert source: the first address of the instance's family that is not one of ours
+    // (IPv6: link-local, RFC 5798 §5.1.2.1); unspecified if none.
+    config::IpAddress primary;
     // The interface is new (first seen, or re-created with another index): the VRRP socket
     // and the ARP sender must be bound to it again.
     bool rebind = false;
@@ -43,9 +43,10 @@ struct HostAssessment {
     std::vector<config::Vip> stray;
 };
 
-// `before` is what was last assessed (index 0 at start), `held` every VIP the master holds.
+// `before` is what was last assessed (index 0 at start), `held` every VIP the master holds,
+// `ipv6` the instance's family.
 HostAssessment assess_host(const std::string& interface, const InterfaceInfo& before,
                            const InterfaceInfo& now, const std::vector<config::Vip>& held,
-                           bool master);
+                           bool master, bool ipv6);
 
 }  // namespace directord::vrrp

@@ -111,7 +111,7 @@ class Instance : private healthcheck::Monitor::Observer {
     FsmParams fsm_params() const;
     // What received adverts are checked against; rebuilt when the configuration changes.
     void refresh_expectation();
-    std::vector<boost::asio::ip::address_v4> vip_v4() const;
+    std::vector<config::IpAddress> held_addresses() const;
     void notify(State from, State to);
     void run_next_notify();
     // What a sync group reacts to; a change of any of it is reported to the engine.
@@ -135,12 +135,11 @@ class Instance : private healthcheck::Monitor::Observer {
     std::string host_fault_;               // "interface eth1 missing", ...; empty when none
     std::optional<TimePoint> link_up_at_;  // when the link last came up (link_up_delay)
     boost::asio::steady_timer link_timer_;
-    boost::asio::ip::address_v4 primary_;
+    config::IpAddress primary_;
     std::unique_ptr<Announcer> announcer_;
     Fsm fsm_;
     boost::asio::steady_timer timer_;
     bool timer_waiting_ = false;
-    std::uint16_t ip_id_ = 0;
     InstanceCounters counters_;
     Expectation expected_;
     log::RateLimiters drop_log_{static_cast<std::size_t>(DropReason::count_),

@@ -1,6 +1,6 @@
 #pragma once
 // The kernel behind Host: rtnetlink for interfaces and addresses, raw IPPROTO_VRRP sockets,
-// AF_PACKET for gratuitous ARP.
+// AF_PACKET for gratuitous ARP and unsolicited neighbour advertisements.
 #include <boost/asio/io_context.hpp>
 #include <map>
 #include <memory>
@@ -24,7 +24,8 @@ class KernelHost : public Host {
                      AddressDone done) override;
     void remove_address(int ifindex, const std::string& interface, const config::Vip& vip,
                         AddressDone done) override;
-    std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex) override;
+    std::shared_ptr<AdvertChannel> channel(const std::string& interface, int ifindex,
+                                           bool ipv6) override;
     std::map<std::string, DropCounters> interface_drops() const override;
     void release_unused() override;
     std::unique_ptr<Announcer> announcer(const std::string& instance,
@@ -34,7 +35,8 @@ class KernelHost : public Host {
     boost::asio::io_context& io_;
     AddressManager addresses_;
     InterfaceWatch interfaces_;
-    std::map<std::string, std::shared_ptr<VrrpSocket>> sockets_;  // the newest per interface
+    // The newest per interface and family (true: IPv6).
+    std::map<std::pair<std::string, bool>, std::shared_ptr<VrrpSocket>> sockets_;
 };
 
 }  // namespace directord::vrrp

@@ -18,6 +18,7 @@ using config::IpAddress;
 inline constexpr std::uint8_t kProtocolNumber = 112;
 inline constexpr std::uint8_t kRequiredTtl = 255;
 inline constexpr std::string_view kMulticastGroupV4 = "224.0.0.18";
+inline constexpr std::string_view kMulticastGroupV6 = "ff02::12";
 
 struct Advert {
     int version = 3;

@@ -1,4 +1,4 @@
-#include "directord/vrrp/garp.hpp"
+#include "directord/vrrp/announcer.hpp"
 
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -7,38 +7,47 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "directord/log.hpp"
 #include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
 
-ArpAnnouncer::ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface)
+VipAnnouncer::VipAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface)
     : instance_(std::move(instance)),
       interface_(std::move(interface)),
       burst_timer_(io),
       cycle_timer_(io) {
     fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
                  0);  // send only: protocol 0 receives nothing
-    if (fd_ < 0) throw errno_error("open ARP socket on", interface_);
+    if (fd_ < 0) throw errno_error("open the announcement socket on", interface_);
 }
 
-ArpAnnouncer::~ArpAnnouncer() {
+VipAnnouncer::~VipAnnouncer() {
     if (fd_ >= 0) close(fd_);
 }
 
-void ArpAnnouncer::start(const std::vector<boost::asio::ip::address_v4>& vips,
-                         const config::Garp& schedule) {
+void VipAnnouncer::start(const std::vector<IpAddress>& vips, const config::Garp& schedule) {
     stop();
     schedule_ = schedule;
     frames_.clear();
-    std::string list;
+    std::string arp, na;
+    bool router = false;
+    if (std::any_of(vips.begin(), vips.end(), [](const auto& vip) { return vip.is_v6(); }))
+        router = schedule_.na_router.value_or(forwards_ipv6());
     for (const auto& vip : vips) {
-        frames_.push_back(build_garp_frame(mac_, vip));
+        auto& list = vip.is_v4() ? arp : na;
         list += (list.empty() ? "" : ", ") + vip.to_string();
+        frames_.push_back(vip.is_v4() ? build_garp_frame(mac_, vip.to_v4())
+                                      : build_unsolicited_na_frame(mac_, vip.to_v6(), router));
     }
     if (frames_.empty() || schedule_.count == 0) return;
-    log::info("{}: sending gratuitous ARPs on {} for {}", instance_, interface_, list);
+    if (!arp.empty())
+        log::info("{}: sending gratuitous ARPs on {} for {}", instance_, interface_, arp);
+    if (!na.empty())
+        log::info("{}: sending unsolicited neighbour advertisements{} on {} for {}", instance_,
+                  router ? " (router)" : "", interface_, na);
     burst(schedule_.count);
     if (schedule_.repeat_delay.count() > 0) {
         after(cycle_timer_, schedule_.repeat_delay, [this] {
@@ -50,13 +59,13 @@ void ArpAnnouncer::start(const std::vector<boost::asio::ip::address_v4>& vips,
     }
 }
 
-void ArpAnnouncer::rebind(int ifindex, const MacAddress& mac) {
+void VipAnnouncer::rebind(int ifindex, const MacAddress& mac) {
     stop();  // queued frames carry the old MAC; the caller announces again if MASTER
     ifindex_ = ifindex;
     mac_ = mac;
 }
 
-void ArpAnnouncer::schedule_refresh() {
+void VipAnnouncer::schedule_refresh() {
     if (schedule_.refresh.count() == 0) return;
     after(cycle_timer_, schedule_.refresh, [this] {
         burst(1);
@@ -64,12 +73,12 @@ void ArpAnnouncer::schedule_refresh() {
     });
 }
 
-void ArpAnnouncer::stop() {
+void VipAnnouncer::stop() {
     burst_timer_.cancel();
     cycle_timer_.cancel();
 }
 
-void ArpAnnouncer::burst(unsigned count) {
+void VipAnnouncer::burst(unsigned count) {
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_ifindex = ifindex_;
@@ -79,7 +88,7 @@ void ArpAnnouncer::burst(unsigned count) {
         for (const auto& frame : frames_) {
             if (sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
                        sizeof to) < 0)
-                log::warning("{}: gratuitous ARP on {} failed: {}", instance_, interface_,
+                log::warning("{}: announcing a VIP on {} failed: {}", instance_, interface_,
                              std::strerror(errno));
             else
                 ++sent_;
@@ -93,7 +102,13 @@ void ArpAnnouncer::burst(unsigned count) {
     }
 }
 
-void ArpAnnouncer::after(boost::asio::steady_timer& timer, std::chrono::microseconds delay,
+bool VipAnnouncer::forwards_ipv6() const {
+    std::ifstream file("/proc/sys/net/ipv6/conf/" + interface_ + "/forwarding");
+    int value = 0;
+    return file >> value && value != 0;
+}
+
+void VipAnnouncer::after(boost::asio::steady_timer& timer, std::chrono::microseconds delay,
                          std::function<void()> then) {
     timer.expires_after(delay);
     timer.async_wait([then = std::move(then)](const boost::system::error_code& ec) {

@@ -1,9 +1,12 @@
 #pragma once
-// Gratuitous ARP on take-over: bursts of ARP requests (sha = our MAC, spa = tpa = VIP,
-// tha = broadcast, as keepalived sends them) through an AF_PACKET socket, then an
-// optional second burst and periodic refresh while MASTER.
+// Announcing the VIPs on take-over so neighbours' caches follow the master at once: for IPv4
+// gratuitous ARP requests (sha = our MAC, spa = tpa = VIP, tha = broadcast), for IPv6
+// unsolicited neighbour advertisements (override flag, from the VIP to all nodes), both as
+// keepalived sends them, through an AF_PACKET socket; bursts, an optional second burst and a
+// periodic refresh while MASTER.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <string>
@@ -17,19 +20,20 @@ namespace directord::vrrp {
 // The 42-byte Ethernet frame of one gratuitous ARP request.
 std::vector<std::uint8_t> build_garp_frame(const MacAddress& source_mac,
                                            const boost::asio::ip::address_v4& vip);
+// The 86-byte Ethernet frame of one unsolicited neighbour advertisement (RFC 4861 §7.2.6).
+std::vector<std::uint8_t> build_unsolicited_na_frame(const MacAddress& source_mac,
+                                                     const boost::asio::ip::address_v6& vip,
+                                                     bool router);
 
-class ArpAnnouncer : public Announcer {
+class VipAnnouncer : public Announcer {
   public:
     // Throws IoError if the packet socket cannot be opened. Sends nothing until rebind().
-    ArpAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface);
-    ~ArpAnnouncer();
-    ArpAnnouncer(const ArpAnnouncer&) = delete;
-    ArpAnnouncer& operator=(const ArpAnnouncer&) = delete;
+    VipAnnouncer(boost::asio::io_context& io, std::string instance, std::string interface);
+    ~VipAnnouncer();
+    VipAnnouncer(const VipAnnouncer&) = delete;
+    VipAnnouncer& operator=(const VipAnnouncer&) = delete;
 
-    // Announces `vips` now per `schedule` (burst, second burst, refresh). Replaces any schedule
-    // running.
-    void start(const std::vector<boost::asio::ip::address_v4>& vips,
-               const config::Garp& schedule) override;
+    void start(const std::vector<IpAddress>& vips, const config::Garp& schedule) override;
     void stop() override;
     void rebind(int ifindex, const MacAddress& mac) override;
     unsigned long sent() const { return sent_; }
@@ -37,6 +41,7 @@ class ArpAnnouncer : public Announcer {
   private:
     void burst(unsigned count);
     void schedule_refresh();
+    bool forwards_ipv6() const;
     static void after(boost::asio::steady_timer& timer, std::chrono::microseconds delay,
                       std::function<void()> then);
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# VRRPv3 over IPv6 between two directors: election, kill -9, preempt on return, SIGTERM
+# hand-over and the down-file. After every take-over the client's neighbour cache entry for
+# the IPv6 VIP already names the new master's MAC (its unsolicited neighbour advertisements),
+# without the client sending anything.
+LAB_IPV6=1
+. "$(dirname "$0")/../../scripts/lab.sh"
+lab_up 2
+DOWN="$WORK/down"
+for i in 1 2; do
+    { echo "vrrp:"; echo "  instances:"
+      instance_yaml web6 eth0 61 $((102 - i)) "'$VIP6/64'" "${FAST[@]}" "track: { files: [ $DOWN.d$i ] }"
+    } >"$(config d$i)"
+done
+
+# expect_client_sees NODE: the client's neighbour entry for the VIP names NODE's MAC.
+neighbour_is() { [ "$(client_neighbour_mac "$VIP6")" = "$(mac_of "$1")" ]; }
+expect_client_sees() {
+    wait_for 3 neighbour_is "$1" ||
+        fail "client's neighbour entry for $VIP6 is '$(client_neighbour_mac "$VIP6")', not $1's $(mac_of "$1")"
+    say "client: $VIP6 is at $(mac_of "$1") ($1)"
+}
+
+capture_start election6 c1 "icmp6 or ip6 proto 112"
+start d1; start d2
+expect_vip_on d1 5 "$VIP6"
+expect_log d1 "entering MASTER state"
+expect_log d2 "entering BACKUP state"
+expect_log d1 "sending unsolicited neighbour advertisements on eth0 for $VIP6"
+ip netns exec "$(ns c1)" ping -6 -c1 -W2 -q "$VIP6" >/dev/null || fail "client cannot reach $VIP6 on d1"
+expect_client_sees d1
+
+say "kill -9 the master"
+stop d1 KILL
+ip -n "$(ns d1)" addr del "$VIP6/64" dev eth0  # a crashed node keeps its VIP; the peer must not care
+expect_vip_on d2 3 "$VIP6"
+expect_log d2 "entering MASTER state (master fe80::99:ff:fe00:1 down"
+expect_client_sees d2
+
+say "d1 returns and preempts"
+start d1
+expect_vip_on d1 5 "$VIP6"
+expect_log d1 "entering MASTER state (preempting fe80::99:ff:fe00:2 (priority 100 < 101)"
+expect_client_sees d1
+
+say "the down-file on the master hands over"
+touch "$DOWN.d1"
+expect_vip_on d2 3 "$VIP6"
+expect_client_sees d2
+rm -f "$DOWN.d1"
+expect_vip_on d1 5 "$VIP6"
+expect_client_sees d1
+
+say "SIGTERM the master: graceful hand-over"
+t0=$(date +%s%N)
+stop d1 TERM
+expect_vip_on d2 3 "$VIP6"
+elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+say "d2 took over ${elapsed_ms} ms after SIGTERM"
+[ "$elapsed_ms" -lt 1000 ] || fail "graceful hand-over took ${elapsed_ms} ms"
+expect_log d2 "resigned (priority 0)"
+expect_client_sees d2
+capture_stop election6
+
+adverts=$(capture_text election6 | grep -c "fe80::99:ff:fe00:[12] > ff02::12: .*VRRPv3, Advertisement, vrid 61" || true)
+hop_ok=$(tcpdump -r "$WORK/election6.pcap" -n -v 'ip6 proto 112' 2>/dev/null | grep -c "hlim 255" || true)
+say "client saw $adverts IPv6 adverts, $hop_ok with hop limit 255"
+[ "$adverts" -gt 20 ] && [ "$hop_ok" -ge "$adverts" ] || fail "adverts: $adverts, with hop limit 255: $hop_ok"
+say "PASS"
