@@ -46,10 +46,9 @@ std::vector<std::uint8_t> build_unsolicited_na_frame(const MacAddress& mac,
     std::copy(ip.begin(), ip.end(), f.begin() + kIcmp + 8);                // target: the VIP
     f[kIcmp + 24] = 2, f[kIcmp + 25] = 1;  // target link-layer address
     std::copy(mac.begin(), mac.end(), f.begin() + kIcmp + 26);
-    // ICMPv6 checksum over the pseudo-header (source, destination, length, next header).
-    std::uint32_t sum = kLength + kIcmpV6;
-    for (std::size_t i = kIp + 8; i < kIcmp; i += 2) sum += f[i] << 8 | f[i + 1];
-    auto checksum = internet_checksum(std::span(f).subspan(kIcmp), sum);
+    auto checksum = internet_checksum(
+        std::span(f).subspan(kIcmp),
+        pseudo_header_sum(vip, boost::asio::ip::address_v6(all_nodes), kLength, kIcmpV6));
     f[kIcmp + 2] = static_cast<std::uint8_t>(checksum >> 8);
     f[kIcmp + 3] = static_cast<std::uint8_t>(checksum);
     return f;

@@ -270,7 +270,9 @@ void Instance::send_advert(std::uint8_t priority) {
         if (socket_->send(advert, primary_, destination)) ++counters_.adverts_sent;
     };
     if (cfg_.unicast_peers.empty()) {
-        send_to(boost::asio::ip::make_address(cfg_.ipv6() ? kMulticastGroupV6 : kMulticastGroupV4));
+        static const config::IpAddress group_v4 = boost::asio::ip::make_address(kMulticastGroupV4);
+        static const config::IpAddress group_v6 = boost::asio::ip::make_address(kMulticastGroupV6);
+        send_to(cfg_.ipv6() ? group_v6 : group_v4);  // parsed once, not per advert
     } else {
         for (const auto& peer : cfg_.unicast_peers) send_to(peer);
     }

@@ -23,24 +23,10 @@ std::uint32_t add_bytes(std::uint32_t sum, std::span<const std::uint8_t> bytes) 
     return sum;
 }
 
-// The pseudo-header sum of RFC 5798 §5.2.8 (IPv4: RFC 791; IPv6: RFC 8200 §8.1).
-std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination,
-                                std::size_t length) {
-    std::uint32_t sum = 0;
-    if (source.is_v4()) {
-        sum = add_bytes(sum, source.to_v4().to_bytes());
-        sum = add_bytes(sum, destination.to_v4().to_bytes());
-    } else {
-        sum = add_bytes(sum, source.to_v6().to_bytes());
-        sum = add_bytes(sum, destination.to_v6().to_bytes());
-    }
-    return sum + kProtocolNumber + static_cast<std::uint32_t>(length);
-}
-
 std::uint32_t checksum_seed(int version, const IpAddress& source, const IpAddress& destination,
                             std::size_t length) {
     // v2 checksums the VRRP message alone; v3 adds the pseudo-header.
-    return version == 3 ? pseudo_header_sum(source, destination, length) : 0;
+    return version == 3 ? pseudo_header_sum(source, destination, length, kProtocolNumber) : 0;
 }
 
 std::size_t address_size(const IpAddress& a) { return a.is_v4() ? 4 : 16; }
@@ -81,6 +67,19 @@ std::string_view to_string(DropReason reason) {
             break;
     }
     return "unknown";
+}
+
+std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination,
+                                std::size_t length, std::uint8_t next_header) {
+    std::uint32_t sum = 0;
+    if (source.is_v4()) {
+        sum = add_bytes(sum, source.to_v4().to_bytes());
+        sum = add_bytes(sum, destination.to_v4().to_bytes());
+    } else {
+        sum = add_bytes(sum, source.to_v6().to_bytes());
+        sum = add_bytes(sum, destination.to_v6().to_bytes());
+    }
+    return sum + next_header + static_cast<std::uint32_t>(length);
 }
 
 std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_t sum) {

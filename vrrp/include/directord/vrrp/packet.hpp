@@ -75,6 +75,10 @@ std::vector<std::uint8_t> encode_ipv4(const Advert& advert,
                                       const boost::asio::ip::address_v4& destination,
                                       std::uint16_t ip_id);
 
+// The sum of the pseudo-header a checksum over IP covers (IPv4: RFC 791; IPv6: RFC 8200 §8.1):
+// VRRPv3 (RFC 5798 §5.2.8) and ICMPv6 use it.
+std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination,
+                                std::size_t length, std::uint8_t next_header);
 // RFC 1071 Internet checksum over `data`, starting from a partial `sum`.
 std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_t sum = 0);
 
