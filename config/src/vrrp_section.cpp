@@ -158,6 +158,10 @@ std::vector<Vip> read_instance_vips(Reader& r, const YAML::Node& node, const std
     return vips;
 }
 
+static bool is_link_local(const IpAddress& address) {
+    return address.is_v6() && address.to_v6().is_link_local();
+}
+
 std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
@@ -238,6 +242,12 @@ std::optional<Instance> read_instance(Reader& r, const YAML::Node& node, const s
                 inst.unicast_peers[i].is_v4() != inst.vips.front().address.is_v4())
                 r.fail(n[i], Reader::index(p, i),
                        "a unicast peer must be of the VIPs' address family");
+            else if (i > 0 && is_link_local(inst.unicast_peers[i]) !=
+                                  is_link_local(inst.unicast_peers.front()))
+                // The advert source is link-local for link-local peers, global otherwise.
+                r.fail(n[i], Reader::index(p, i),
+                       "unicast peers are all link-local or all not (the advert source follows "
+                       "them)");
         }
     }
     r.optional_duration(node, path, "link_up_delay", inst.link_up_delay, 0s, 3600s);

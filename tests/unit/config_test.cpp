@@ -178,6 +178,11 @@ TEST(Config, ExactMessagesForCommonMistakes) {
           "t.yaml:7:23: vrrp.instances[0].unicast_peers[0]: a unicast peer must be of the VIPs' "
           "address family");
     check(
+        "      vrid: 1\n      version: 3\n      vips: ['fd99::1']\n"
+        "      unicast_peers: ['fe80::2', 'fd99::3']\n",
+        "t.yaml:8:34: vrrp.instances[0].unicast_peers[1]: unicast peers are all link-local or "
+        "all not (the advert source follows them)");
+    check(
         "      vrid: 1\n      vips: [10.0.0.1]\n      track: {scripts: [{name: s, run: "
         "[/bin/true], fall: 0}]}\n",
         "t.yaml:7:59: vrrp.instances[0].track.scripts[0].fall: 0 is out of range (1..100)");

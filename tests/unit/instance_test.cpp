@@ -58,7 +58,8 @@ struct HostEvents : ::testing::Test {
     boost::asio::io_context io;
     FakeHost host{io};
     FileWatch files{io};
-    Services services{io, host, files, healthcheck::Scheduler::of(io)};
+    std::vector<config::IpAddress> managed;
+    Services services{io, host, files, healthcheck::Scheduler::of(io), managed};
 
     // Runs the loop until `done` or a generous bound (a correctness bound, not a speed one).
     template <class Pred>

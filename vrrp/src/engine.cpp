@@ -27,7 +27,8 @@ Engine::~Engine() {
 void Engine::start_instance(const config::Instance& cfg) {
     try {
         auto instance = std::make_unique<Instance>(
-            Services{io_, host_, *files_, healthcheck::Scheduler::of(io_)}, cfg, [this](Instance&) {
+            Services{io_, host_, *files_, healthcheck::Scheduler::of(io_), managed_addresses_}, cfg,
+            [this](Instance&) {
                 settle_groups();
                 report_roles();
             });
@@ -45,6 +46,9 @@ void Engine::apply(const config::Config& cfg) {
     for (const auto& i : cfg.instances) wanted[i.name] = &i;
 
     groups_ = cfg.sync_groups;
+    managed_addresses_.clear();
+    for (const auto& i : cfg.instances)
+        for (const auto& vip : i.held_vips()) managed_addresses_.push_back(vip.address);
     for (auto it = instances_.begin(); it != instances_.end();) {
         auto w = wanted.find(it->first);
         if (w == wanted.end() || !it->second->can_reconfigure(*w->second)) {

@@ -17,15 +17,48 @@ bool is_ours(const std::vector<config::Vip>& held, const config::IpAddress& addr
                        [&](const config::Vip& vip) { return vip.address == address; });
 }
 
+bool is_of(AdvertSource source, const config::IpAddress& address) {
+    switch (source) {
+        case AdvertSource::ipv4:
+            return address.is_v4();
+        case AdvertSource::ipv6_link_local:
+            return address.is_v6() && address.to_v6().is_link_local();
+        case AdvertSource::ipv6_global:
+            return address.is_v6() && !address.to_v6().is_link_local();
+    }
+    return false;
+}
+
+std::string_view describe(AdvertSource source) {
+    switch (source) {
+        case AdvertSource::ipv4:
+            return "IPv4 address";
+        case AdvertSource::ipv6_link_local:
+            return "IPv6 link-local address";
+        case AdvertSource::ipv6_global:
+            return "global IPv6 address (the unicast source)";
+    }
+    return "address";
+}
+
 }  // namespace
+
+AdvertSource advert_source(const config::Instance& instance) {
+    if (!instance.ipv6()) return AdvertSource::ipv4;
+    // The loader refuses a mix of link-local and other peers, so the first one decides.
+    bool global_peers =
+        !instance.unicast_peers.empty() && !instance.unicast_peers.front().to_v6().is_link_local();
+    return global_peers ? AdvertSource::ipv6_global : AdvertSource::ipv6_link_local;
+}
 
 HostAssessment assess_host(const std::string& interface, const InterfaceInfo& before,
                            const InterfaceInfo& now, const std::vector<config::Vip>& held,
-                           bool master, bool ipv6) {
+                           bool master, AdvertSource source,
+                           const std::vector<config::IpAddress>& managed) {
     HostAssessment out;
     for (const auto& address : now.addresses)
-        if (address.is_v6() == ipv6 && (!ipv6 || address.to_v6().is_link_local()) &&
-            !is_ours(held, address)) {
+        if (is_of(source, address) && !is_ours(held, address) &&
+            std::find(managed.begin(), managed.end(), address) == managed.end()) {
             out.primary = address;
             break;
         }
@@ -34,8 +67,7 @@ HostAssessment assess_host(const std::string& interface, const InterfaceInfo& be
     else if (!now.running)
         out.fault = fmt::format("interface {} down", interface);
     else if (out.primary.is_unspecified())
-        out.fault = ipv6 ? fmt::format("no IPv6 link-local address on {}", interface)
-                         : fmt::format("no IPv4 address on {}", interface);
+        out.fault = fmt::format("no {} on {}", describe(source), interface);
     if (!now.exists()) return out;
     out.rebind = now.index != before.index;
     out.reannounce = master && (out.rebind || now.mac != before.mac);

@@ -38,8 +38,7 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
       notify_slot_(services_.io) {
     announcer_ = services_.host.announcer(cfg_.name, cfg_.interface);
     auto now = services_.host.read_interface(cfg_.interface);
-    auto assessment =
-        assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), false, cfg_.ipv6());
+    auto assessment = assess(now, false);
     interface_ = now;
     standing_.host_fault = assessment.fault;
     primary_ = assessment.primary;

@@ -78,11 +78,15 @@ std::string Instance::debounced_host_fault(const std::string& fault, const Inter
                        format_duration(cfg_.link_up_delay));
 }
 
+HostAssessment Instance::assess(const InterfaceInfo& now, bool master) const {
+    return assess_host(cfg_.interface, interface_, now, cfg_.held_vips(), master,
+                       advert_source(cfg_), services_.managed_addresses);
+}
+
 void Instance::on_interface(const InterfaceInfo& now) {
     if (pending_address_requests_ > 0) return;  // judged when our own requests are answered
     bool master = fsm_.state() == State::master;
-    auto held = cfg_.held_vips();
-    auto assessment = assess_host(cfg_.interface, interface_, now, held, master, cfg_.ipv6());
+    auto assessment = assess(now, master);
     auto before = std::exchange(interface_, now);
     if (!now.exists() && before.exists()) {
         log::warning("{}: interface {} was deleted", cfg_.name, cfg_.interface);

@@ -59,6 +59,7 @@ class Engine {
     std::unique_ptr<FileWatch> files_;
     std::map<std::string, std::unique_ptr<Instance>> instances_;
     std::vector<config::SyncGroup> groups_;
+    std::vector<config::IpAddress> managed_addresses_;  // never an advert source
     std::optional<std::string> maintenance_file_;
     int maintenance_watch_ = -1;
     bool maintenance_present_ = false;

@@ -24,12 +24,18 @@ struct InterfaceInfo {
     bool operator==(const InterfaceInfo&) const = default;
 };
 
+// Which of the interface's addresses adverts leave from. RFC 5798 §5.1.2.1 says IPv6's
+// link-local; unicast to peers listed by global (or ULA) address needs one of those instead,
+// or the peers would drop our adverts as not coming from a peer.
+enum class AdvertSource { ipv4, ipv6_link_local, ipv6_global };
+AdvertSource advert_source(const config::Instance& instance);
+
 struct HostAssessment {
     // Why the instance cannot run on this interface now: "interface eth1 missing",
     // "interface eth1 down", "no IPv4 address on eth1"; empty when it can.
     std::string fault;
-    // The advert source: the first address of the instance's family that is not one of ours
-    // (IPv6: link-local, RFC 5798 §5.1.2.1); unspecified if none.
+    // The advert source: the first address of the instance's kind (AdvertSource) that is not
+    // one of ours; unspecified if none.
     config::IpAddress primary;
     // The interface is new (first seen, or re-created with another index): the VRRP socket
     // and the ARP sender must be bound to it again.
@@ -44,9 +50,12 @@ struct HostAssessment {
 };
 
 // `before` is what was last assessed (index 0 at start), `held` every VIP the master holds,
-// `ipv6` the instance's family.
+// `source` the kind of address adverts leave from, `managed` every address any instance of
+// this host may hold: never an advert source (IPv6 lists the newest address first, so another
+// instance's VIP would otherwise become ours).
 HostAssessment assess_host(const std::string& interface, const InterfaceInfo& before,
                            const InterfaceInfo& now, const std::vector<config::Vip>& held,
-                           bool master, bool ipv6);
+                           bool master, AdvertSource source,
+                           const std::vector<config::IpAddress>& managed = {});
 
 }  // namespace directord::vrrp

@@ -31,6 +31,7 @@ struct Services {
     Host& host;
     FileWatch& files;
     healthcheck::Scheduler& checks;
+    const std::vector<config::IpAddress>& managed_addresses;  // every instance's VIPs
 };
 
 struct InstanceCounters {
@@ -95,6 +96,7 @@ class Instance : private healthcheck::Monitor::Observer {
     // Counts the request as pending: host events are judged only once our own changes are in.
     Host::AddressDone address_request_done();
     void on_interface(const InterfaceInfo& now);
+    HostAssessment assess(const InterfaceInfo& now, bool master) const;
     void bind_interface();
     // A VIP of ours changed by another program: put back (MASTER), removed or reported.
     void foreign_change(const config::Vip& vip, bool removed_while_master);
