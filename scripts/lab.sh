@@ -191,8 +191,8 @@ garps_from() {
     capture_text "$1" | grep -c "^[0-9.]* $2 > ff:ff:ff:ff:ff:ff, ethertype ARP.*Request who-has ${3:-$VIP} (ff:ff:ff:ff:ff:ff) tell ${3:-$VIP}," || true
 }
 mac_of() { printf '02:99:00:00:00:0%s' "${1#d}"; }
-# client_neighbour_mac ADDRESS: the MAC in the client's IPv6 neighbour cache for ADDRESS.
-client_neighbour_mac() { ip -n "$(ns c1)" -6 neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
+# client_neighbour_mac ADDRESS: the MAC in the client's neighbour cache (ARP or NDP) for ADDRESS.
+client_neighbour_mac() { ip -n "$(ns c1)" neigh show "$1" dev eth0 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2; }
 
 # instance_yaml NAME IFACE VRID PRIORITY VIPS [extra lines...]: one instance item. VIPS is
 # the inside of the YAML list; a bare address gets /24.
@@ -243,7 +243,14 @@ start_keepalived() {
         fi
         echo "}"
     } >"$dir/keepalived.conf"
-    ip netns exec "$(ns "$node")" keepalived -P -n -l -G -D -f "$dir/keepalived.conf" -p "$dir/parent.pid" \
+    run_keepalived "$node" "$dir/keepalived.conf"
+}
+
+# run_keepalived NODE CONF: keepalived (VRRP only) on NODE with a configuration of the test's own.
+run_keepalived() {
+    local node=$1 conf=$2 dir="$WORK/$1-keepalived"
+    mkdir -p "$dir"
+    ip netns exec "$(ns "$node")" keepalived -P -n -l -G -D -f "$conf" -p "$dir/parent.pid" \
         -r "$dir/vrrp.pid" -c "$dir/checkers.pid" -b "$dir/bfd.pid" >>"$WORK/$node.log" 2>&1 </dev/null &
     NODE_PID[$node]=$!
     LAB_PIDS+=($!)
