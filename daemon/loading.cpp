@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "directord/log.hpp"
@@ -29,6 +31,17 @@ Parsed parse_and_prepare(const std::string& file) {
 }  // namespace
 
 void release_free_memory() { malloc_trim(0); }
+
+void set_loop_priority(const config::Process& wanted, std::optional<int>& applied) {
+    if (wanted.nice == applied) return;
+    int nice = wanted.nice.value_or(0);  // a setting removed: back to the default
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) != 0) {
+        log::error("process: cannot run the event loop at nice {}: {}", nice, std::strerror(errno));
+        return;
+    }
+    log::info("process: the event loop runs at nice {}", nice);
+    applied = wanted.nice;
+}
 
 std::string summary(const config::Config& cfg) {
     return fmt::format("{} VRRP instance(s), {} sync group(s), {} virtual server(s)",

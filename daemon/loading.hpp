@@ -32,6 +32,10 @@ Parsed load(const std::string& file);
 // what it once read.
 void release_free_memory();
 
+// Gives the event loop's thread the configured nice value (at start and on every reload that
+// changes it), and says so; a refusal (no CAP_SYS_NICE) is logged and the loop runs on.
+void set_loop_priority(const config::Process& wanted, std::optional<int>& applied);
+
 // SIGHUP and `directorctl reload`: the file is parsed on a thread while the loop goes on,
 // then a valid result is applied on the loop. A request during a parse asks for one more
 // (the file may have changed since the parse began); every requester is told the outcome of

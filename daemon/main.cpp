@@ -182,8 +182,10 @@ int main(int argc, char** argv) {
         daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
         auto control_settings = loaded->config.control;  // bound once, at start
         if (!options->control_socket.empty()) control_settings.socket = options->control_socket;
+        std::optional<int> loop_nice;  // as applied
         auto apply = [&](daemon::Loaded& l) {
             const auto& c = l.config;
+            daemon::set_loop_priority(c.process, loop_nice);
             engine.apply(c);
             checker.apply(c);
             l.pools = ipvs.apply(c, std::move(l.pools));  // the old ones go with `l`, off the loop

@@ -301,6 +301,7 @@ class Converter {
         }
         std::string out = "# Converted from keepalived.conf by directorctl import-keepalived.\n";
         if (!router_id_.empty()) out += "router_id: " + yaml_string(router_id_) + "\n";
+        out += process_;
         if (!instances_.empty() || !groups_.empty()) {
             out += "vrrp:\n";
             if (!instances_.empty()) out += "  instances:\n" + instances_;
@@ -345,6 +346,9 @@ class Converter {
                 sync_daemon(s);
             } else if (s.keyword == "vrrp_version") {
                 default_version_ = s.arg(0);
+            } else if (s.keyword == "vrrp_priority") {
+                // One loop runs VRRP and the checks: its nice value is the VRRP process's.
+                process_ = "process: { nice: " + yaml_string(s.arg(0)) + " }\n";
             } else {
                 skip_setting(s);
             }
@@ -807,7 +811,7 @@ class Converter {
     std::vector<ImportNote>& notes_;
     std::map<std::string, Script> scripts_;
     std::map<std::string, TrackFile> files_;
-    std::string router_id_, default_version_ = "2", interface_;
+    std::string router_id_, default_version_ = "2", interface_, process_;
     std::string instances_, groups_, services_, ipvs_;
 };
 

@@ -25,9 +25,9 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
     if (!root || root.IsNull()) {
         r.fail(root, "", "the file is empty");
     } else if (r.is_map(root, "")) {
-        r.reject_unknown_keys(
-            root, "",
-            {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs", "control"});
+        r.reject_unknown_keys(root, "",
+                              {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs",
+                               "control", "process"});
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
@@ -38,6 +38,10 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
         if (auto n = root["ipvs"]) read_ipvs(r, n, cfg);
         if (auto n = root["control"]) read_control(r, n, cfg);
+        if (auto n = root["process"]; n && r.is_map(n, "process")) {
+            r.reject_unknown_keys(n, "process", {"nice"});
+            r.optional_integer(n, "process", "nice", cfg.process.nice, -20, 19);
+        }
     }
     if (!r.errors().empty()) return std::move(r.errors());
     return cfg;

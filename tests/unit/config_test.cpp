@@ -417,3 +417,13 @@ TEST(Config, TrackChecks) {
             "[ADDRESS]:PORT)",
             "t.yaml:7:25: vrrp.instances[0].track.checks[0]: missing required key 'check'"}));
 }
+
+TEST(Config, ProcessNiceForTheEventLoop) {
+    auto cfg = valid(std::string(kMinimal) + "process: { nice: -10 }\n");
+    EXPECT_EQ(cfg.process.nice, std::optional<int>(-10));
+    EXPECT_FALSE(valid(std::string(kMinimal)).process.nice.has_value()) << "unset: as started";
+    auto errors = errors_of(std::string(kMinimal) + "process: { nice: -21, realtime: 5 }\n");
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0], "t.yaml:7:23: process.realtime: unknown key (expected one of: nice)");
+    EXPECT_EQ(errors[1], "t.yaml:7:18: process.nice: -21 is out of range (-20..19)");
+}

@@ -252,6 +252,13 @@ struct Control {
     bool operator==(const Control&) const = default;
 };
 
+// How the daemon's event loop competes for the CPU. VRRP timers, checks and IPVS share one
+// loop: on a director that also runs other work, a lower nice value keeps adverts on time.
+struct Process {
+    std::optional<int> nice;  // -20..19; unset: as started
+    bool operator==(const Process&) const = default;
+};
+
 struct SyncGroup {
     std::string name;
     std::vector<std::string> instances;
@@ -267,6 +274,7 @@ struct Config {
     std::vector<VirtualServer> virtual_servers;
     Ipvs ipvs;
     Control control;
+    Process process;
 };
 
 }  // namespace directord::config
