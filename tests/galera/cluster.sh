@@ -17,7 +17,8 @@
 # Ports (node I, 1-based):  client  = GALERA_MYSQL_PORT_BASE + I - 1            (13306, 13307, ...)
 #                           gcomm   = GALERA_GCOMM_PORT_BASE + 10*(I-1)        (14567, 14577, ...)
 #                           IST     = gcomm + 1,  SST (rsync/mariabackup) = gcomm + 2
-# Everything binds to $GALERA_HOST (127.0.0.1). A probe account probe/probe ('probe'@'%',
+# Everything binds to $GALERA_HOST (127.0.0.1); the client port also to $GALERA_HOST6 (e.g. ::1)
+# if set (MariaDB 10.11 takes a list). A probe account probe/probe ('probe'@'%',
 # no privileges) is created at bootstrap; SHOW GLOBAL STATUS needs no privilege.
 #
 # Only processes this script started (read from its own pid files, cmdline checked) are signalled.
@@ -25,6 +26,7 @@ set -euo pipefail
 
 BASE=${GALERA_BASE:-/tmp/galera}
 HOST=${GALERA_HOST:-127.0.0.1}
+HOST6=${GALERA_HOST6:-}
 MYSQL_PORT_BASE=${GALERA_MYSQL_PORT_BASE:-13306}
 GCOMM_PORT_BASE=${GALERA_GCOMM_PORT_BASE:-14567}
 PLAIN_PORT=${GALERA_PLAIN_PORT:-13316}
@@ -90,7 +92,7 @@ socket                    = $d/mysqld.sock
 pid-file                  = $d/mysqld.pid
 log-error                 = $d/error.log
 port                      = $port
-bind-address              = $HOST
+bind-address              = $HOST${HOST6:+,$HOST6}
 skip-name-resolve
 performance_schema        = OFF
 innodb_buffer_pool_size   = 32M

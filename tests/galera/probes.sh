@@ -9,6 +9,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export GALERA_BASE
 GALERA_BASE=$(mktemp -d /tmp/directord-galera.XXXXXX)
 chmod 755 "$GALERA_BASE"
+# The client ports also on ::1, for the probes of IPv6 real servers (if this machine has IPv6).
+export GALERA_HOST6=
+ip -6 addr show dev lo 2>/dev/null | grep -q "inet6 ::1/128" && GALERA_HOST6=::1
 export GALERA_MYSQL_PORT_BASE=23306 GALERA_GCOMM_PORT_BASE=24567 GALERA_PLAIN_PORT=23316 GALERA_TIMEOUT=120
 cluster() { bash "$HERE/cluster.sh" "$@"; }
 cleanup() {
@@ -51,6 +54,13 @@ expect UP "1 row" "$(mysql)" "$PLAIN"
 expect DOWN "Access denied" "$(mysql "$BAD")" "$PLAIN"
 expect DOWN "Can't connect" "$(mysql)" "127.0.0.1:$((GALERA_PLAIN_PORT + 100))"
 expect DOWN "not a Galera node" "$(galera)" "$PLAIN"
+if [ -n "$GALERA_HOST6" ]; then
+    expect UP "1 row" "$(mysql)" "[::1]:$GALERA_PLAIN_PORT"
+    expect DOWN "Access denied" "$(mysql "$BAD")" "[::1]:$GALERA_PLAIN_PORT"
+    expect DOWN "Can't connect" "$(mysql)" "[::1]:$((GALERA_PLAIN_PORT + 100))"
+else
+    say "no IPv6 loopback on this machine: the IPv6 MySQL probes are left out"
+fi
 pid=$(cat "$GALERA_BASE/plain/mysqld.pid")
 kill -STOP "$pid"
 t0=$(date +%s%N)
@@ -65,6 +75,7 @@ say "2-node Galera cluster"
 cluster up 2 >/dev/null
 expect UP "^UP: Synced, Primary" "$(galera)" "$NODE1"
 expect UP "^UP: Synced, Primary" "$(galera)" "$NODE2"
+[ -z "$GALERA_HOST6" ] || expect UP "^UP: Synced, Primary" "$(galera)" "[::1]:$GALERA_MYSQL_PORT_BASE"
 cluster sql 2 "SET GLOBAL wsrep_desync=ON"
 expect DOWN "wsrep_local_state=2 \(Donor/Desynced\)" "$(galera)" "$NODE2"
 expect UP "Donor/Desynced, Primary" "$(galera true)" "$NODE2"

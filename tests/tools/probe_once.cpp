@@ -1,5 +1,6 @@
 // Runs one health check once and prints "UP: reason" or "DOWN: reason" (test tool).
 //   probe_once '{ galera: { user: probe, password_file: F }, timeout: 2s }' 127.0.0.1:13306
+//   probe_once '{ mysql: { user: probe, password_file: F } }' '[::1]:13306'
 // The check is read by the real configuration loader, so it is validated like a daemon's.
 #include <fmt/format.h>
 
@@ -14,10 +15,12 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "usage: probe_once CHECK_YAML ADDRESS:PORT\n");
         return 2;
     }
+    // A virtual server of the real server's family (documentation addresses: never used).
+    bool ipv6 = argv[2][0] == '[';
     auto text = fmt::format(
-        "virtual_servers:\n  - address: 192.0.2.1:1\n    check: {}\n    real_servers: [{{ address: "
+        "virtual_servers:\n  - address: '{}'\n    check: {}\n    real_servers: [{{ address: "
         "'{}' }}]\n",
-        argv[1], argv[2]);
+        ipv6 ? "[2001:db8::1]:1" : "192.0.2.1:1", argv[1], argv[2]);
     auto loaded = directord::config::load_text(text, "probe_once");
     if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&loaded)) {
         for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.to_string());
