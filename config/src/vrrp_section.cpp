@@ -14,7 +14,8 @@ std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string
     // yaml-cpp's Node::operator= overwrites the referenced node, so pick the node once.
     const YAML::Node spec_node = node.IsMap() ? node["address"] : node;
     if (node.IsMap()) {
-        r.reject_unknown_keys(node, path, {"address", "label", "scope"});
+        r.reject_unknown_keys(node, path, {"address", "label", "scope", "source_address"});
+        r.optional_boolean(node, path, "source_address", vip.source_address);
         if (!r.required(node, path, "address")) return std::nullopt;
         text = r.string(spec_node, Reader::join(path, "address"));
         r.optional_key(node, path, "label", vip.label, [&](auto& n, auto p) {

@@ -206,7 +206,8 @@ TEST(Config, ExcludedVipsAreHeldButNotAdvertised) {
 TEST(Config, Ipv6InstanceWithIpv4ExcludedVipsAndNeighbourAdvertRouterFlag) {
     auto cfg = valid(
         "vrrp:\n  instances:\n    - name: v6\n      interface: eth0\n      vrid: 7\n"
-        "      version: 3\n      vips: ['fe80::7', '2001:db8::7/64']\n"
+        "      version: 3\n      vips: ['fe80::7', '2001:db8::7/64', "
+        "{address: '2001:db8::8/64', source_address: true}]\n"
         "      excluded_vips: [10.0.0.7/24]\n      unicast_peers: ['fe80::2']\n"
         "      garp: {na_router: true}\n");
     ASSERT_EQ(cfg.instances.size(), 1u);
@@ -214,8 +215,10 @@ TEST(Config, Ipv6InstanceWithIpv4ExcludedVipsAndNeighbourAdvertRouterFlag) {
     EXPECT_TRUE(i.ipv6());
     EXPECT_EQ(i.vips[0].prefix_length, 128);
     EXPECT_EQ(i.vips[1].prefix_length, 64);
+    EXPECT_FALSE(i.vips[1].source_address) << "IPv6 VIPs are deprecated unless asked";
     EXPECT_EQ(i.garp.na_router, std::optional<bool>(true));
-    EXPECT_EQ(i.held_vips().size(), 3u);
+    EXPECT_TRUE(i.vips[2].source_address);
+    EXPECT_EQ(i.held_vips().size(), 4u);
 }
 
 TEST(Config, DuplicatesAndSyncGroupReferences) {

@@ -57,6 +57,11 @@ std::unique_ptr<rtnl_addr, AddrDeleter> make_addr(int ifindex, const config::Vip
     // Usable at once on take-over: duplicate address detection would hold an IPv6 VIP
     // tentative (unusable) for a second or more, and the old master may still answer for it.
     if (family == AF_INET6) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+    if (family == AF_INET6 && !vip.source_address) {
+        // Deprecated: never the source the kernel picks for our own connections (see Vip).
+        rtnl_addr_set_preferred_lifetime(addr.get(), 0);
+        rtnl_addr_set_valid_lifetime(addr.get(), 0xffffffffU);  // forever
+    }
     return addr;
 }
 

@@ -98,13 +98,8 @@ grep -q "web: quorum lost" /tmp/d2.log || fail "no quorum line on d2"
 say "real servers back, down-file removed: d1 takes over again"
 serve rs1; serve rs2
 director=d2 wait_table 10 "127.0.0.1:80" absent || fail "the sorry server stayed on d2"
-client_loop failback &
-loop=$!
-sleep 1
-rm -f /run/d1-down
-wait_for 10 has_vip d1 || fail "d1 did not take the VIP back"
-sleep 1.5
-: >/tmp/stop; wait $loop
+back_to_d1() { rm -f /run/d1-down; wait_for 10 has_vip d1; }
+while_requests failback 1.5 back_to_d1 || fail "d1 did not take the VIP back"
 expect_all_answered failback
 has_vip d2 && fail "both directors hold the VIP"
 kill -TERM "$pid_d1" "$pid_d2"; wait "$pid_d1" "$pid_d2"

@@ -42,3 +42,17 @@ start() {
 }
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, polled every 50 ms.
 wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
+# while_requests NAME SETTLE COMMAND...: the scenario's own `client_loop NAME` runs from 1 s
+# before COMMAND until SETTLE seconds after it; COMMAND's status is returned.
+while_requests() {
+    local name=$1 settle=$2 loop status=0
+    shift 2
+    client_loop "$name" &
+    loop=$!
+    sleep 1
+    "$@" || status=$?
+    [ "$status" = 0 ] && sleep "$settle"
+    : >/tmp/stop
+    wait "$loop"
+    return "$status"
+}

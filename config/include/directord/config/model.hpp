@@ -29,6 +29,11 @@ struct Vip {
     std::uint8_t prefix_length = 32;
     std::string label;  // e.g. "eth0:0"; empty = none
     AddressScope scope = AddressScope::global;
+    // IPv6: whether the director's own connections (health checks, notify scripts) may leave
+    // from this VIP. By default an IPv6 VIP is added deprecated (preferred lifetime 0): it
+    // takes and answers traffic as any address, but source selection skips it, so a check of
+    // a DR real server (which holds the VIP too) never leaves from the VIP and loses its reply.
+    bool source_address = false;
     bool operator==(const Vip&) const = default;
 };
 
