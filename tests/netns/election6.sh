@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # VRRPv3 over IPv6 between two directors: election, kill -9, preempt on return, SIGTERM
-# hand-over and the down-file. After every take-over the client's neighbour cache entry for
+# hand-over, the down-file, a tracked interface, and `directorctl garp` (neighbour
+# advertisements again on demand). After every take-over the client's neighbour cache entry for
 # the IPv6 VIP already names the new master's MAC (its unsolicited neighbour advertisements),
 # without the client sending anything.
 LAB_IPV6=1
@@ -9,7 +10,8 @@ lab_up 2
 DOWN="$WORK/down"
 for i in 1 2; do
     { echo "vrrp:"; echo "  instances:"
-      instance_yaml web6 eth0 61 $((102 - i)) "'$VIP6/64'" "${FAST[@]}" "track: { files: [ $DOWN.d$i ] }"
+      instance_yaml web6 eth0 61 $((102 - i)) "'$VIP6/64'" "${FAST[@]}" \
+          "track: { files: [ $DOWN.d$i ], interfaces: [ uplink ] }"
     } >"$(config d$i)"
 done
 
@@ -21,6 +23,11 @@ expect_client_sees() {
     say "client: $VIP6 is at $(mac_of "$1") ($1)"
 }
 
+for i in 1 2; do  # the tracked interface: a veth pair standing for an uplink
+    ip -n "$(ns d$i)" link add uplink type veth peer name uplink-peer
+    ip -n "$(ns d$i)" link set uplink-peer up
+    ip -n "$(ns d$i)" link set uplink up
+done
 capture_start election6 c1 "icmp6 or ip6 proto 112"
 start d1; start d2
 expect_vip_on d1 5 "$VIP6"
@@ -50,6 +57,23 @@ expect_client_sees d2
 rm -f "$DOWN.d1"
 expect_vip_on d1 5 "$VIP6"
 expect_client_sees d1
+
+say "the master's tracked interface goes down, then up"
+ip -n "$(ns d1)" link set uplink down
+expect_vip_on d2 3 "$VIP6"
+expect_log d1 "web6: entering FAULT state"
+expect_client_sees d2
+ip -n "$(ns d1)" link set uplink up
+expect_vip_on d1 5 "$VIP6"
+expect_client_sees d1
+
+say "directorctl garp: neighbour advertisements again, now"
+nas() { capture_text election6 | grep -c "$(mac_of d1) > 33:33:00:00:00:01, .*neighbor advertisement, tgt is $VIP6" || true; }
+sleep 1.5  # the take-over's own burst is over
+before=$(nas)
+"$DIRECTORCTL" -s "$(control_socket d1)" garp web6 || fail "directorctl garp failed"
+wait_for 3 test "$(nas)" -gt "$before" || fail "no neighbour advertisement after directorctl garp ($before before)"
+say "neighbour advertisements from d1 for $VIP6: $before before directorctl garp, $(nas) after"
 
 say "SIGTERM the master: graceful hand-over"
 t0=$(date +%s%N)
