@@ -3,27 +3,34 @@
 #   crash  kill -9 of the master            -> first gratuitous ARP of the new master
 #   term   SIGTERM of the master            -> first gratuitous ARP of the new master
 #   down   down-file created on the master  -> first gratuitous ARP of the new master
-# for VRRPv2 at 1 s and VRRPv3 at 100 ms, RUNS times each (default 10), plus the protocol
-# anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise), advert
-# period jitter and resident memory. Prints a table; not a test. Run as root after a build.
+# for VRRPv2 at 1 s, VRRPv3 at 100 ms and VRRPv3 over IPv6 at 100 ms (where the first
+# unsolicited neighbour advertisement stands for the GARP), RUNS times each (default 10), plus
+# the protocol anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise),
+# advert period jitter and resident memory. Prints a table; not a test. Run as root after a
+# build.
 #   bench/failover.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10}
 export DIRECTORD=${DIRECTORD:-$PWD/build/daemon/directord}
 [ -x "$DIRECTORD" ] || { echo "build first (cmake --build build)" >&2; exit 2; }
+LAB_IPV6=1  # dual stack: the IPv6 rows use fd99::100, the others 10.99.0.100
 . scripts/lab.sh
+FAMILY=4   # of the rows being measured
+vip() { [ "$FAMILY" = 6 ] && echo "$VIP6" || echo "$VIP"; }
 lab_up 2
 mkdir -p "$WORK/d1" "$WORK/d2"
 MAC1=$(mac_of d1); MAC2=$(mac_of d2)
 
 now() { date +%s.%N; }
-# decode CAPTURE: "time mac ADV prio" / "time mac GARP -" lines
+# decode CAPTURE: "time mac ADV prio" / "time mac GARP -" lines (GARP: a gratuitous ARP, or
+# an unsolicited neighbour advertisement for an IPv6 VIP)
 decode() {
-    capture_text "$1" | awk -v vip="$VIP" '
+    capture_text "$1" | awk -v vip="$(vip)" '
         /VRRPv/ { p = ""; for (i = 1; i <= NF; i++) if ($i == "prio") { p = $(i + 1); sub(",", "", p) }
                   print $1, $2, "ADV", p; next }
-        /ethertype ARP/ && $0 ~ ("who-has " vip " .*tell " vip ",") { print $1, $2, "GARP", "-" }'
+        /ethertype ARP/ && $0 ~ ("who-has " vip " .*tell " vip ",") { print $1, $2, "GARP", "-" }
+        /neighbor advertisement/ && $0 ~ ("tgt is " vip "([^0-9a-f:]|$)") { print $1, $2, "GARP", "-" }'
 }
 first_after() {  # CAPTURE T0 MAC KIND [PRIO]
     decode "$1" | awk -v t0="$2" -v mac="$3" -v kind="$4" -v prio="${5:-}" '
@@ -42,7 +49,9 @@ stats() {  # numbers on stdin -> "median min max (n)"
 directord_start() {  # NODE PRIO VERSION INTERVAL
     local lines=("version: $3" "advert_interval: $4" "track: { files: [$WORK/$1/down] }")
     [ "$3" = 2 ] && lines+=("auth: { type: pass, password: secret12 }")
-    { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 "$2" "$VIP" "${lines[@]}"; } >"$(config "$1")"
+    local vips=$VIP
+    [ "$FAMILY" = 6 ] && vips="'$VIP6/64'"
+    { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 "$2" "$vips" "${lines[@]}"; } >"$(config "$1")"
     start "$1"
 }
 directord_stop() { stop "$1" "$2"; }
@@ -51,7 +60,8 @@ keepalived_start() {  # NODE PRIO VERSION INTERVAL
     local interval=$4 password=-
     interval=${interval%s}; [ "$interval" = 100m ] && interval=0.1
     [ "$3" = 2 ] && password=secret12
-    start_keepalived "$1" "$2" "$3" "$interval" "$password"
+    KEEPALIVED_VIP=$([ "$FAMILY" = 6 ] && echo "$VIP6/64" || echo "$VIP/24") \
+        start_keepalived "$1" "$2" "$3" "$interval" "$password"
     # keepalived's own down-file: track_file with weight 0 (FAULT), as in its documentation
     # (the file holds a number: non-zero = down)
     sed -i "1i track_file down {\n    file \"$WORK/$1/kadown\"\n    weight 0\n    init_file 0 overwrite\n}" "$WORK/$1-keepalived/keepalived.conf"
@@ -75,7 +85,12 @@ keepalived_rss() {
 }
 down_file() { [ "$1" = directord ] && echo "$WORK/d1/down" || echo "$WORK/d1/kadown"; }
 
-clean_vips() { for n in d1 d2; do ip -n "$(ns "$n")" addr del "$VIP/24" dev eth0 2>/dev/null || true; done; }
+clean_vips() {
+    for n in d1 d2; do
+        ip -n "$(ns "$n")" addr del "$VIP/24" dev eth0 2>/dev/null || true
+        ip -n "$(ns "$n")" addr del "$VIP6/64" dev eth0 2>/dev/null || true
+    done
+}
 
 # measure IMPL VERSION INTERVAL MODE RUN -> appends "action_to_garp anchor" to $WORK/IMPL-vV-MODE
 measure() {
@@ -83,11 +98,11 @@ measure() {
     clean_vips
     rm -f "$WORK"/d1/*down
     "${impl}_start" d1 101 "$version" "$interval"
-    wait_for 10 has_vip d1 || fail "$impl d1 never became master"
+    wait_for 10 has_vip d1 "$(vip)" || fail "$impl d1 never became master"
     "${impl}_start" d2 100 "$version" "$interval"
     sleep 1.5; sleep "0.$((RANDOM % 1000))"   # a random phase against the advert timer
     pre=$([ "$version" = 2 ] && echo 1.2 || echo 0.3)
-    capture_start "run" c1
+    capture_start "run" c1 "arp or ip proto 112 or ip6 proto 112 or icmp6"
     sleep "$pre"
     t0=$(now)
     case $mode in
@@ -95,13 +110,13 @@ measure() {
         term) "${impl}_stop" d1 TERM ;;
         down) echo 1 >"$(down_file "$impl")" ;;
     esac
-    wait_for 10 has_vip d2 || fail "$impl: d2 did not take over ($mode)"
+    wait_for 10 has_vip d2 "$(vip)" || fail "$impl: d2 did not take over ($mode)"
     sleep 0.3
     capture_stop run
     garp=$(first_after run "$t0" "$MAC2" GARP)
     if [ "$mode" = crash ]; then ref=$(last_before run "$t0" "$MAC1"); else ref=$(first_after run "$t0" "$MAC1" ADV 0); fi
     awk -v g="$garp" -v t="$t0" -v r="$ref" 'BEGIN { printf "%.6f %.6f\n", g - t, (r > 0 ? g - r : -1) }' \
-        >>"$WORK/$impl-v$version-$mode"
+        >>"$WORK/$impl-v$version-$FAMILY-$mode"
     running d1 && "${impl}_stop" d1 TERM
     "${impl}_stop" d2 TERM
     rm -f "$WORK/run.pcap"
@@ -113,8 +128,8 @@ jitter() {
     clean_vips
     rm -f "$WORK"/d1/*down
     "${impl}_start" d1 101 "$version" "$interval"
-    wait_for 10 has_vip d1
-    capture_start "jitter" c1
+    wait_for 10 has_vip d1 "$(vip)"
+    capture_start "jitter" c1 "arp or ip proto 112 or ip6 proto 112 or icmp6"
     sleep 10.2
     capture_stop jitter
     rss=$("${impl}_rss" d1)
@@ -129,26 +144,30 @@ jitter() {
 
 declare -A J=()
 echo "# fail-over bench: $RUNS runs per cell, $(date -u +%F) $(uname -r)"
-for cfg in "2 1s" "3 100ms"; do
+for cfg in "2 1s 4" "3 100ms 4" "3 100ms 6"; do
     set -- $cfg
+    FAMILY=$3
     for impl in directord keepalived; do
         for mode in crash term down; do
             for ((r = 1; r <= RUNS; r++)); do measure "$impl" "$1" "$2" "$mode"; done
         done
-        J[$impl-$1]=$(jitter "$impl" "$1" "$2")
+        J[$impl-$1-$3]=$(jitter "$impl" "$1" "$2")
     done
 done
 declare -A FLOOR=([2-crash]="3.609 (3 x 1 s + skew 0.609)" [2-term]="0.609 (skew)" [2-down]="0.609 (skew)"
                   [3-crash]="0.361 (3 x 0.1 s + skew 0.061)" [3-term]="0.061 (skew)" [3-down]="0.061 (skew)")
 printf '\n%-11s %-4s %-6s %-40s %-40s %s\n' impl ver mode "action -> GARP: median min max (s)" "anchor -> GARP: median min max (s)" "RFC floor of the anchor"
-for v in 2 3; do
+for vf in "2 4" "3 4" "3 6"; do
+    set -- $vf
     for mode in crash term down; do
         for impl in directord keepalived; do
-            f="$WORK/$impl-v$v-$mode"
-            printf '%-11s v%-3s %-6s %-40s %-40s %s\n' "$impl" "$v" "$mode" "$(cut -d' ' -f1 "$f" | stats)" \
-                "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$v-$mode]}"
+            f="$WORK/$impl-v$1-$2-$mode"
+            printf '%-11s %-4s %-6s %-40s %-40s %s\n' "$impl" "v$1$([ "$2" = 6 ] && echo /6)" "$mode" \
+                "$(cut -d' ' -f1 "$f" | stats)" "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$1-$mode]}"
         done
     done
 done
 echo
-for k in directord-2 keepalived-2 directord-3 keepalived-3; do printf '%-14s %s\n' "$k" "${J[$k]}"; done
+for k in directord-2-4 keepalived-2-4 directord-3-4 keepalived-3-4 directord-3-6 keepalived-3-6; do
+    printf '%-16s %s\n' "$k" "${J[$k]}"
+done
