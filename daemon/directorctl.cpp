@@ -33,7 +33,11 @@ commands:
                        the status document (schema: docs/operations.md)
   reload               reload directord's configuration (like SIGHUP); waits for the result
                        and prints every error when the new file is invalid
-  check FILE           validate FILE without a daemon, print every error
+  check FILE           validate FILE without a daemon, print every error; a cluster file
+                       (nodes:): every node, and the rules between them (distinct
+                       priorities per VRID, one address owner)
+  render --node NAME FILE
+                       the configuration node NAME of the cluster file FILE runs, as YAML
   maintenance on|off   create / remove the maintenance down-file: every instance hands over
   garp INSTANCE        send the gratuitous ARPs of a MASTER instance again, now
   import-keepalived FILE
@@ -44,8 +48,8 @@ options:
   -s, --socket PATH    directord's control socket (default /run/directord.sock)
   -h, --help           this text (also: directorctl COMMAND --help)
 exit codes: 0 done; 1 the daemon refused or failed the command, or cannot be reached;
-            2 usage error, or the configuration file is invalid or unreadable (check, reload,
-            import-keepalived)
+            2 usage error, or the configuration file is invalid or unreadable (check, render,
+            reload, import-keepalived)
 )";
 
 // One request, one answer: the control socket's protocol.
@@ -193,14 +197,31 @@ void print_status(const json& s) {
                    text_of(ipvs["sync_daemon"]));
 }
 
+// A cluster file: every node and the rules between them; one line per node when valid.
 int check(const std::string& file) {
-    auto parsed = directord::daemon::load(file);
-    if (auto* errors = std::get_if<directord::daemon::Errors>(&parsed)) {
+    auto result = directord::config::check_file(file);
+    for (const auto& e : result.errors) fmt::print(stderr, "{}\n", e.to_string());
+    if (!result.errors.empty()) return kExitInvalid;
+    if (result.nodes.empty()) result.nodes.push_back("");  // one director's file
+    for (const auto& node : result.nodes) {
+        auto parsed = directord::daemon::load({file, node});
+        if (auto* errors = std::get_if<directord::daemon::Errors>(&parsed)) {
+            for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.to_string());
+            return kExitInvalid;
+        }
+        fmt::print("{}{}: OK ({})\n", file, node.empty() ? "" : " node " + node,
+                   directord::daemon::summary(std::get<directord::daemon::Loaded>(parsed).config));
+    }
+    return kExitOk;
+}
+
+int render(const std::string& file, const std::string& node) {
+    auto rendered = directord::config::render_node(file, node);
+    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&rendered)) {
         for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.to_string());
         return kExitInvalid;
     }
-    fmt::print("{}: OK ({})\n", file,
-               directord::daemon::summary(std::get<directord::daemon::Loaded>(parsed).config));
+    fmt::print("{}", std::get<std::string>(rendered));
     return kExitOk;
 }
 
@@ -258,6 +279,9 @@ int main(int argc, char** argv) {
     } else if (command == "check") {
         if (args.size() != 1) return usage("check needs one FILE");
         return check(args[0]);
+    } else if (command == "render") {
+        if (args.size() != 3 || args[0] != "--node") return usage("render needs --node NAME FILE");
+        return render(args[2], args[1]);
     } else if (command == "import-keepalived") {
         if (args.size() != 1) return usage("import-keepalived needs one FILE");
         return import_keepalived(args[0]);

@@ -19,9 +19,9 @@ namespace {
 // must get the CPU as soon as an advert is due. Linux sets a nice value per thread.
 void yield_to_the_loop() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
 
-Parsed parse_and_prepare(const std::string& file) {
+Parsed parse_and_prepare(const Source& source) {
     yield_to_the_loop();
-    auto result = config::load_file(file);
+    auto result = config::load_file(source.file, source.node);
     if (auto* errors = std::get_if<Errors>(&result)) return std::move(*errors);
     auto& cfg = std::get<config::Config>(result);
     ipvs::Pools pools(cfg);
@@ -51,14 +51,14 @@ std::string summary(const config::Config& cfg) {
 // On a thread of its own even when waited for: glibc gives it its own heap arena, so the
 // parser's garbage (megabytes for tens of thousands of real servers) is not left interleaved
 // with the daemon's long-lived state and goes back to the system whole once applied.
-Parsed load(const std::string& file) {
+Parsed load(const Source& source) {
     Parsed result;
-    std::thread([&] { result = parse_and_prepare(file); }).join();
+    std::thread([&] { result = parse_and_prepare(source); }).join();
     return result;
 }
 
-Reloader::Reloader(boost::asio::io_context& io, std::string file, Apply apply)
-    : io_(io), file_(std::move(file)), apply_(std::move(apply)) {}
+Reloader::Reloader(boost::asio::io_context& io, Source source, Apply apply)
+    : io_(io), source_(std::move(source)), apply_(std::move(apply)) {}
 
 Reloader::~Reloader() {
     if (worker_.joinable()) worker_.join();
@@ -76,10 +76,10 @@ void Reloader::request(Outcome outcome) {
 
 void Reloader::start() {
     if (worker_.joinable()) worker_.join();  // the previous clean-up: short
-    log::info("reloading {}", file_);
+    log::info("reloading {}", source_.file);
     parsing_ = true;
     worker_ = std::thread([this] {
-        auto result = parse_and_prepare(file_);
+        auto result = parse_and_prepare(source_);
         boost::asio::post(
             io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
     });
@@ -102,7 +102,7 @@ void Reloader::finished(Parsed result) {
         errors = std::move(std::get<Errors>(result));
         ++rejected_;
         for (const auto& e : errors) log::error("config: {}", e.to_string());
-        log::error("reload rejected: {} is invalid, the running configuration stays", file_);
+        log::error("reload rejected: {} is invalid, the running configuration stays", source_.file);
     }
     for (auto& outcome : std::exchange(waiting_, {})) outcome(errors);
     if (next_) {

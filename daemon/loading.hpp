@@ -22,11 +22,18 @@ struct Loaded {
 using Errors = std::vector<config::Error>;
 using Parsed = std::variant<Loaded, Errors>;
 
+// Where the configuration comes from: the file, and in a cluster file the node this director
+// is (--node, else the host's name; a file without nodes: ignores it).
+struct Source {
+    std::string file;
+    std::string node;
+};
+
 // "2 VRRP instance(s), 1 sync group(s), 3 virtual server(s)".
 std::string summary(const config::Config& cfg);
 
 // Parses on a short-lived thread (see loading.cpp) and waits for it: at start-up, --check.
-Parsed load(const std::string& file);
+Parsed load(const Source& source);
 
 // Hands freed memory back to the system, so the daemon's footprint is what it keeps, not
 // what it once read.
@@ -44,7 +51,7 @@ class Reloader {
   public:
     using Apply = std::function<void(Loaded&)>;
     using Outcome = std::function<void(const Errors& errors)>;  // empty: applied
-    Reloader(boost::asio::io_context& io, std::string file, Apply apply);
+    Reloader(boost::asio::io_context& io, Source source, Apply apply);
     ~Reloader();
     Reloader(const Reloader&) = delete;
     Reloader& operator=(const Reloader&) = delete;
@@ -58,7 +65,7 @@ class Reloader {
     void finished(Parsed result);
 
     boost::asio::io_context& io_;
-    std::string file_;
+    Source source_;
     Apply apply_;
     std::thread worker_;
     bool parsing_ = false;

@@ -38,8 +38,10 @@ constexpr int kExitInvalid = 2;
 
 const char* kUsage =
     "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] "
-    "[--syslog] [--control-socket PATH]\n"
+    "[--syslog] [--control-socket PATH] [--node NAME]\n"
     "  -f, --config FILE   cluster definition (YAML)\n"
+    "  --node NAME         which of a cluster file's nodes this director is (default: the host "
+    "name)\n"
     "  --check             validate FILE, print every error, exit 0 (valid) or 2 (invalid)\n"
     "  --foreground        stay in the foreground and log to stderr (default: detach, log to "
     "syslog)\n"
@@ -56,6 +58,7 @@ struct Options {
     bool foreground = false;
     bool syslog = false;
     std::string control_socket;
+    std::string node;
     directord::log::Level level = directord::log::Level::info;
 };
 
@@ -81,6 +84,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
             auto v = value();
             if (!v || v->empty() || v->front() != '/') return std::nullopt;
             o.control_socket = *v;
+        } else if (arg == "--node") {
+            auto v = value();
+            if (!v || v->empty()) return std::nullopt;
+            o.node = *v;
         } else if (arg == "--log-level") {
             auto v = value();
             if (!v || !directord::log::parse_level(*v, o.level)) return std::nullopt;
@@ -93,6 +100,13 @@ std::optional<Options> parse_options(int argc, char** argv) {
     }
     if (o.config_file.empty()) return std::nullopt;
     return o;
+}
+
+// A cluster file's node for this director when --node is not given.
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return {};
+    return std::string(name);
 }
 
 void report(const directord::daemon::Errors& errors) {
@@ -142,7 +156,9 @@ int main(int argc, char** argv) {
     }
     log::set_level(options->level);
 
-    auto parsed = daemon::load(options->config_file);
+    const daemon::Source source{options->config_file,
+                                options->node.empty() ? host_name() : options->node};
+    auto parsed = daemon::load(source);
     if (auto* errors = std::get_if<daemon::Errors>(&parsed)) {
         report(*errors);
         return kExitInvalid;
@@ -207,7 +223,7 @@ int main(int argc, char** argv) {
         loaded.reset();  // the parts keep what they need
         daemon::release_free_memory();
 
-        daemon::Reloader reloader(io, options->config_file, apply);
+        daemon::Reloader reloader(io, source, apply);
         // Every reload (SIGHUP or directorctl) goes through here: counted, told to systemd.
         auto reload = [&](daemon::Reloader::Outcome outcome) {
             systemd.reloading();

@@ -107,11 +107,12 @@ config() { printf '%s/%s.yaml' "$WORK" "$1"; }
 # control_socket NODE: where NODE's directord listens for directorctl.
 control_socket() { printf '%s/%s.sock' "$WORK" "$1"; }
 
-# start NODE [CONFIG]: runs directord in NODE's namespace, logging to $WORK/NODE.log.
+# start NODE [CONFIG [ARGUMENTS...]]: runs directord in NODE's namespace, logging to $WORK/NODE.log.
 start() {
     local node=$1 cfg=${2:-$(config "$1")}
+    shift $(($# < 2 ? $# : 2))
     ip netns exec "$(ns "$node")" "$DIRECTORD" -f "$cfg" --foreground --log-level debug \
-        --control-socket "$(control_socket "$node")" >>"$WORK/$node.log" 2>&1 </dev/null &
+        --control-socket "$(control_socket "$node")" "$@" >>"$WORK/$node.log" 2>&1 </dev/null &
     NODE_PID[$node]=$!
     LAB_PIDS+=($!)
 }

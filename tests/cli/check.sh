@@ -3,6 +3,7 @@
 # key path) for an invalid one; usage errors exit 2 too.
 set -euo pipefail
 DIRECTORD=${DIRECTORD:?}
+DIRECTORCTL=${DIRECTORCTL:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -15,8 +16,17 @@ echo secret >"$SCRATCH/mysql.pass"
 for f in "$HERE"/../../examples/*.yaml; do
     copy=$SCRATCH/$(basename "$f")
     sed "s#/etc/directord/mysql.pass#$SCRATCH/mysql.pass#" "$f" >"$copy"
-    out=$("$DIRECTORD" --check -f "$copy" 2>&1) || fail "$f is rejected: $out"
+    out=$("$DIRECTORCTL" check "$copy" 2>&1) || fail "$f is rejected: $out"
     echo "$out"
+    if grep -q "^nodes:" "$copy"; then  # a cluster file: each director checks its own node
+        for node in $(echo "$out" | sed -n 's/.* node \([^:]*\): OK .*/\1/p'); do
+            "$DIRECTORD" --check -f "$copy" --node "$node" >/dev/null ||
+                fail "directord --check --node $node rejects $f"
+        done
+        unknown=$("$DIRECTORD" --check -f "$copy" --node no-such-node 2>&1) &&
+            fail "directord --check accepted an unknown node of $f"
+        echo "$unknown" | grep -q "no node named 'no-such-node'" || fail "unknown node of $f: $unknown"
+    fi
 done
 
 set +e

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Inside the VM, deployment D3 end to end, from the example pair itself (examples/d3-web-dr.yaml
-# and d3-web-dr-peer.yaml; only the check timers shortened and each director given its own
-# down-file, as they share this file system): two directors (web-lb1 at 101, web-lb2 at 100),
+# Inside the VM, deployment D3 end to end, both directors from the example's cluster file
+# (examples/d3-web-dr.yaml, --node web-lb1 / web-lb2; only the check timers shortened and each
+# director given its own down-file, as they share this file system): two directors (web-lb1 at 101, web-lb2 at 100),
 # DR to two web servers holding the VIP on lo, a sorry server on each director, a client on the
 # segment making one request every 100 ms throughout.
 #  - touching web-lb1's down-file lowers it to 96: web-lb2 takes over, and the client keeps
@@ -38,13 +38,13 @@ for d in d1 d2; do ip netns exec $d busybox httpd -f -p 80 -h /srv/sorry & done
 
 shorten='s/interval: 6s, timeout: 3s, retries: 3, retry_delay: 3s/interval: 300ms, timeout: 1s/'
 sed -e "$shorten" -e 's#/run/directord-web-down#/run/d1-down#' d3-web-dr.yaml >/tmp/d1.yaml
-sed -e "$shorten" -e 's#/run/directord-web-down#/run/d2-down#' d3-web-dr-peer.yaml >/tmp/d2.yaml
+sed -e "$shorten" -e 's#/run/directord-web-down#/run/d2-down#' d3-web-dr.yaml >/tmp/d2.yaml
 grep -q "interval: 300ms" /tmp/d1.yaml || fail "the example's check line changed: update this test"
 has_vip() { ip -n "$1" addr show dev eth0 | grep "$VIP/16" >/dev/null; }
 now_ms() { busybox awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-start d1
+start d1 /tmp/d1.yaml --node web-lb1
 wait_for 10 has_vip d1 || fail "d1 did not become master"
-start d2
+start d2 /tmp/d2.yaml --node web-lb2
 wait_for 10 grep -q "entering BACKUP" /tmp/d2.log || fail "d2 is not backup"
 for d in d1 d2; do
     for rs in 172.16.1.11 172.16.1.12; do

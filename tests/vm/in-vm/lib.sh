@@ -34,11 +34,13 @@ wire() {
     ip -n "$1" addr add "$4" dev "$2"; ip -n "$1" link set "$2" up
 }
 # start NODE: directord in namespace NODE with /tmp/NODE.yaml, logging to /tmp/NODE.log; its
-# pid in $pid_NODE.
+# pid in $pid_NODE. With a cluster file: start NODE FILE --node NAME.
 start() {
-    ip netns exec "$1" ./directord -f "/tmp/$1.yaml" --foreground --control-socket "/tmp/$1.sock" \
-        >>"/tmp/$1.log" 2>&1 &
-    eval "pid_$1=$!"
+    local node=$1 file=${2:-/tmp/$1.yaml}
+    shift $(($# < 2 ? $# : 2))
+    ip netns exec "$node" ./directord -f "$file" --foreground --control-socket "/tmp/$node.sock" \
+        "$@" >>"/tmp/$node.log" 2>&1 &
+    eval "pid_$node=$!"
 }
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, polled every 50 ms.
 wait_for() { local n=$1; shift; for _ in $(seq $((n * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
