@@ -80,10 +80,7 @@ std::string node_list(const std::vector<NodeSpec>& nodes) {
 void apply_node(Reader& r, YAML::Node root, const std::vector<NodeSpec>& nodes,
                 const NodeSpec& self) {
     root.remove(std::string(kNodes));
-    if (auto id = self.yaml["router_id"])
-        put(root, "router_id", id);
-    else
-        put(root, "router_id", self.yaml["name"]);
+    put(root, "router_id", self.yaml["router_id"] ? self.yaml["router_id"] : self.yaml["name"]);
     auto vrrp = root["vrrp"];
     auto instances = vrrp && vrrp.IsMap() ? vrrp["instances"] : YAML::Node();
     if (!instances || !instances.IsSequence()) return;

@@ -177,8 +177,12 @@ std::variant<std::string, std::vector<Error>> render_node(const std::string& pat
     if (auto* errors = std::get_if<std::vector<Error>>(&loaded)) return std::move(*errors);
     auto root = std::get<YAML::Node>(parse(content, path));  // it parsed a moment ago
     if (is_cluster(root)) resolve(root, path, node);
-    YAML::Emitter out;
-    out << root;
+    YAML::Emitter out;  // router_id first, where a director's own file has it
+    out << YAML::BeginMap << YAML::Key << "router_id" << YAML::Value << root["router_id"];
+    for (const auto& entry : root)
+        if (entry.first.Scalar() != "router_id")
+            out << YAML::Key << entry.first << YAML::Value << entry.second;
+    out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";
 }
 
