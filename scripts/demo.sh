@@ -30,15 +30,18 @@ for n in d1 d2; do
     ' "$n" >/dev/null 2>&1 &
     LAB_PIDS+=($!)
 done
-for n in d1 d2; do
-    prio=$([ "$n" = d1 ] && echo 101 || echo 100)
-    { echo "router_id: $n"; echo "vrrp:"; echo "  instances:"
-      instance_yaml web eth0 51 "$prio" "$VIP" "version: 3" "advert_interval: 100ms"; } >"$(config "$n")"
-done
+# One cluster file for both directors: each picks its node with --node.
+CLUSTER=$WORK/cluster.yaml
+{ echo "nodes:"; echo "  - { name: d1, priority: 101 }"; echo "  - { name: d2, priority: 100 }"
+  echo "vrrp:"; echo "  instances:"
+  instance_yaml web eth0 51 100 "$VIP" "version: 3" "advert_interval: 100ms" |
+      grep -v "priority:"; } >"$CLUSTER"  # each node's priority is its own
+say "one cluster file for both directors ($("$DIRECTORCTL" check "$CLUSTER" | wc -l) nodes checked):"
+sed 's/^/    /' "$CLUSTER"
 say "d1 has priority 101, d2 has 100; VRRPv3 adverts every 100 ms"
 
 banner "election"
-start d1; start d2
+start d1 "$CLUSTER" --node d1; start d2 "$CLUSTER" --node d2
 wait_for 5 has_vip d1 || fail "no master elected"
 say "$VIP is held by: $(holder)"
 grep -h "entering\|gratuitous" "$WORK/d1.log" "$WORK/d2.log" | sed 's/^/    /'
@@ -77,7 +80,7 @@ changes_since "$t0" "the kill"
 
 banner "d1 comes back and takes the VIP back (preempt)"
 t1=$(date +%s.%N)
-start d1
+start d1 "$CLUSTER" --node d1
 wait_for 5 has_vip d1 || fail "d1 did not take the VIP back"
 sleep 1.5
 say "$VIP is held by: $(holder)"
