@@ -10,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,12 @@ commands:
                        the configuration node NAME of the cluster file FILE runs, as YAML
   maintenance on|off   create / remove the maintenance down-file: every instance hands over
   garp INSTANCE        send the gratuitous ARPs of a MASTER instance again, now
-  import-keepalived FILE
+  import-keepalived FILE [PEER_FILE]
                        convert a keepalived.conf (and its includes) to directord YAML on
                        stdout; what is not converted, or changes meaning, is listed on
-                       stderr with its file and line
+                       stderr with its file and line. Two files (a pair): one cluster
+                       file; what differs between them beyond priority, preempt, interface
+                       and unicast addresses is an error (exit 2)
 options:
   -s, --socket PATH    directord's control socket (default /run/directord.sock)
   -h, --help           this text (also: directorctl COMMAND --help)
@@ -225,15 +228,23 @@ int render(const std::string& file, const std::string& node) {
     return kExitOk;
 }
 
-// The YAML on stdout; notes, and anything the result still lacks to be valid, on stderr.
-int import_keepalived(const std::string& file) {
-    auto result = directord::config::import_keepalived(file);
+// The YAML on stdout; notes, and anything the result still lacks to be valid, on stderr. Two
+// files: a pair, converted to one cluster file.
+int import_keepalived(const std::vector<std::string>& files) {
+    auto result = files.size() == 2 ? directord::config::import_keepalived_pair(files[0], files[1])
+                                    : directord::config::import_keepalived(files[0]);
     for (const auto& n : result.notes) fmt::print(stderr, "{}\n", n.to_string());
     if (!result.ok) return kExitInvalid;
     fmt::print("{}", result.yaml);
-    auto check = directord::config::load_text(result.yaml, "(converted)");
-    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&check))
-        for (const auto& e : *errors) fmt::print(stderr, "to fix before use: {}\n", e.to_string());
+    if (result.nodes.empty()) result.nodes.push_back("");  // one director's file
+    std::set<std::string> told;  // a shared mistake once, not once per node
+    for (const auto& node : result.nodes) {
+        auto check = directord::config::load_text(result.yaml, "(converted)", node);
+        if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&check))
+            for (const auto& e : *errors)
+                if (told.insert(e.to_string()).second)
+                    fmt::print(stderr, "to fix before use: {}\n", e.to_string());
+    }
     return kExitOk;
 }
 
@@ -283,8 +294,9 @@ int main(int argc, char** argv) {
         if (args.size() != 3 || args[0] != "--node") return usage("render needs --node NAME FILE");
         return render(args[2], args[1]);
     } else if (command == "import-keepalived") {
-        if (args.size() != 1) return usage("import-keepalived needs one FILE");
-        return import_keepalived(args[0]);
+        if (args.empty() || args.size() > 2)
+            return usage("import-keepalived needs one FILE, or the two FILEs of a pair");
+        return import_keepalived(args);
     } else if (command == "maintenance") {
         if (args.size() != 1 || (args[0] != "on" && args[0] != "off"))
             return usage("maintenance needs on or off");

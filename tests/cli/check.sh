@@ -57,4 +57,21 @@ set +e
 "$DIRECTORCTL" import-keepalived /nonexistent.conf >/dev/null 2>&1; rc_import=$?
 set -e
 [ "$rc_import" = 2 ] || fail "import of a missing file exits $rc_import"
+
+# A pair: one cluster file that each director's node loads; a password that differs: exit 2.
+KA=$HERE/../data/keepalived
+"$DIRECTORCTL" import-keepalived "$KA/d1.conf" "$KA/d1-peer.conf" >"$SCRATCH/pair.yaml" 2>"$SCRATCH/pair.notes" ||
+    fail "pair import failed: $(cat "$SCRATCH/pair.notes")"
+grep -q "to fix before use" "$SCRATCH/pair.notes" && fail "the pair's cluster file is not valid: $(cat "$SCRATCH/pair.notes")"
+for node in DLVS1 DLVS2; do
+    "$DIRECTORD" --check -f "$SCRATCH/pair.yaml" --node "$node" || fail "node $node of the pair's file"
+done
+sed 's/auth_pass dlvs-52/auth_pass other52/' "$KA/d1-peer.conf" >"$SCRATCH/bad-peer.conf"
+set +e
+"$DIRECTORCTL" import-keepalived "$KA/d1.conf" "$SCRATCH/bad-peer.conf" >"$SCRATCH/bad.yaml" 2>"$SCRATCH/bad.notes"
+rc_pair=$?
+set -e
+[ "$rc_pair" = 2 ] || fail "a pair with different passwords exits $rc_pair"
+grep -q "not converted: instance VI_INSIDE: auth differs between" "$SCRATCH/bad.notes" || fail "$(cat "$SCRATCH/bad.notes")"
+[ -s "$SCRATCH/bad.yaml" ] && fail "a pair that differs was converted anyway"
 echo "PASS"

@@ -12,7 +12,8 @@ struct ImportNote {
     int line = 0;
     bool converted = false;  // true: converted with a change worth knowing; false: left out
     std::string message;
-    // "keepalived.conf:12: not converted: smtp_alert" / "...: note: ...".
+    // "keepalived.conf:12: not converted: smtp_alert" / "...: note: ..." (line 0: the file as
+    // a whole, "b.conf: note: ...").
     std::string to_string() const;
 };
 
@@ -20,8 +21,15 @@ struct ImportResult {
     std::string yaml;
     std::vector<ImportNote> notes;
     bool ok = true;  // false: the file could not be read or parsed at all (see notes)
+    std::vector<std::string> nodes;  // a pair's cluster file: its nodes' names
 };
 
 ImportResult import_keepalived(const std::string& path);
+
+// The two files of a pair -> one cluster file (nodes: named by their router_id). Priority,
+// preempt, interface and each node's unicast address become per-node settings, each said in a
+// note; anything else that differs (a password, a VIP list, a service) is a note that is not
+// converted and `ok` is false: a difference to fix, not a detail to carry over.
+ImportResult import_keepalived_pair(const std::string& first, const std::string& second);
 
 }  // namespace directord::config
