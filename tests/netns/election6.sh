@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # VRRPv3 over IPv6 between two directors: election, kill -9, preempt on return, SIGTERM
-# hand-over, the down-file, a tracked interface, and `directorctl garp` (neighbour
-# advertisements again on demand). After every take-over the client's neighbour cache entry for
+# hand-over, the down-file, a tracked interface, `directorctl garp` (neighbour
+# advertisements again on demand), the notify hook, status, and no preemption. After every take-over the client's neighbour cache entry for
 # the IPv6 VIP already names the new master's MAC (its unsolicited neighbour advertisements),
 # without the client sending anything.
 LAB_IPV6=1
 . "$(dirname "$0")/../../scripts/lab.sh"
 lab_up 2
 DOWN="$WORK/down"
-for i in 1 2; do
+cat >"$WORK/notify" <<SCRIPT
+#!/bin/sh
+echo "\$DIRECTORD_INSTANCE \$DIRECTORD_PREVIOUS_STATE->\$DIRECTORD_STATE" >>$WORK/notified
+SCRIPT
+chmod +x "$WORK/notify"
+write() {  # NODE [extra instance line]
+    local i=${1#d}
     { echo "vrrp:"; echo "  instances:"
       instance_yaml web6 eth0 61 $((102 - i)) "'$VIP6/64'" "${FAST[@]}" \
-          "track: { files: [ $DOWN.d$i ], interfaces: [ uplink ] }"
-    } >"$(config d$i)"
-done
+          "track: { files: [ $DOWN.d$i ], interfaces: [ uplink ] }" \
+          "$([ "$1" = d1 ] && echo "notify: [$WORK/notify]")" ${2:+"$2"}
+    } >"$(config "$1")"
+}
+write d1
+write d2
 
 # expect_client_sees NODE: the client's neighbour entry for the VIP names NODE's MAC.
 neighbour_is() { [ "$(client_neighbour_mac "$VIP6")" = "$(mac_of "$1")" ]; }
@@ -84,6 +93,21 @@ say "d2 took over ${elapsed_ms} ms after SIGTERM"
 [ "$elapsed_ms" -lt 1000 ] || fail "graceful hand-over took ${elapsed_ms} ms"
 expect_log d2 "resigned (priority 0)"
 expect_client_sees d2
+"$DIRECTORCTL" -s "$(control_socket d2)" status | grep -Eq "^web6 +eth0 +61 +MASTER +100" ||
+    fail "status on d2: $("$DIRECTORCTL" -s "$(control_socket d2)" status)"
+
+say "d1 returns with preempt: false: d2 keeps the VIP"
+write d1 "preempt: false"
+start d1
+expect_log d1 "web6: entering BACKUP state" 3
+expect_stays d2 2 "$VIP6"
+has_vip d1 "$VIP6" && fail "d1 took $VIP6 with preempt: false"
+
+say "d1's notify hook saw its transitions"
+for t in "web6 INIT->BACKUP" "web6 BACKUP->MASTER" "web6 MASTER->FAULT" "web6 FAULT->BACKUP" \
+    "web6 MASTER->INIT"; do
+    grep -qx "$t" "$WORK/notified" || fail "notify never saw $t: $(tr '\n' ';' <"$WORK/notified")"
+done
 capture_stop election6
 
 adverts=$(capture_text election6 | grep -c "fe80::99:ff:fe00:[12] > ff02::12: .*VRRPv3, Advertisement, vrid 61" || true)
