@@ -38,9 +38,12 @@ stop d1 KILL
 ip -n "$(ns d1)" addr del "$VIP/24" dev eth0
 expect_vip_on d2 3
 expect_log d2 "entering MASTER state (master $SUBNET.1 down"
+from() { capture_text cluster | grep -c "$SUBNET.$1 > $SUBNET.3: VRRPv3" || true; }
+heard_d2() { [ "$(from 2)" -ge 3 ]; }  # counted again at every try
+wait_for 3 heard_d2 || fail "d3 got $(from 2) unicast adverts from d2 after the take-over"
 capture_stop cluster
-from_d1=$(capture_text cluster | grep -c "$SUBNET.1 > $SUBNET.3: VRRPv3" || true)
-from_d2=$(capture_text cluster | grep -c "$SUBNET.2 > $SUBNET.3: VRRPv3" || true)
+from_d1=$(from 1)
+from_d2=$(from 2)
 to_group=$(capture_text cluster | grep -c "> 224.0.0.18" || true)
 say "adverts seen on d3: from d1 $from_d1, from d2 $from_d2 (after the kill); to 224.0.0.18: $to_group"
 [ "$from_d1" -ge 10 ] && [ "$from_d2" -ge 3 ] || fail "d3 did not get the masters' unicast adverts"

@@ -154,7 +154,8 @@ expect_vip_on d1 5
 say "garp"
 capture_start garp
 ctl garp web | grep -q "gratuitous ARPs sent" || fail "garp web"
-wait_for 3 test "$(garps_from garp "$(mac_of d1)")" -ge 1 || fail "no gratuitous ARP on the wire"
+garp_seen() { [ "$(garps_from garp "$(mac_of d1)")" -ge 1 ]; }  # counted again at every try
+wait_for 3 garp_seen || fail "no gratuitous ARP on the wire"
 capture_stop garp
 set +e
 ctl garp nosuch >/dev/null 2>&1; rc_unknown=$?

@@ -33,12 +33,13 @@ echo 0 >"$KDOWN"
     keepalived_instance VI_6 52 "$VIP6/64" kdown
 } >"$WORK/d2-keepalived.conf"
 
+client_sees() { [ "$(client_neighbour_mac "$1")" = "$(mac_of "$2")" ]; }  # ADDRESS NODE
 both_on() {  # NODE SECONDS: both VIPs on NODE, and the client's caches point at it
     expect_vip_on "$1" "$2" "$VIP"
     expect_vip_on "$1" "$2" "$VIP6"
     local address
     for address in "$VIP" "$VIP6"; do
-        wait_for 3 test "$(client_neighbour_mac "$address")" = "$(mac_of "$1")" ||
+        wait_for 3 client_sees "$address" "$1" ||
             fail "client's entry for $address is '$(client_neighbour_mac "$address")', not $1's $(mac_of "$1")"
     done
     say "client: $VIP and $VIP6 at $(mac_of "$1") ($1)"

@@ -39,7 +39,8 @@ alarms() { [ "$(grep -c "MISCONFIGURED PEER $SUBNET.2 on VRID 51: auth_mismatch"
 wait_for 3 alarms || fail "the misconfigured peer's last advert (priority 0 on stop) raised no second alarm"
 has_vip d1 || fail "directord gave up the VIP on a priority-0 advert it cannot authenticate"
 kill -USR1 "${NODE_PID[d1]}"
-wait_for 3 test "$(grep -c "status web:" "$WORK/d1.log")" -ge 2 || fail "no second status line"
+two_status_lines() { [ "$(grep -c "status web:" "$WORK/d1.log")" -ge 2 ]; }
+wait_for 3 two_status_lines || fail "no second status line"
 second=$(drops)
 say "auth_mismatch drops: $first, then $second"
 [ "$second" -gt "$first" ] || fail "the drop counter stopped growing ($first, then $second)"
