@@ -12,22 +12,15 @@
 #include "directord/text.hpp"
 
 namespace directord::daemon {
-namespace {
 
 using nlohmann::json;
-using Stream = boost::asio::local::stream_protocol;
 
-std::string answer(int result, const std::string& text, json arguments = nullptr) {
+std::string answer(int result, const std::string& text, json arguments) {
     json reply = {{"result", result}, {"text", text}};
     if (!arguments.is_null()) reply["arguments"] = std::move(arguments);
     // Replace, never throw: a request's own bytes may be quoted back in `text`.
     return reply.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
-
-// A request that cannot be served: told to the client, logged once, counted.
-struct Rejected : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 const json& argument(const json& arguments, const char* name, json::value_t type,
                      const char* usage) {
@@ -35,6 +28,10 @@ const json& argument(const json& arguments, const char* name, json::value_t type
     if (it == arguments.end() || it->type() != type) throw Rejected(usage);
     return *it;
 }
+
+namespace {
+
+using Stream = boost::asio::local::stream_protocol;
 
 // A socket file that no daemon answers on is a leftover of one that died.
 void remove_stale(const std::string& path) {
@@ -53,20 +50,17 @@ void remove_stale(const std::string& path) {
 }  // namespace
 
 ControlSocket::ControlSocket(boost::asio::io_context& io, const std::string& path,
-                             vrrp::Engine& engine, Renderer& renderer, unsigned long& rejected,
-                             Reload reload)
-    : path_(path),
-      engine_(engine),
-      renderer_(renderer),
-      rejected_(rejected),
-      reload_(std::move(reload)) {
+                             unsigned long& rejected)
+    : path_(path), rejected_(rejected) {
     remove_stale(path);
     // Created 0600: only root may steer the daemon or read its status.
     mode_t old = umask(0177);
     try {
         server_ = std::make_unique<RequestServer<Stream>>(
             io, Stream::endpoint(path), "\n",
-            [this](std::string request, Respond respond) { handle(request, std::move(respond)); });
+            [this](std::string request, std::string peer, Respond respond) {
+                handle(request, peer, respond);
+            });
     } catch (const boost::system::system_error& e) {
         umask(old);
         throw std::runtime_error("control socket " + path + ": " + e.code().message());
@@ -80,9 +74,10 @@ ControlSocket::~ControlSocket() {
     unlink(path_.c_str());
 }
 
-void ControlSocket::handle(const std::string& request, Respond respond) {
+void ControlSocket::handle(const std::string& request, const std::string& peer,
+                           const Respond& respond) {
     try {
-        serve(request, respond);
+        serve(request, peer, respond);
     } catch (const Rejected& e) {
         reject(e.what(), respond);
     } catch (const std::exception& e) {
@@ -97,7 +92,8 @@ void ControlSocket::reject(const std::string& why, const Respond& respond) {
     respond(answer(1, text));
 }
 
-void ControlSocket::serve(const std::string& request, const Respond& respond) {
+void ControlSocket::serve(const std::string& request, const std::string& peer,
+                          const Respond& respond) {
     json command;
     try {
         command = json::parse(request);
@@ -109,64 +105,9 @@ void ControlSocket::serve(const std::string& request, const Respond& respond) {
     auto name = command["command"].get<std::string>();
     json arguments = command.value("arguments", json::object());
     if (!arguments.is_object()) throw Rejected("\"arguments\" must be an object");
-
-    if (name == "status") {
-        renderer_.request(Renderer::Kind::status,
-                          [respond](std::shared_ptr<const std::string> document) {
-                              // The document is shared by every client asking: written, never
-                              // copied.
-                              respond(Response(R"({"arguments":)", std::move(document),
-                                               R"(,"result":0,"text":"status"})"
-                                               "\n"));
-                          });
-    } else if (name == "reload") {
-        log::info("control: reload requested");
-        reload_([respond](const Errors& errors) {
-            if (errors.empty()) {
-                respond(answer(0, "reload done"));
-                return;
-            }
-            json lines = json::array();
-            for (const auto& e : errors) lines.push_back(e.to_string());
-            respond(
-                answer(1, "reload rejected: the running configuration stays", {{"errors", lines}}));
-        });
-    } else if (name == "maintenance") {
-        const auto& file = engine_.maintenance_file();
-        if (!file) {
-            respond(answer(1, "no maintenance_file is configured"));
-            return;
-        }
-        bool on = argument(arguments, "on", json::value_t::boolean,
-                           "maintenance needs {\"on\": true|false}")
-                      .get<bool>();
-        int rc =
-            on ? open(file->c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644) : unlink(file->c_str());
-        if (on && rc >= 0) close(rc);
-        if (rc < 0 && !(errno == ENOENT && !on)) {
-            respond(answer(1, fmt::format("{}: {}", *file, std::strerror(errno))));
-            return;
-        }
-        log::info("control: maintenance {} ({} {})", on ? "on" : "off", *file,
-                  on ? "created" : "removed");
-        respond(answer(0, fmt::format("maintenance {}: {} {}", on ? "on" : "off", *file,
-                                      on ? "created" : "removed")));
-    } else if (name == "garp") {
-        auto instance_name = argument(arguments, "instance", json::value_t::string,
-                                      "garp needs {\"instance\": NAME}")
-                                 .get<std::string>();
-        auto* instance = engine_.find(instance_name);
-        if (!instance) {
-            respond(answer(1, fmt::format("no VRRP instance named '{}'", instance_name)));
-        } else if (!instance->announce()) {
-            respond(answer(1, fmt::format("{} is {}, not MASTER: it owns no VIP to announce",
-                                          instance_name, to_string(instance->state()))));
-        } else {
-            respond(answer(0, fmt::format("{}: gratuitous ARPs sent", instance_name)));
-        }
-    } else {
-        throw Rejected(fmt::format("unknown command '{}'", name));
-    }
+    auto found = commands_.find(name);
+    if (found == commands_.end()) throw Rejected(fmt::format("unknown command '{}'", name));
+    found->second(ControlRequest{arguments, peer}, respond);
 }
 
 }  // namespace directord::daemon

@@ -41,6 +41,11 @@ commands:
                        the configuration node NAME of the cluster file FILE runs, as YAML
   maintenance on|off   create / remove the maintenance down-file: every instance hands over
   garp INSTANCE        send the gratuitous ARPs of a MASTER instance again, now
+  drain VS RS          weight 0 for real server RS (ADDRESS:PORT) of virtual server VS:
+                       its connections go on, no new ones; still checked
+  undrain VS RS        back to the configured weight
+  weight VS RS N       weight N (0..65535) until undrained; drain, undrain and weight
+                       are kept across reloads and restarts (directord --state-file)
   import-keepalived FILE [PEER_FILE]
                        convert a keepalived.conf (and its includes) to directord YAML on
                        stdout; what is not converted, or changes meaning, is listed on
@@ -182,7 +187,13 @@ void print_status(const json& s) {
                                          text_of(c["last_reason"]), c["latency_ms"].get<double>())
                            : fmt::format("{}: waiting for the first result", text_of(c["kind"]));
             }
-            rows.push_back({text_of(rs["address"]), text_of(rs["health"]), text_of(rs["weight"]),
+            auto weight = text_of(rs["weight"]);
+            if (!rs["operator_weight"].is_null())
+                weight =
+                    rs["operator_weight"] == 0
+                        ? fmt::format("drained ({})", weight)
+                        : fmt::format("{} (operator; {})", text_of(rs["operator_weight"]), weight);
+            rows.push_back({text_of(rs["address"]), text_of(rs["health"]), weight,
                             rs["kernel_weight"].is_null() ? "-" : text_of(rs["kernel_weight"]),
                             text_of(rs["active_connections"]), text_of(rs["inactive_connections"]),
                             last});
@@ -301,6 +312,23 @@ int main(int argc, char** argv) {
         if (args.size() != 1 || (args[0] != "on" && args[0] != "off"))
             return usage("maintenance needs on or off");
         request = {{"command", "maintenance"}, {"arguments", {{"on", args[0] == "on"}}}};
+    } else if (command == "drain" || command == "undrain") {
+        if (args.size() != 2) return usage((command + " needs VS RS").c_str());
+        request = {{"command", command},
+                   {"arguments", {{"virtual_server", args[0]}, {"real_server", args[1]}}}};
+    } else if (command == "weight") {
+        unsigned long weight = 0;
+        std::size_t used = 0;
+        try {
+            weight = args.size() == 3 ? std::stoul(args[2], &used) : 0;
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (args.size() != 3 || used != args[2].size() || weight > 65535)
+            return usage("weight needs VS RS N (0..65535)");
+        request = {{"command", "weight"},
+                   {"arguments",
+                    {{"virtual_server", args[0]}, {"real_server", args[1]}, {"weight", weight}}}};
     } else if (command == "garp") {
         if (args.size() != 1) return usage("garp needs one INSTANCE");
         request = {{"command", "garp"}, {"arguments", {{"instance", args[0]}}}};

@@ -18,6 +18,7 @@
 #include <utility>
 #include <variant>
 
+#include "commands.hpp"
 #include "control.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/ipvs/programmer.hpp"
@@ -27,6 +28,7 @@
 #include "directord/vrrp/kernel_host.hpp"
 #include "loading.hpp"
 #include "metrics_server.hpp"
+#include "operator_state.hpp"
 #include "sd_notify.hpp"
 #include "status.hpp"
 
@@ -38,7 +40,7 @@ constexpr int kExitInvalid = 2;
 
 const char* kUsage =
     "usage: directord -f FILE [--check] [--foreground] [--log-level debug|info|warning|error] "
-    "[--syslog] [--control-socket PATH] [--node NAME]\n"
+    "[--syslog] [--control-socket PATH] [--state-file PATH] [--node NAME]\n"
     "  -f, --config FILE   cluster definition (YAML)\n"
     "  --node NAME         which of a cluster file's nodes this director is (default: the host "
     "name)\n"
@@ -48,6 +50,8 @@ const char* kUsage =
     "  --syslog            log to syslog even in the foreground\n"
     "  --log-level LEVEL   least severe level logged (default info)\n"
     "  --control-socket PATH  directorctl's socket (overrides control.socket)\n"
+    "  --state-file PATH   where drains and operator weights are kept across restarts\n"
+    "                      (default /var/lib/directord/state.json)\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
     "         SIGUSR1 logs every instance's state, priority and counters;\n"
     "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed) and exit 0\n";
@@ -58,6 +62,7 @@ struct Options {
     bool foreground = false;
     bool syslog = false;
     std::string control_socket;
+    std::string state_file = "/var/lib/directord/state.json";
     std::string node;
     directord::log::Level level = directord::log::Level::info;
 };
@@ -84,6 +89,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
             auto v = value();
             if (!v || v->empty() || v->front() != '/') return std::nullopt;
             o.control_socket = *v;
+        } else if (arg == "--state-file") {
+            auto v = value();
+            if (!v || v->empty()) return std::nullopt;
+            o.state_file = *v;
         } else if (arg == "--node") {
             auto v = value();
             if (!v || v->empty()) return std::nullopt;
@@ -199,6 +208,8 @@ int main(int argc, char** argv) {
         auto control_settings = loaded->config.control;  // bound once, at start
         if (!options->control_socket.empty()) control_settings.socket = options->control_socket;
         std::optional<int> loop_nice;  // as applied
+        daemon::OperatorStateFile operator_state(options->state_file);
+        bool operator_state_read = false;  // never overwrite a file not read
         auto apply = [&](daemon::Loaded& l) {
             const auto& c = l.config;
             daemon::set_loop_priority(c.process, loop_nice);
@@ -208,6 +219,7 @@ int main(int argc, char** argv) {
             checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
                 ipvs.set_health(rs.virtual_server, rs.real_server, up);
             });
+            if (operator_state_read) daemon::keep_operator_weights(operator_state, ipvs);
             info.router_id = c.router_id;
             auto wanted = c.control;
             if (!options->control_socket.empty()) wanted.socket = options->control_socket;
@@ -220,6 +232,7 @@ int main(int argc, char** argv) {
                   info.router_id.empty() ? "-" : info.router_id, options->config_file);
         auto summary = daemon::summary(loaded->config);
         apply(*loaded);
+        operator_state_read = daemon::restore_operator_weights(operator_state, ipvs);
         loaded.reset();  // the parts keep what they need
         daemon::release_free_memory();
 
@@ -235,8 +248,8 @@ int main(int argc, char** argv) {
         };
         daemon::Parts parts{engine, checker, ipvs, info};
         daemon::Renderer renderer(io, parts);
-        daemon::ControlSocket control(io, control_settings.socket, engine, renderer,
-                                      info.control_rejected, reload);
+        daemon::ControlSocket control(io, control_settings.socket, info.control_rejected);
+        daemon::add_commands(control, {engine, ipvs, renderer, reload, operator_state});
         std::optional<daemon::MetricsServer> metrics;
         if (control_settings.metrics) {
             try {

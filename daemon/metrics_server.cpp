@@ -23,7 +23,8 @@ MetricsServer::MetricsServer(boost::asio::io_context& io,
                              const boost::asio::ip::tcp::endpoint& endpoint, Renderer& renderer) {
     try {
         server_ = std::make_unique<RequestServer<boost::asio::ip::tcp>>(
-            io, endpoint, "\r\n\r\n", [&renderer](std::string request, auto respond) {
+            io, endpoint, "\r\n\r\n",
+            [&renderer](std::string request, std::string /*peer*/, auto respond) {
                 if (request.starts_with("GET /metrics ") || request.starts_with("GET /metrics?"))
                     renderer.request(
                         Renderer::Kind::metrics,

@@ -7,13 +7,18 @@
 // client sends it at once), and a client slow to send or to read is dropped after kTimeout, so
 // idle or slowloris clients can neither take the descriptors the health checks need nor keep
 // a real client out.
+#include <sys/socket.h>
+
 #include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,11 +38,31 @@ struct Response {
     std::string tail;
 };
 
+// Who is on the other end, for the log lines of what they asked: a local client by its
+// credentials ("uid 0 pid 4242 directorctl"), a TCP one by its address.
+inline std::string peer_of(boost::asio::local::stream_protocol::socket& socket) {
+    ucred cred{};
+    socklen_t length = sizeof cred;
+    if (getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0)
+        return "an unknown local client";
+    std::string command;
+    std::getline(std::ifstream("/proc/" + std::to_string(cred.pid) + "/comm"), command);
+    return "uid " + std::to_string(cred.uid) + " pid " + std::to_string(cred.pid) +
+           (command.empty() ? "" : " " + command);
+}
+inline std::string peer_of(boost::asio::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) return "an unknown client";
+    return remote.address().to_string() + " port " + std::to_string(remote.port());
+}
+
 template <typename Protocol>
 class RequestServer {
   public:
     using Respond = std::function<void(Response response)>;
-    using Handler = std::function<void(std::string request, Respond respond)>;
+    // The request (up to its delimiter) and who sent it (peer_of).
+    using Handler = std::function<void(std::string request, std::string peer, Respond respond)>;
     static constexpr std::size_t kMaxRequest = 64 * 1024;
     static constexpr auto kTimeout = std::chrono::seconds(10);
     static constexpr std::size_t kMaxSessions = 16;
@@ -101,9 +126,9 @@ class RequestServer {
                     std::string request(boost::asio::buffers_begin(self->buffer_.data()),
                                         boost::asio::buffers_begin(self->buffer_.data()) +
                                             static_cast<std::ptrdiff_t>(length));
-                    self->server_.handler_(std::move(request), [self](Response response) {
-                        self->respond(std::move(response));
-                    });
+                    self->server_.handler_(
+                        std::move(request), peer_of(self->socket_),
+                        [self](Response response) { self->respond(std::move(response)); });
                 });
         }
 

@@ -121,8 +121,10 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
         const auto& member = pool.members[j];
         const auto* kernel =
             ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination);
+        auto chosen = desired.operator_weight(i, j);
         json rs = {{"address", member.name},
                    {"weight", member.destination.weight},
+                   {"operator_weight", chosen ? json(*chosen) : json(nullptr)},
                    {"health", desired.health(i, j)},
                    {"kernel_weight", kernel ? json(kernel->weight) : json(nullptr)},
                    {"active_connections", kernel ? kernel->active_connections : 0},
@@ -239,9 +241,14 @@ RealServerFamilies::RealServerFamilies() {
                    "Latency of the real server's last check.");
     weight.family("directord_real_server_weight", "gauge",
                   "The real server's weight in the kernel's IPVS table (absent: not in it).");
+    operator_weight.family("directord_real_server_operator_weight", "gauge",
+                           "The weight an operator set (0: drained), kept across reloads and "
+                           "restarts (absent: the configured weight).");
 }
 
-std::string RealServerFamilies::take() { return up.take() + latency.take() + weight.take(); }
+std::string RealServerFamilies::take() {
+    return up.take() + latency.take() + weight.take() + operator_weight.take();
+}
 
 void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
                   RealServerFamilies& out) {
@@ -259,6 +266,8 @@ void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
         if (const auto* k =
                 ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination))
             out.weight.sample("directord_real_server_weight", labels, k->weight);
+        if (auto chosen = desired.operator_weight(i, j))
+            out.operator_weight.sample("directord_real_server_operator_weight", labels, *chosen);
     }
 }
 

@@ -64,7 +64,7 @@ class Exposition {
 };
 struct RealServerFamilies {
     RealServerFamilies();
-    Exposition up, latency, weight;
+    Exposition up, latency, weight, operator_weight;
     std::string take();
 };
 std::string metrics_header(const Parts& parts);  // daemon and VRRP families

@@ -112,7 +112,8 @@ start() {
     local node=$1 cfg=${2:-$(config "$1")}
     shift $(($# < 2 ? $# : 2))
     ip netns exec "$(ns "$node")" "$DIRECTORD" -f "$cfg" --foreground --log-level debug \
-        --control-socket "$(control_socket "$node")" "$@" >>"$WORK/$node.log" 2>&1 </dev/null &
+        --control-socket "$(control_socket "$node")" --state-file "$WORK/$node.state.json" \
+        "$@" >>"$WORK/$node.log" 2>&1 </dev/null &
     NODE_PID[$node]=$!
     LAB_PIDS+=($!)
 }
@@ -205,6 +206,12 @@ instance_yaml() {
         "$name" "$iface" "$vrid" "$prio" "$vips"
     local line
     for line in "$@"; do printf '      %s\n' "$line"; done
+}
+
+# virtual_server_yaml NAME ADDRESS CHECK REAL_SERVERS: one entry of virtual_servers: (CHECK and
+# REAL_SERVERS in YAML flow style).
+virtual_server_yaml() {
+    printf '  - name: %s\n    address: %s\n    check: %s\n    real_servers: %s\n' "$@"
 }
 
 # fast_v3: the timers used where VRRPv2 itself is not under test (failover ~0.4 s).

@@ -98,13 +98,25 @@ std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::strin
     return m->second;
 }
 
-Pools DesiredState::configure(Pools pools) {
+Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) {
     // A pool that stays keeps its quorum state, so a reload logs no quorum line.
     std::vector<Quorum> quorum(pools.all().size(), Quorum::undecided);
     for (std::size_t i = 0; i < pools_.all().size(); ++i)
         if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
     quorum_ = std::move(quorum);
     std::swap(pools_, pools);
+    for (auto p = operator_weights_.begin(); p != operator_weights_.end();) {
+        auto pool = pools_.find(p->first);
+        for (auto m = p->second.begin(); m != p->second.end();) {
+            if (pool && pools_.find_member(*pool, m->first)) {
+                ++m;
+                continue;
+            }
+            if (forgotten) forgotten->push_back(p->first + " " + m->first);
+            m = p->second.erase(m);
+        }
+        p = p->second.empty() ? operator_weights_.erase(p) : std::next(p);
+    }
     everything_touched_ = true;
     touched_.assign(pools_.all().size(), 0);
     touched_pools_.clear();
@@ -147,6 +159,32 @@ bool DesiredState::set_role(const std::string& instance, bool master) {
     return tied;
 }
 
+bool DesiredState::set_operator_weight(const std::string& pool, const std::string& member,
+                                       std::optional<std::uint32_t> weight) {
+    auto p = pools_.find(pool);
+    auto m = p ? pools_.find_member(*p, member) : std::nullopt;
+    if (!m || operator_weight(*p, *m) == weight) return false;
+    if (weight) {
+        operator_weights_[pool][member] = *weight;
+    } else {
+        auto& members = operator_weights_[pool];
+        members.erase(member);
+        if (members.empty()) operator_weights_.erase(pool);
+    }
+    touch(*p);
+    return true;
+}
+
+std::optional<std::uint32_t> DesiredState::operator_weight(std::size_t pool,
+                                                           std::size_t member) const {
+    const auto& p = pools_.all()[pool];
+    auto weights = operator_weights_.find(p.name);
+    if (weights == operator_weights_.end()) return std::nullopt;
+    auto w = weights->second.find(p.members[member].name);
+    if (w == weights->second.end()) return std::nullopt;
+    return w->second;
+}
+
 DesiredState::Update DesiredState::update(const TableByKey& kernel,
                                           std::vector<std::string>* events) {
     Update update;
@@ -187,11 +225,13 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
     bool waiting = false;  // for a first check result
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         Destination d = pool.members[j].destination;
+        auto chosen = operator_weights_.empty() ? std::nullopt : operator_weight(i, j);
+        d.weight = chosen.value_or(d.weight);
         waiting |= health_[i][j] == unknown;
         const Destination* kept =
             health_[i][j] == unknown ? find_destination(kernel, pool.service.key, d) : nullptr;
         if (kept) {
-            d.weight = kept->weight;
+            d.weight = chosen.value_or(kept->weight);
             live += d.weight;
         } else if (health_[i][j] == up) {
             live += d.weight;

@@ -31,7 +31,10 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
     if (!client_ && !cfg.virtual_servers.empty() && !unavailable_.empty())
         log::warning("ipvs: {}: virtual servers are checked but not programmed",
                      std::exchange(unavailable_, {}));
-    Pools old = desired_.configure(std::move(pools));
+    std::vector<std::string> forgotten;
+    Pools old = desired_.configure(std::move(pools), &forgotten);
+    for (const auto& member : forgotten)
+        log::info("ipvs: {}: operator weight forgotten, no longer configured", member);
     ++generation_;
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
@@ -44,6 +47,13 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
 
 void Programmer::set_health(const std::string& vs, const std::string& rs, bool up) {
     if (desired_.set_health(vs, rs, up)) request();
+}
+
+bool Programmer::set_operator_weight(const std::string& vs, const std::string& rs,
+                                     std::optional<std::uint32_t> weight) {
+    if (!desired_.set_operator_weight(vs, rs, weight)) return false;
+    request();
+    return true;
 }
 
 void Programmer::set_role(const std::string& instance, bool master) {

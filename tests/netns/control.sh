@@ -19,10 +19,8 @@ write_d1() {  # [extra top-level line]
         echo "  instances:"
         instance_yaml web eth0 51 101 "$VIP" "${FAST[@]}"
         echo "virtual_servers:"
-        echo "  - name: www"
-        echo "    address: $VIP:80"
-        echo "    check: { tcp: {}, interval: 200ms }"
-        echo "    real_servers: [{ address: 127.0.0.1:8081, weight: 2 }, { address: 127.0.0.1:8082 }]"
+        virtual_server_yaml www "$VIP:80" "{ tcp: {}, interval: 200ms }" \
+            "[{ address: 127.0.0.1:8081, weight: 2 }, { address: 127.0.0.1:8082 }]"
         echo "${1:-}"
     } >"$(config d1)"
 }

@@ -242,3 +242,63 @@ ipvs:
               std::string::npos)
         << all;
 }
+
+TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurviveReloads) {
+    auto cfg = load(kWeb);
+    auto state = state_of(cfg);
+    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health("www", "10.0.1.2:80", true);
+    auto www = [&] { return weights(state.table()[0]); };
+    EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.1:80", 0));  // drained
+    EXPECT_FALSE(state.set_operator_weight("www", "10.0.1.1:80", 0));
+    EXPECT_FALSE(state.set_operator_weight("www", "10.9.9.9:80", 0));  // unknown member
+    EXPECT_FALSE(state.set_operator_weight("nope", "10.0.1.1:80", 0));
+    EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.2:80", 7));
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
+    // A drained member that fails leaves as any other; one that comes back is still drained.
+    state.set_health("www", "10.0.1.1:80", false);
+    EXPECT_EQ(www(), Strings{"10.0.1.2:80=7"});
+    state.set_health("www", "10.0.1.1:80", true);
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
+    // Kept across a reload; a member no longer configured takes its weight with it.
+    (void)state.configure(Pools(cfg));
+    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health("www", "10.0.1.2:80", true);
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
+    auto smaller = cfg;
+    smaller.virtual_servers[0].real_servers.pop_back();
+    std::vector<std::string> forgotten;
+    (void)state.configure(Pools(smaller), &forgotten);
+    EXPECT_EQ(forgotten, Strings{"www 10.0.1.2:80"});
+    EXPECT_EQ(state.operator_weights().at("www").size(), 1u);
+    // Back to the configured weight.
+    state.set_health("www", "10.0.1.1:80", true);
+    EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.1:80", std::nullopt));
+    EXPECT_EQ(www(), Strings{"10.0.1.1:80=2"});
+    EXPECT_TRUE(state.operator_weights().empty());
+}
+
+TEST(DesiredState, DrainingEveryMemberLosesQuorumAndTheSorryServerTakesNewTraffic) {
+    auto state = state_of(load(kWeb));
+    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health("www", "10.0.1.2:80", true);
+    std::vector<std::string> events;
+    state.table({}, &events);
+    state.set_operator_weight("www", "10.0.1.1:80", 0);
+    state.set_operator_weight("www", "10.0.1.2:80", 0);
+    auto t = state.table({}, &events);
+    EXPECT_EQ(weights(t[0]), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=0", "127.0.0.1:80=1"}));
+    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                              "127.0.0.1:80 takes the traffic"});
+}
+
+TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {
+    auto state = state_of(load(kWeb));
+    auto www = pool_of(load(kWeb).virtual_servers[0]);
+    TableByKey kernel;
+    auto kept = www.members[0].destination;
+    kept.weight = 5;
+    kernel[www.service.key] = {www.service, {kept}};
+    state.set_operator_weight("www", "10.0.1.1:80", 0);  // a restart: drained before it
+    EXPECT_EQ(weights(state.table(kernel)[0]), (Strings{"10.0.1.1:80=0", "127.0.0.1:80=1"}));
+}

@@ -10,6 +10,8 @@
 //    leaving quorum - hysteresis) the sorry server, if any, is added. Changes are told as
 //    events; the start is not one (a pool whose first results leave it without quorum is).
 //  - A service tied to a VRRP instance is in the table only while that instance is MASTER.
+//  - An operator's weight (drain: 0) replaces a member's configured weight, whatever its
+//    health; it is kept by name across configure() while the member stays configured.
 #include <map>
 #include <optional>
 #include <string>
@@ -61,12 +63,22 @@ class Pools {
 
 class DesiredState {
   public:
-    // New pools; checked members start unknown, unchecked ones up. Returns the old ones, for
-    // the caller to free off the loop (tens of thousands of members take a while).
-    [[nodiscard]] Pools configure(Pools pools);
+    // New pools; checked members start unknown, unchecked ones up; operator weights of members
+    // no longer configured are forgotten (appended to `forgotten` as "pool member" lines).
+    // Returns the old ones, for the caller to free off the loop (tens of thousands of members
+    // take a while).
+    [[nodiscard]] Pools configure(Pools pools, std::vector<std::string>* forgotten = nullptr);
     // Return whether anything changed.
     bool set_health(const std::string& pool, const std::string& member, bool up);
     bool set_role(const std::string& instance, bool master);
+    // An operator's weight for a configured member, or none to return to the configured one.
+    // Returns false (nothing changed) for an unknown pool or member, or the same weight.
+    bool set_operator_weight(const std::string& pool, const std::string& member,
+                             std::optional<std::uint32_t> weight);
+    // Every operator weight, by pool then member name.
+    using OperatorWeights = std::map<std::string, std::map<std::string, std::uint32_t>>;
+    const OperatorWeights& operator_weights() const { return operator_weights_; }
+    std::optional<std::uint32_t> operator_weight(std::size_t pool, std::size_t member) const;
 
     // What changed since the last update() or table(): the services of the pools touched by
     // events, or every service after configure().
@@ -101,6 +113,7 @@ class DesiredState {
     enum class Quorum : char { undecided, lost, held };
     std::vector<Quorum> quorum_;  // per pool, at the last build
     std::map<std::string, bool> master_;
+    OperatorWeights operator_weights_;
     bool everything_touched_ = true;
     std::vector<char> touched_;  // per pool, since the last update
     std::vector<std::size_t> touched_pools_;

@@ -35,6 +35,9 @@ class Programmer {
     [[nodiscard]] Pools apply(const config::Config& cfg, Pools pools);
     void set_health(const std::string& virtual_server, const std::string& real_server, bool up);
     void set_role(const std::string& instance, bool master);
+    // An operator's weight (DesiredState::set_operator_weight); returns whether it changed.
+    bool set_operator_weight(const std::string& virtual_server, const std::string& real_server,
+                             std::optional<std::uint32_t> weight);
     // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
     // daemon; otherwise leaves both, so traffic keeps flowing while directord restarts.
     void shutdown();
