@@ -8,6 +8,7 @@ DIRECTORD=${DIRECTORD:?set DIRECTORD to the directord binary}
 IN_VM=$(dirname "$0")/in-vm
 scenario=$1
 shift
-"$(dirname "$0")/run-in-vm.sh" "$DIRECTORD" "$IN_VM/$scenario.sh" "$IN_VM/lib.sh" \
+# directorctl comes along when the scenario steers the daemon.
+"$(dirname "$0")/run-in-vm.sh" "$DIRECTORD" ${DIRECTORCTL:+"$DIRECTORCTL"} "$IN_VM/$scenario.sh" "$IN_VM/lib.sh" \
     "$(dirname "$0")/../../examples" -- \
     bash "./$scenario.sh" "$@"

@@ -58,3 +58,27 @@ while_requests() {
     wait "$loop"
     return "$status"
 }
+# nat_topology RS...: namespaces client (10.0.0.2) -- director (10.0.0.1 and the VIP on eth0,
+# 10.0.1.254 on bridge br1, forwarding) -- each RS (10.0.1.1, .2, ... in order) with its default
+# route through the director (NAT replies), serving /srv/RS on port 80 (serve RS; pid in pid_RS).
+serve() { ip netns exec "$1" busybox httpd -f -p 80 -h "/srv/$1" & eval "pid_$1=$!"; }
+nat_topology() {
+    local ns rs host=1
+    for ns in client director "$@"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    ip link add eth0 netns client type veth peer name eth0 netns director
+    ip -n client addr add 10.0.0.2/24 dev eth0; ip -n client link set eth0 up
+    ip -n director addr add 10.0.0.1/24 dev eth0; ip -n director addr add "$VIP/24" dev eth0
+    ip -n director link set eth0 up
+    ip -n director link add br1 type bridge
+    ip -n director addr add 10.0.1.254/24 dev br1; ip -n director link set br1 up
+    ip netns exec director sysctl -qw net.ipv4.ip_forward=1
+    for rs in "$@"; do
+        ip link add eth0 netns "$rs" type veth peer name "p-$rs" netns director
+        ip -n director link set "p-$rs" master br1 up
+        ip -n "$rs" addr add "10.0.1.$host/24" dev eth0; ip -n "$rs" link set eth0 up
+        ip -n "$rs" route add default via 10.0.1.254
+        mkdir -p "/srv/$rs"; echo "hello from $rs" >"/srv/$rs/index.html"
+        serve "$rs"
+        host=$((host + 1))
+    done
+}

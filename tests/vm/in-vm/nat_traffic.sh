@@ -6,25 +6,7 @@
 set -u
 . ./lib.sh
 fail() { echo "FAIL: $*"; ip netns exec director ipvsadm -Ln; tail -n 30 /tmp/directord.log; exit 1; }
-for ns in client director rs1 rs2 sorry; do ip netns add $ns; ip -n $ns link set lo up; done
-ip link add eth0 netns client type veth peer name eth0 netns director
-ip -n client addr add 10.0.0.2/24 dev eth0; ip -n client link set eth0 up
-ip -n director addr add 10.0.0.1/24 dev eth0; ip -n director addr add 10.0.0.100/24 dev eth0
-ip -n director link set eth0 up
-ip -n director link add br1 type bridge
-ip -n director addr add 10.0.1.254/24 dev br1; ip -n director link set br1 up
-ip netns exec director sysctl -qw net.ipv4.ip_forward=1
-host=1
-for rs in rs1 rs2 sorry; do
-    ip link add eth0 netns $rs type veth peer name p-$rs netns director
-    ip -n director link set p-$rs master br1 up
-    ip -n $rs addr add 10.0.1.$host/24 dev eth0; ip -n $rs link set eth0 up
-    ip -n $rs route add default via 10.0.1.254   # NAT: replies go back through the director
-    mkdir -p /srv/$rs; echo "hello from $rs" >/srv/$rs/index.html
-    host=$((host + 1))
-done
-serve() { ip netns exec "$1" busybox httpd -f -p 80 -h "/srv/$1" & eval "pid_$1=$!"; }
-serve rs1; serve rs2; serve sorry
+nat_topology rs1 rs2 sorry
 
 write_config() {  # on_failure echo-real-server...
     local failure=$1
