@@ -37,8 +37,8 @@ void reload(const CommandParts& parts, const ControlRequest& request, const Resp
     });
 }
 
-void maintenance(vrrp::Engine& engine, const ControlRequest& request, const Respond& respond) {
-    const auto& file = engine.maintenance_file();
+void maintenance(const CommandParts& parts, const ControlRequest& request, const Respond& respond) {
+    const auto& file = parts.engine.maintenance_file();
     if (!file) {
         respond(answer(1, "no maintenance_file is configured"));
         return;
@@ -55,6 +55,8 @@ void maintenance(vrrp::Engine& engine, const ControlRequest& request, const Resp
     auto done =
         fmt::format("maintenance {}: {} {}", on ? "on" : "off", *file, on ? "created" : "removed");
     log::info("control: {} (asked by {})", done, request.peer);
+    parts.events.publish(
+        {{"type", "maintenance"}, {"on", on}, {"file", *file}, {"asked_by", request.peer}});
     respond(answer(0, done));
 }
 
@@ -95,6 +97,11 @@ void set_weight(const CommandParts& parts, const ControlRequest& request, const 
         return;
     }
     log::info("ipvs: {} {}: {} (asked by {})", vs, rs, what, request.peer);
+    parts.events.publish({{"type", "operator_weight"},
+                          {"virtual_server", vs},
+                          {"real_server", rs},
+                          {"weight", weight ? json(*weight) : json(nullptr)},
+                          {"asked_by", request.peer}});
     if (auto failed = parts.operator_state.write(parts.ipvs.desired().operator_weights())) {
         log::error("operator state: drains and weights not kept for a restart: {}", *failed);
         respond(answer(1, fmt::format("{} {}: {} now, but not kept for a restart: {}", vs, rs, what,
@@ -114,14 +121,23 @@ void add_commands(ControlSocket& control, const CommandParts& parts) {
     control.add("reload", [parts](const ControlRequest& request, const Respond& respond) {
         reload(parts, request, respond);
     });
-    control.add("maintenance",
-                [&engine = parts.engine](const ControlRequest& request, const Respond& respond) {
-                    maintenance(engine, request, respond);
-                });
+    control.add("maintenance", [parts](const ControlRequest& request, const Respond& respond) {
+        maintenance(parts, request, respond);
+    });
     control.add("garp",
                 [&engine = parts.engine](const ControlRequest& request, const Respond& respond) {
                     garp(engine, request, respond);
                 });
+    control.add(
+        "events", [&events = parts.events](const ControlRequest& request, const Respond& respond) {
+            if (events.full()) {
+                respond(answer(1, fmt::format("{} clients already follow the events",
+                                              EventStream::kMaxListeners)));
+                return;
+            }
+            log::info("control: events followed by {}", request.peer);
+            events.add(request.open_stream(answer(0, "events follow, one JSON object per line")));
+        });
     control.add("drain", [parts](const ControlRequest& request, const Respond& respond) {
         set_weight(parts, request, respond,
                    "drain needs {\"virtual_server\": NAME, \"real_server\": ADDRESS:PORT}", 0);

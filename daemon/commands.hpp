@@ -7,12 +7,15 @@
 //   drain {virtual_server, real_server} weight 0: established connections go on, no new ones
 //   undrain {virtual_server, real_server}       back to the configured weight
 //   weight {virtual_server, real_server, weight} an operator's weight, 0..65535
-// The last three are kept in the operator state file, so a reload or a restart keeps them.
+//   events                              the answer, then one JSON line per event (events.hpp)
+// drain, undrain and weight are kept in the operator state file, so a reload or a restart
+// keeps them.
 #include <functional>
 
 #include "control.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
+#include "events.hpp"
 #include "loading.hpp"
 #include "operator_state.hpp"
 #include "render.hpp"
@@ -25,6 +28,7 @@ struct CommandParts {
     Renderer& renderer;
     std::function<void(Reloader::Outcome)> reload;
     OperatorStateFile& operator_state;
+    EventStream& events;
 };
 
 void add_commands(ControlSocket& control, const CommandParts& parts);

@@ -58,8 +58,8 @@ ControlSocket::ControlSocket(boost::asio::io_context& io, const std::string& pat
     try {
         server_ = std::make_unique<RequestServer<Stream>>(
             io, Stream::endpoint(path), "\n",
-            [this](std::string request, std::string peer, Respond respond) {
-                handle(request, peer, respond);
+            [this](std::string request, std::string peer, Respond respond, OpenStream stream) {
+                handle({request, peer, respond, stream});
             });
     } catch (const boost::system::system_error& e) {
         umask(old);
@@ -74,14 +74,13 @@ ControlSocket::~ControlSocket() {
     unlink(path_.c_str());
 }
 
-void ControlSocket::handle(const std::string& request, const std::string& peer,
-                           const Respond& respond) {
+void ControlSocket::handle(const Incoming& incoming) {
     try {
-        serve(request, peer, respond);
+        serve(incoming);
     } catch (const Rejected& e) {
-        reject(e.what(), respond);
+        reject(e.what(), incoming.respond);
     } catch (const std::exception& e) {
-        reject(fmt::format("internal error: {}", e.what()), respond);
+        reject(fmt::format("internal error: {}", e.what()), incoming.respond);
     }
 }
 
@@ -92,11 +91,10 @@ void ControlSocket::reject(const std::string& why, const Respond& respond) {
     respond(answer(1, text));
 }
 
-void ControlSocket::serve(const std::string& request, const std::string& peer,
-                          const Respond& respond) {
+void ControlSocket::serve(const Incoming& incoming) {
     json command;
     try {
-        command = json::parse(request);
+        command = json::parse(incoming.text);
     } catch (const json::exception& e) {
         throw Rejected(std::string("not a JSON request: ") + e.what());
     }
@@ -107,7 +105,7 @@ void ControlSocket::serve(const std::string& request, const std::string& peer,
     if (!arguments.is_object()) throw Rejected("\"arguments\" must be an object");
     auto found = commands_.find(name);
     if (found == commands_.end()) throw Rejected(fmt::format("unknown command '{}'", name));
-    found->second(ControlRequest{arguments, peer}, respond);
+    found->second(ControlRequest{arguments, incoming.peer, incoming.open_stream}, incoming.respond);
 }
 
 }  // namespace directord::daemon

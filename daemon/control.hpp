@@ -15,12 +15,15 @@
 
 namespace directord::daemon {
 
+using Respond = RequestServer<boost::asio::local::stream_protocol>::Respond;
+using OpenStream = RequestServer<boost::asio::local::stream_protocol>::OpenStream;
+
 // One request as a command sees it.
 struct ControlRequest {
     const nlohmann::json& arguments;  // an object
     const std::string& peer;          // who asked, for the log line of what they changed
+    const OpenStream& open_stream;    // instead of answering: lines as things happen
 };
-using Respond = RequestServer<boost::asio::local::stream_protocol>::Respond;
 // Answers through `respond`, now or later (a reload answers once applied); throws Rejected
 // for a request it cannot serve.
 using Command = std::function<void(const ControlRequest& request, const Respond& respond)>;
@@ -51,8 +54,15 @@ class ControlSocket {
     const std::string& path() const { return path_; }
 
   private:
-    void handle(const std::string& request, const std::string& peer, const Respond& respond);
-    void serve(const std::string& request, const std::string& peer, const Respond& respond);
+    // The request's text, who sent it, and the two ways to answer.
+    struct Incoming {
+        const std::string& text;
+        const std::string& peer;
+        const Respond& respond;
+        const OpenStream& open_stream;
+    };
+    void handle(const Incoming& incoming);
+    void serve(const Incoming& incoming);
     void reject(const std::string& why, const Respond& respond);
 
     std::string path_;

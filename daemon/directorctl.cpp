@@ -1,23 +1,19 @@
 // directorctl: the operator's side of directord's control socket, and the tools that need no
 // daemon (check).
 #include <fmt/format.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "control_client.hpp"
 #include "directord/config/keepalived_import.hpp"
 #include "directord/config/loader.hpp"
 #include "directord/config/model.hpp"
 #include "loading.hpp"
+#include "status_table.hpp"
 
 namespace {
 
@@ -29,9 +25,13 @@ constexpr int kExitInvalid = 2;  // usage error, or an invalid configuration fil
 
 const char* kUsage = R"(usage: directorctl [-s SOCKET] COMMAND [ARGUMENTS]
 commands:
-  status [--json]      VRRP instances (state, effective priority and why), virtual servers
+  status [--json|--watch]
+                       VRRP instances (state, effective priority and why), virtual servers
                        and their real servers (health, weight, last check); --json prints
-                       the status document (schema: docs/operations.md)
+                       the status document (schema: docs/operations.md); --watch prints
+                       the table again after every burst of events
+  events               every state change as one JSON line as it happens (instances, real
+                       servers, quorum, IPVS changes, reloads, drains, maintenance)
   reload               reload directord's configuration (like SIGHUP); waits for the result
                        and prints every error when the new file is invalid
   check FILE           validate FILE without a daemon, print every error; a cluster file
@@ -60,155 +60,72 @@ exit codes: 0 done; 1 the daemon refused or failed the command, or cannot be rea
             reload, import-keepalived)
 )";
 
-// One request, one answer: the control socket's protocol.
+using directord::daemon::ControlClient;
+
 std::optional<json> ask(const std::string& socket_path, const json& request, int timeout_seconds,
                         std::string& error) {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error = std::strerror(errno);
-        return std::nullopt;
+    ControlClient client(socket_path, request, timeout_seconds);
+    auto answer = client.answer();
+    if (!answer) error = client.error();
+    return answer;
+}
+
+// The event stream's first line is the usual answer: true when it says the events follow.
+bool events_follow(ControlClient& client) {
+    auto first = client.line(std::chrono::seconds(10));
+    if (!first || first->empty()) {
+        fmt::print(stderr, "directorctl: {}\n",
+                   client.error().empty() ? "no answer within 10 s" : client.error());
+        return false;
     }
-    struct Closer {
-        int fd;
-        ~Closer() { close(fd); }
-    } closer{fd};
-    timeval timeout{timeout_seconds, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof addr.sun_path) {
-        error = "socket path too long";
-        return std::nullopt;
+    auto answer = json::parse(*first, nullptr, false);
+    if (answer.is_discarded() || answer.value("result", 1) != 0) {
+        fmt::print(stderr, "directorctl: {}\n",
+                   answer.is_discarded() ? *first : answer.value("text", *first));
+        return false;
     }
-    std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        error = fmt::format("cannot reach directord on {}: {}", socket_path, std::strerror(errno));
-        return std::nullopt;
+    return true;
+}
+
+int stream_ended(const ControlClient& client) {
+    fmt::print(stderr, "directorctl: {}\n",
+               client.error().empty() ? "directord closed the event stream" : client.error());
+    return kExitFailed;
+}
+
+// Every event as one JSON line, flushed as it comes, until the daemon ends the stream.
+int follow_events(const std::string& socket_path) {
+    ControlClient client(socket_path, {{"command", "events"}}, 10);
+    if (!events_follow(client)) return kExitFailed;
+    while (auto line = client.line(std::chrono::milliseconds(-1))) {
+        fmt::print("{}\n", *line);
+        std::fflush(stdout);
     }
-    auto text = request.dump() + "\n";
-    if (send(fd, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) {
-        error = fmt::format("sending to {}: {}", socket_path, std::strerror(errno));
-        return std::nullopt;
-    }
-    std::string answer;
-    char buffer[65536];
+    return stream_ended(client);
+}
+
+// The status table again after every burst of events (those within 200 ms of each other).
+int watch_status(const std::string& socket_path) {
+    ControlClient events(socket_path, {{"command", "events"}}, 10);
+    if (!events_follow(events)) return kExitFailed;
+    std::string last = "start";
     for (;;) {
-        auto n = recv(fd, buffer, sizeof buffer, 0);
-        if (n == 0) break;
-        if (n < 0) {
-            error = errno == EAGAIN ? fmt::format("no answer within {} s", timeout_seconds)
-                                    : std::string(std::strerror(errno));
-            return std::nullopt;
+        std::string error;
+        auto status = ask(socket_path, {{"command", "status"}}, 10, error);
+        if (!status) {
+            fmt::print(stderr, "directorctl: {}\n", error);
+            return kExitFailed;
         }
-        answer.append(buffer, static_cast<std::size_t>(n));
-    }
-    try {
-        return json::parse(answer);
-    } catch (const json::exception& e) {
-        error = std::string("unreadable answer: ") + e.what();
-        return std::nullopt;
-    }
-}
-
-// Columns padded to their widest cell.
-void print_table(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows)
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            if (widths.size() <= i) widths.push_back(0);
-            widths[i] = std::max(widths[i], row[i].size());
+        fmt::print("\n--- after: {}\n", last);
+        directord::daemon::print_status((*status)["arguments"]);
+        std::fflush(stdout);
+        auto line = events.line(std::chrono::milliseconds(-1));
+        while (line && !line->empty()) {
+            last = *line;
+            line = events.line(std::chrono::milliseconds(200));
         }
-    for (const auto& row : rows) {
-        std::string line = indent;
-        for (std::size_t i = 0; i < row.size(); ++i)
-            line += i + 1 == row.size() ? row[i] : fmt::format("{:<{}}  ", row[i], widths[i]);
-        fmt::print("{}\n", line);
+        if (!line) return stream_ended(events);
     }
-}
-
-std::string upper(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), ::toupper);
-    return text;
-}
-
-std::string duration(long seconds) {
-    if (seconds < 60) return fmt::format("{}s", seconds);
-    if (seconds < 3600) return fmt::format("{}m{}s", seconds / 60, seconds % 60);
-    if (seconds < 86400) return fmt::format("{}h{}m", seconds / 3600, seconds % 3600 / 60);
-    return fmt::format("{}d{}h", seconds / 86400, seconds % 86400 / 3600);
-}
-
-std::string text_of(const json& value) {
-    if (value.is_null()) return "-";
-    if (value.is_string()) return value.get<std::string>();
-    return value.dump();
-}
-
-void print_status(const json& s) {
-    const auto& d = s["daemon"];
-    fmt::print("directord {}, pid {}, up {}, config {} (router_id {}), reloads {} ({} rejected)\n",
-               text_of(d["version"]), text_of(d["pid"]), duration(d["uptime_seconds"].get<long>()),
-               text_of(d["config_file"]),
-               d["router_id"].get<std::string>().empty() ? "-" : d["router_id"].get<std::string>(),
-               text_of(d["reloads"]), text_of(d["reload_failures"]));
-    if (!s["maintenance"]["file"].is_null())
-        fmt::print("maintenance: {} ({})\n", s["maintenance"]["active"].get<bool>() ? "ON" : "off",
-                   text_of(s["maintenance"]["file"]));
-    if (!s["instances"].empty()) {
-        std::vector<std::vector<std::string>> rows{
-            {"INSTANCE", "INTERFACE", "VRID", "STATE", "PRIORITY", "BASE", "WHY"}};
-        for (const auto& i : s["instances"]) {
-            std::string why;
-            for (const auto& r : i["reasons"])
-                why += (why.empty() ? "" : "; ") + r.get<std::string>();
-            rows.push_back({text_of(i["name"]), text_of(i["interface"]), text_of(i["vrid"]),
-                            upper(text_of(i["state"])), text_of(i["priority"]),
-                            text_of(i["base_priority"]), why.empty() ? "-" : why});
-        }
-        fmt::print("\n");
-        print_table(rows, "");
-    }
-    for (const auto& vs : s["virtual_servers"]) {
-        fmt::print(
-            "\nvirtual server {}: {} {}, quorum {}, {}{}\n", text_of(vs["name"]),
-            text_of(vs["service"]), text_of(vs["scheduler"]), text_of(vs["quorum"]),
-            vs["in_kernel"].get<bool>() ? "in the kernel" : "not in the kernel",
-            vs["sorry_server"].is_null() ? "" : ", sorry server " + text_of(vs["sorry_server"]));
-        std::vector<std::vector<std::string>> rows{
-            {"REAL SERVER", "HEALTH", "WEIGHT", "IN KERNEL", "ACTIVE", "INACTIVE", "LAST CHECK"}};
-        for (const auto& rs : vs["real_servers"]) {
-            std::string last = "-";
-            if (!rs["check"].is_null()) {
-                const auto& c = rs["check"];
-                last = c["decided"].get<bool>()
-                           ? fmt::format("{} {}: {} ({:.1f} ms)", text_of(c["kind"]),
-                                         c["last_ok"].get<bool>() ? "ok" : "failed",
-                                         text_of(c["last_reason"]), c["latency_ms"].get<double>())
-                           : fmt::format("{}: waiting for the first result", text_of(c["kind"]));
-            }
-            auto weight = text_of(rs["weight"]);
-            if (!rs["operator_weight"].is_null())
-                weight =
-                    rs["operator_weight"] == 0
-                        ? fmt::format("drained ({})", weight)
-                        : fmt::format("{} (operator; {})", text_of(rs["operator_weight"]), weight);
-            rows.push_back({text_of(rs["address"]), text_of(rs["health"]), weight,
-                            rs["kernel_weight"].is_null() ? "-" : text_of(rs["kernel_weight"]),
-                            text_of(rs["active_connections"]), text_of(rs["inactive_connections"]),
-                            last});
-        }
-        print_table(rows, "  ");
-    }
-    const auto& ipvs = s["ipvs"];
-    fmt::print("\nipvs: ");
-    if (!ipvs["available"].get<bool>())
-        fmt::print("not available in this kernel\n");
-    else
-        fmt::print("{} services, {} destinations; {} changes applied, {} refused; sync daemon {}\n",
-                   text_of(ipvs["services"]), text_of(ipvs["destinations"]),
-                   text_of(ipvs["changes_applied"]), text_of(ipvs["refusals"]),
-                   text_of(ipvs["sync_daemon"]));
 }
 
 // A cluster file: every node and the rules between them; one line per node when valid.
@@ -290,10 +207,14 @@ int main(int argc, char** argv) {
     int timeout = 10;
     bool as_json = false;
     if (command == "status") {
+        if (args.size() == 1 && args[0] == "--watch") return watch_status(socket_path);
         if (args.size() > 1 || (args.size() == 1 && args[0] != "--json"))
-            return usage("status takes only --json");
+            return usage("status takes --json or --watch");
         as_json = !args.empty();
         request = {{"command", "status"}};
+    } else if (command == "events") {
+        if (!args.empty()) return usage("events takes no argument");
+        return follow_events(socket_path);
     } else if (command == "reload") {
         if (!args.empty()) return usage("reload takes no argument");
         request = {{"command", "reload"}};
@@ -347,7 +268,7 @@ int main(int argc, char** argv) {
         if (as_json)
             fmt::print("{}\n", (*answer)["arguments"].dump(2));
         else
-            print_status((*answer)["arguments"]);
+            directord::daemon::print_status((*answer)["arguments"]);
         return kExitOk;
     }
     auto text = answer->value("text", std::string());

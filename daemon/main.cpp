@@ -26,6 +26,7 @@
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
 #include "directord/vrrp/kernel_host.hpp"
+#include "events.hpp"
 #include "loading.hpp"
 #include "metrics_server.hpp"
 #include "operator_state.hpp"
@@ -203,6 +204,8 @@ int main(int argc, char** argv) {
         engine.on_role([&](const std::string& instance, bool master) {
             if (!stopping) ipvs.set_role(instance, master);
         });
+        daemon::EventStream events;
+        daemon::publish_changes(events, engine, checker, ipvs);
 
         daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
         auto control_settings = loaded->config.control;  // bound once, at start
@@ -242,6 +245,7 @@ int main(int argc, char** argv) {
             systemd.reloading();
             reloader.request([&, outcome](const daemon::Errors& errors) {
                 ++(errors.empty() ? info.reloads : info.reload_failures);
+                events.publish(daemon::reload_event(errors));
                 systemd.ready(errors.empty() ? "running" : "running (last reload rejected)");
                 if (outcome) outcome(errors);
             });
@@ -249,7 +253,7 @@ int main(int argc, char** argv) {
         daemon::Parts parts{engine, checker, ipvs, info};
         daemon::Renderer renderer(io, parts);
         daemon::ControlSocket control(io, control_settings.socket, info.control_rejected);
-        daemon::add_commands(control, {engine, ipvs, renderer, reload, operator_state});
+        daemon::add_commands(control, {engine, ipvs, renderer, reload, operator_state, events});
         std::optional<daemon::MetricsServer> metrics;
         if (control_settings.metrics) {
             try {

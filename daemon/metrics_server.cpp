@@ -24,7 +24,7 @@ MetricsServer::MetricsServer(boost::asio::io_context& io,
     try {
         server_ = std::make_unique<RequestServer<boost::asio::ip::tcp>>(
             io, endpoint, "\r\n\r\n",
-            [&renderer](std::string request, std::string /*peer*/, auto respond) {
+            [&renderer](std::string request, std::string /*peer*/, auto respond, auto /*stream*/) {
                 if (request.starts_with("GET /metrics ") || request.starts_with("GET /metrics?"))
                     renderer.request(
                         Renderer::Kind::metrics,

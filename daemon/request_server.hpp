@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "directord/log.hpp"
 
@@ -36,6 +37,17 @@ struct Response {
     std::string head;
     std::shared_ptr<const std::string> body;
     std::string tail;
+};
+
+// A client kept open for lines written as things happen (the event stream).
+class LineSink {
+  public:
+    virtual ~LineSink() = default;
+    // Queues `line`; false when the client is gone: it closed, or it fell more than
+    // kMaxBehind bytes behind or left a write unread for kTimeout, and was dropped.
+    virtual bool write(std::string line) = 0;
+    virtual bool gone() const = 0;
+    static constexpr std::size_t kMaxBehind = 1 << 20;
 };
 
 // Who is on the other end, for the log lines of what they asked: a local client by its
@@ -61,8 +73,11 @@ template <typename Protocol>
 class RequestServer {
   public:
     using Respond = std::function<void(Response response)>;
+    // Instead of answering: keeps the client open for lines, `first` written at once.
+    using OpenStream = std::function<std::shared_ptr<LineSink>(std::string first)>;
     // The request (up to its delimiter) and who sent it (peer_of).
-    using Handler = std::function<void(std::string request, std::string peer, Respond respond)>;
+    using Handler = std::function<void(std::string request, std::string peer, Respond respond,
+                                       OpenStream open_stream)>;
     static constexpr std::size_t kMaxRequest = 64 * 1024;
     static constexpr auto kTimeout = std::chrono::seconds(10);
     static constexpr std::size_t kMaxSessions = 16;
@@ -88,7 +103,7 @@ class RequestServer {
         std::deque<std::weak_ptr<Session>> reading;  // oldest first
     };
 
-    class Session : public std::enable_shared_from_this<Session> {
+    class Session : public std::enable_shared_from_this<Session>, public LineSink {
       public:
         Session(RequestServer& server, typename Protocol::socket socket)
             : server_(server),
@@ -128,11 +143,58 @@ class RequestServer {
                                             static_cast<std::ptrdiff_t>(length));
                     self->server_.handler_(
                         std::move(request), peer_of(self->socket_),
-                        [self](Response response) { self->respond(std::move(response)); });
+                        [self](Response response) { self->respond(std::move(response)); },
+                        [self](std::string first) { return self->stream(std::move(first)); });
                 });
         }
 
+        bool gone() const override { return closed_; }
+        bool write(std::string line) override {
+            if (closed_) return false;
+            if (behind_ + line.size() > kMaxBehind) {
+                log::warning("control: a client of the event stream fell {} bytes behind: dropped",
+                             behind_);
+                close();
+                return false;
+            }
+            behind_ += line.size();
+            lines_.push_back(std::move(line));
+            if (lines_.size() == 1) write_next();
+            return true;
+        }
+
       private:
+        std::shared_ptr<LineSink> stream(std::string first) {
+            // The client only listens from here: its end closing (or anything it sends) ends
+            // the stream.
+            auto self = this->shared_from_this();
+            socket_.async_read_some(
+                boost::asio::buffer(ignored_),
+                [self](const boost::system::error_code&, std::size_t) { self->close(); });
+            write(std::move(first));
+            return self;
+        }
+        void write_next() {
+            auto self = this->shared_from_this();
+            timer_.expires_after(kTimeout);
+            timer_.async_wait([self](const boost::system::error_code& ec) {
+                if (!ec) self->close();  // a client that does not read its lines
+            });
+            boost::asio::async_write(socket_, boost::asio::buffer(lines_.front()),
+                                     [self](const boost::system::error_code& ec, std::size_t) {
+                                         self->timer_.cancel();
+                                         if (ec || self->closed_) return self->close();
+                                         self->behind_ -= self->lines_.front().size();
+                                         self->lines_.pop_front();
+                                         if (!self->lines_.empty()) self->write_next();
+                                     });
+        }
+        void close() {
+            if (std::exchange(closed_, true)) return;
+            boost::system::error_code ignored;
+            socket_.close(ignored);
+        }
+
         void respond(Response response) {
             response_ = std::move(response);
             auto self = this->shared_from_this();
@@ -161,6 +223,11 @@ class RequestServer {
         Response response_{std::string()};
         bool reading_ = true;
         bool dropped_ = false;
+        // A stream's lines not yet written (the first one being written), and their size.
+        std::deque<std::string> lines_;
+        std::size_t behind_ = 0;
+        bool closed_ = false;
+        std::array<char, 256> ignored_{};
     };
 
     // Over the limit: the oldest session still sending its request makes room.

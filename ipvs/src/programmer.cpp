@@ -62,6 +62,11 @@ void Programmer::set_role(const std::string& instance, bool master) {
     follow_sync_daemon();
 }
 
+void Programmer::tell(std::string_view kind, const std::string& text) {
+    log::info("{}{}", kind == "ipvs" ? "ipvs: " : "", text);
+    for (const auto& listener : listeners_) listener(kind, text);
+}
+
 // Many events in one turn of the loop (a reload, a switch failing) make one reconcile.
 void Programmer::request() {
     if (!client_ || requested_) return;
@@ -91,7 +96,7 @@ void Programmer::run() {
     applying_ = true;  // events from here on wait for this run
     std::vector<std::string> events;
     target_ = desired_.update(known_, &events);
-    for (const auto& line : events) log::info("{}", line);
+    for (const auto& line : events) tell("quorum", line);
     // Diffing a large table is the next turn's work: adverts leave in between.
     boost::asio::post(io_, [this] { diff(); });
 }
@@ -132,9 +137,9 @@ void Programmer::compare_slice() {
     }
     ++runs_;
     if (pending_.size() <= kChangesListed) {
-        for (const auto& c : pending_) log::info("ipvs: {}", describe(c));
+        for (const auto& c : pending_) tell("ipvs", describe(c));
     } else {
-        log::info("ipvs: applying {} changes", pending_.size());
+        tell("ipvs", fmt::format("applying {} changes", pending_.size()));
     }
     started_ = std::chrono::steady_clock::now();
     apply_slice();

@@ -31,6 +31,9 @@ void Engine::start_instance(const config::Instance& cfg) {
             [this](Instance&) {
                 settle_groups();
                 report_roles();
+            },
+            [this](const Instance& instance, const action::Transition& t) {
+                for (const auto& listener : transition_listeners_) listener(instance, t);
             });
         auto& ref = *instance;
         instances_[cfg.name] = std::move(instance);

@@ -28,10 +28,12 @@ bool is_peer_misconfiguration(DropReason reason) {
 
 }  // namespace
 
-Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_change)
+Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_change,
+                   TransitionHandler on_transition)
     : services_(std::move(services)),
       cfg_(std::move(cfg)),
       on_change_(std::move(on_change)),
+      on_transition_(std::move(on_transition)),
       link_timer_(services_.io),
       fsm_(FsmParams{}),
       timer_(services_.io),
@@ -294,6 +296,7 @@ void Instance::on_transition(const action::Transition& t) {
     if (t.from == State::master) announcer_->stop();
     log::info("{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason,
               fsm_.priority());
+    if (on_transition_) on_transition_(*this, t);
     notify(t.from, t.to);
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,10 @@ class Programmer {
     // An operator's weight (DesiredState::set_operator_weight); returns whether it changed.
     bool set_operator_weight(const std::string& virtual_server, const std::string& real_server,
                              std::optional<std::uint32_t> weight);
+    // Told what the log says of quorum changes ("quorum") and of changes applied to the
+    // kernel ("ipvs"): the event stream.
+    using EventListener = std::function<void(std::string_view kind, const std::string& text)>;
+    void on_event(EventListener listener) { listeners_.push_back(std::move(listener)); }
     // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
     // daemon; otherwise leaves both, so traffic keeps flowing while directord restarts.
     void shutdown();
@@ -62,6 +67,7 @@ class Programmer {
     void apply_slice();
     void finish();
     void follow_sync_daemon();
+    void tell(std::string_view kind, const std::string& text);  // logged and told
 
     boost::asio::io_context& io_;
     std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
@@ -82,6 +88,7 @@ class Programmer {
     std::optional<config::SyncDaemon> sync_;
     std::optional<SyncDaemon> sync_running_;
     std::map<std::string, bool> roles_;
+    std::vector<EventListener> listeners_;
     boost::asio::steady_timer retry_;
     unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0, generation_ = 0;
 };

@@ -45,6 +45,11 @@ class Engine {
     // Told whenever an instance becomes MASTER or stops being it (IPVS follows the roles).
     using RoleListener = std::function<void(const std::string& instance, bool master)>;
     void on_role(RoleListener listener) { role_listeners_.push_back(std::move(listener)); }
+    // Told of every instance's state change, with its reason (the event stream).
+    using TransitionListener = Instance::TransitionHandler;
+    void on_transition(TransitionListener listener) {
+        transition_listeners_.push_back(std::move(listener));
+    }
 
   private:
     void start_instance(const config::Instance& cfg);
@@ -58,6 +63,7 @@ class Engine {
     Host& host_;
     std::unique_ptr<FileWatch> files_;
     std::map<std::string, std::unique_ptr<Instance>> instances_;
+    std::vector<TransitionListener> transition_listeners_;
     std::vector<config::SyncGroup> groups_;
     std::vector<config::IpAddress> managed_addresses_;  // never an advert source
     std::optional<std::string> maintenance_file_;

@@ -48,8 +48,11 @@ class Instance : private healthcheck::Monitor::Observer {
   public:
     // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
+    // Called on every state change, after its log line (the event stream).
+    using TransitionHandler = std::function<void(const Instance&, const action::Transition&)>;
 
-    Instance(Services services, config::Instance cfg, ChangeHandler on_change);
+    Instance(Services services, config::Instance cfg, ChangeHandler on_change,
+             TransitionHandler on_transition = {});
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -130,6 +133,7 @@ class Instance : private healthcheck::Monitor::Observer {
     Services services_;
     config::Instance cfg_;
     ChangeHandler on_change_;
+    TransitionHandler on_transition_;
     std::shared_ptr<AdvertChannel> socket_;  // nullptr while the interface is missing
     InterfaceInfo interface_;                // as last assessed
     int interface_watch_ = -1;
