@@ -1,0 +1,193 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "keepalived_convert.hpp"
+
+namespace directord::config::detail {
+namespace {
+
+std::string endpoint(const std::string& address, const std::string& port) {
+    return address.find(':') != std::string::npos ? fmt::format("\"[{}]:{}\"", address, port)
+                                                  : fmt::format("{}:{}", address, port);
+}
+
+// One real server's check, as the inside of `check: { ... }`; none when not convertible.
+std::optional<std::string> check_of(const Statement& c, const std::string& interval,
+                                    const std::string& virtualhost, ImportNotes& notes) {
+    static const std::set<std::string> kinds{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"};
+    if (!kinds.contains(c.keyword)) {
+        notes.skip(c, "this checker is not supported: the real server is left unchecked");
+        return std::nullopt;
+    }
+    std::string kind, port, timeout = "5", retries, delay;  // keepalived: 5 s to connect
+    const bool http = c.keyword == "HTTP_GET" || c.keyword == "SSL_GET";
+    for (const auto& s : c.children) {
+        const auto& k = s.keyword;
+        if (k == "connect_timeout" || k == "misc_timeout")
+            timeout = s.arg(0);
+        else if (k == "connect_port")
+            port = s.arg(0);
+        else if (k == "retry" || (k == "nb_get_retry" && http))
+            retries = s.arg(0);
+        else if (k == "nb_get_retry")
+            notes.note(s,
+                       "keepalived 2.2.7 reads nb_get_retry only in HTTP_GET and SSL_GET: here "
+                       "it is ignored and the check keeps keepalived's default retry");
+        else if (k == "delay_before_retry")
+            delay = s.arg(0);
+        else if (k == "url" || k == "misc_path" || k == "bindto" || k == "misc_dynamic")
+            continue;
+        else
+            notes.skip(s, "not supported in a check");
+    }
+    if (c.keyword == "TCP_CHECK") {
+        auto bind = c.child("bindto");
+        kind = bind ? "tcp: { bind: " + bind->arg(0) + " }" : "tcp: {}";
+    } else if (c.keyword == "MISC_CHECK") {
+        auto path = c.child("misc_path");
+        if (!path) {
+            notes.skip(c, "no misc_path");
+            return std::nullopt;
+        }
+        bool shell = false;
+        kind = "script: { run: " + argv_of(path->joined(), shell) + " }";
+        if (shell) notes.note(*path, "misc_path runs through /bin/sh -c, as keepalived did");
+        if (c.child("misc_dynamic"))
+            notes.note(c, "misc_dynamic: exit codes do not set weights; 0 = up, else down");
+    } else {  // HTTP_GET, SSL_GET
+        std::string path = "/", status;
+        int urls = 0;
+        for (const auto& u : c.children) {
+            if (u.keyword != "url" || urls++) continue;
+            for (const auto& p : u.children) {
+                if (p.keyword == "path")
+                    path = p.arg(0);
+                else if (p.keyword == "status_code")
+                    status = p.arg(0);
+                else
+                    notes.skip(p, "only path and status_code are checked");
+            }
+        }
+        if (urls > 1) notes.note(c, "only the first url is checked");
+        kind = "http: { path: " + yaml_string(path);
+        if (!status.empty()) kind += ", status: " + status;
+        if (!virtualhost.empty()) kind += ", host: " + yaml_string(virtualhost);
+        if (c.keyword == "SSL_GET") kind += ", tls: true, verify: false";
+        kind += " }";
+    }
+    // keepalived 2.2.7's defaults, written out so the check behaves the same here: one retry
+    // (none for MISC_CHECK), 1 s before it (3 s for HTTP_GET and SSL_GET).
+    if (retries.empty()) retries = c.keyword == "MISC_CHECK" ? "0" : "1";
+    if (delay.empty()) delay = http ? "3" : "1";
+    std::string out = kind;
+    if (!port.empty()) out += ", port: " + port;
+    out += ", interval: " + seconds(interval) + ", timeout: " + seconds(timeout);
+    out += ", retries: " + retries;
+    if (retries != "0") out += ", retry_delay: " + seconds(delay);
+    return out;
+}
+
+}  // namespace
+
+std::string convert_virtual_server(const Statement& block, ImportNotes& notes) {
+    std::vector<std::string> lines;
+    if (block.arg(0) == "fwmark") {
+        lines.push_back("fwmark: " + block.arg(1));
+    } else if (block.args.size() == 2) {
+        lines.push_back("address: " + endpoint(block.arg(0), block.arg(1)));
+    } else {
+        notes.skip(block, "expected an address and a port, or fwmark N (groups are not supported)");
+        return {};
+    }
+    std::string interval = "60", virtualhost;  // keepalived's defaults
+    for (const auto& s : block.children) {
+        if (s.keyword == "delay_loop") interval = s.arg(0);
+        if (s.keyword == "virtualhost") virtualhost = s.arg(0);
+    }
+    struct Real {
+        std::string address, weight;
+        std::optional<std::string> check;
+        bool inhibit = false;
+    };
+    std::vector<Real> reals;
+    bool alpha = false;
+    std::string persistence;
+    for (const auto& s : block.children) {
+        const auto& k = s.keyword;
+        if (k == "delay_loop" || k == "virtualhost") {
+            continue;
+        } else if (k == "lb_algo" || k == "lvs_sched") {
+            lines.push_back("scheduler: " + s.arg(0));
+        } else if (k == "lb_kind" || k == "lvs_method") {
+            auto kind = lower(s.arg(0));
+            lines.push_back("forwarding: " + std::string(kind == "tun" ? "tun" : kind));
+        } else if (k == "protocol") {
+            if (s.arg(0) == "SCTP")
+                notes.skip(s, "SCTP services are not supported");
+            else
+                lines.push_back("protocol: " + lower(s.arg(0)));
+        } else if (k == "persistence_timeout") {
+            persistence = "timeout: " + seconds(s.arg(0)) + persistence;
+        } else if (k == "persistence_granularity") {
+            persistence += ", netmask: " + s.arg(0);
+        } else if (k == "sorry_server") {
+            lines.push_back("sorry_server: " + endpoint(s.arg(0), s.arg(1)));
+        } else if (k == "quorum") {
+            lines.push_back("quorum: " + s.arg(0));
+        } else if (k == "hysteresis") {
+            lines.push_back("quorum_hysteresis: " + s.arg(0));
+        } else if (k == "alpha") {
+            alpha = true;
+        } else if (k == "real_server") {
+            Real r{endpoint(s.arg(0), s.arg(1)), "1", std::nullopt, false};
+            for (const auto& c : s.children) {
+                if (c.keyword == "weight")
+                    r.weight = c.arg(0);
+                else if (c.keyword == "inhibit_on_failure")
+                    r.inhibit = true;
+                else if (c.keyword.ends_with("_CHECK") || c.keyword.ends_with("_GET"))
+                    r.check = check_of(c, interval, virtualhost, notes);
+                else if (c.keyword.starts_with("notify_"))
+                    notes.skip(c, "use the health events in the log or the metrics");
+                else
+                    notes.skip(c, "not supported for a real server");
+            }
+            reals.push_back(r);
+        } else {
+            notes.skip_setting(s);
+        }
+    }
+    if (!persistence.empty()) lines.push_back("persistence: { " + persistence + " }");
+    auto inhibited = std::count_if(reals.begin(), reals.end(), [](auto& r) { return r.inhibit; });
+    if (inhibited) {
+        lines.push_back("on_failure: inhibit");
+        if (inhibited != static_cast<long>(reals.size()))
+            notes.note(block,
+                       "inhibit_on_failure on some real servers: directord sets it per "
+                       "virtual server, here for all");
+    }
+    if (!alpha && std::any_of(reals.begin(), reals.end(), [](auto& r) { return r.check; }))
+        notes.note(block,
+                   "real servers enter the service after their first successful check "
+                   "(keepalived's alpha); add `initial: up` to the check for keepalived's "
+                   "default");
+    // One check shared by every real server goes on the service.
+    bool shared = !reals.empty() && reals.front().check &&
+                  std::all_of(reals.begin(), reals.end(),
+                              [&](auto& r) { return r.check == reals.front().check; });
+    if (shared) lines.push_back("check: { " + *reals.front().check + " }");
+    std::string services = "  - " + lines.front() + "\n";
+    for (std::size_t i = 1; i < lines.size(); ++i) services += "    " + lines[i] + "\n";
+    services += "    real_servers:\n";
+    for (const auto& r : reals) {
+        services += "      - { address: " + r.address + ", weight: " + r.weight;
+        if (r.check && !shared) services += ", check: { " + *r.check + " }";
+        services += " }\n";
+    }
+    return services;
+}
+
+}  // namespace directord::config::detail
