@@ -25,16 +25,27 @@ void status(Renderer& renderer, const Respond& respond) {
 }
 
 void reload(const CommandParts& parts, const ControlRequest& request, const Respond& respond) {
-    log::info("control: reload requested by {}", request.peer);
-    parts.reload([respond](const Errors& errors) {
-        if (errors.empty()) {
-            respond(answer(0, "reload done"));
-            return;
-        }
-        json lines = json::array();
-        for (const auto& e : errors) lines.push_back(e.to_string());
-        respond(answer(1, "reload rejected: the running configuration stays", {{"errors", lines}}));
-    });
+    auto check = request.arguments.find("check");
+    if (check != request.arguments.end() && !check->is_boolean())
+        throw Rejected("reload takes {\"check\": true|false}");
+    bool check_only = check != request.arguments.end() && check->get<bool>();
+    log::info("control: reload{} requested by {}", check_only ? " check" : "", request.peer);
+    parts.reload(
+        [respond](const ReloadResult& result) {
+            if (!result.errors.empty()) {
+                json lines = json::array();
+                for (const auto& e : result.errors) lines.push_back(e.to_string());
+                respond(answer(1, "reload rejected: the running configuration stays",
+                               {{"errors", lines}}));
+                return;
+            }
+            auto text = result.applied
+                            ? fmt::format("reload done: {} change(s)", result.changes.count)
+                            : fmt::format("reload check: {} change(s), nothing applied",
+                                          result.changes.count);
+            respond(answer(0, text, {{"changes", result.changes.lines}}));
+        },
+        check_only);
 }
 
 void maintenance(const CommandParts& parts, const ControlRequest& request, const Respond& respond) {

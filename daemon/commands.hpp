@@ -1,7 +1,8 @@
 #pragma once
 // directord's control commands, registered in the control socket's table:
 //   status                              the status document
-//   reload                              like SIGHUP; answered once applied or rejected
+//   reload {check?}                     like SIGHUP; answered once applied or rejected, with
+//                                       the changes; check: true only says what would change
 //   maintenance {on}                    create / remove the maintenance down-file
 //   garp {instance}                     a MASTER instance's gratuitous ARPs / NAs again
 //   drain {virtual_server, real_server} weight 0: established connections go on, no new ones
@@ -26,7 +27,7 @@ struct CommandParts {
     vrrp::Engine& engine;
     ipvs::Programmer& ipvs;
     Renderer& renderer;
-    std::function<void(Reloader::Outcome)> reload;
+    std::function<void(Reloader::Outcome, bool check_only)> reload;
     OperatorStateFile& operator_state;
     EventStream& events;
 };

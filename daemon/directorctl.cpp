@@ -32,8 +32,9 @@ commands:
                        the table again after every burst of events
   events               every state change as one JSON line as it happens (instances, real
                        servers, quorum, IPVS changes, reloads, drains, maintenance)
-  reload               reload directord's configuration (like SIGHUP); waits for the result
-                       and prints every error when the new file is invalid
+  reload [--check]     reload directord's configuration (like SIGHUP); waits for the result
+                       and prints what changed, or every error when the new file is
+                       invalid; --check prints what a reload would change, applies nothing
   check FILE           validate FILE without a daemon, print every error; a cluster file
                        (nodes:): every node, and the rules between them (distinct
                        priorities per VRID, one address owner)
@@ -216,8 +217,9 @@ int main(int argc, char** argv) {
         if (!args.empty()) return usage("events takes no argument");
         return follow_events(socket_path);
     } else if (command == "reload") {
-        if (!args.empty()) return usage("reload takes no argument");
-        request = {{"command", "reload"}};
+        if (args.size() > 1 || (args.size() == 1 && args[0] != "--check"))
+            return usage("reload takes only --check");
+        request = {{"command", "reload"}, {"arguments", {{"check", !args.empty()}}}};
         timeout = 600;  // tens of thousands of real servers take a while to parse
     } else if (command == "check") {
         if (args.size() != 1) return usage("check needs one FILE");
@@ -273,6 +275,9 @@ int main(int argc, char** argv) {
     }
     auto text = answer->value("text", std::string());
     fmt::print(result == 0 ? stdout : stderr, "{}\n", text);
+    if (answer->contains("arguments") && (*answer)["arguments"].contains("changes"))
+        for (const auto& line : (*answer)["arguments"]["changes"])
+            fmt::print("  {}\n", line.get<std::string>());
     if (answer->contains("arguments") && (*answer)["arguments"].contains("errors")) {
         for (const auto& e : (*answer)["arguments"]["errors"])
             fmt::print(stderr, "{}\n", e.get<std::string>());

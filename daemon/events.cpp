@@ -33,14 +33,13 @@ void EventStream::publish(json event) {
     std::erase_if(sinks_, [&](const auto& sink) { return !sink->write(line); });
 }
 
-json reload_event(const std::vector<config::Error>& errors) {
-    json event = {{"type", "reload"}, {"result", errors.empty() ? "done" : "rejected"}};
-    if (!errors.empty()) {
+json reload_event(const ReloadResult& result) {
+    if (!result.errors.empty()) {
         json lines = json::array();
-        for (const auto& e : errors) lines.push_back(e.to_string());
-        event["errors"] = std::move(lines);
+        for (const auto& e : result.errors) lines.push_back(e.to_string());
+        return {{"type", "reload"}, {"result", "rejected"}, {"errors", std::move(lines)}};
     }
-    return event;
+    return {{"type", "reload"}, {"result", "done"}, {"changes", result.changes.lines}};
 }
 
 void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::HealthChecker& checker,

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "directord/config/loader.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
+#include "loading.hpp"
 #include "request_server.hpp"
 
 namespace directord::daemon {
@@ -32,8 +32,8 @@ class EventStream {
     std::vector<std::shared_ptr<LineSink>> sinks_;
 };
 
-// {"type": "reload", "result": "done"} or "rejected" with every error.
-nlohmann::json reload_event(const std::vector<config::Error>& errors);
+// {"type": "reload", "result": "done", "changes": [...]} or "rejected" with every error.
+nlohmann::json reload_event(const ReloadResult& result);
 
 // The parts' changes, published on `events`.
 void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::HealthChecker& checker,

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
@@ -19,13 +20,14 @@ namespace {
 // must get the CPU as soon as an advert is due. Linux sets a nice value per thread.
 void yield_to_the_loop() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
 
-Parsed parse_and_prepare(const Source& source) {
+Parsed parse_and_prepare(const Source& source, const config::Config* running) {
     yield_to_the_loop();
     auto result = config::load_file(source.file, source.node);
     if (auto* errors = std::get_if<Errors>(&result)) return std::move(*errors);
     auto& cfg = std::get<config::Config>(result);
     ipvs::Pools pools(cfg);
-    return Loaded{std::move(cfg), std::move(pools)};
+    auto changes = config::describe_changes(running, cfg);
+    return Loaded{std::move(cfg), std::move(pools), std::move(changes)};
 }
 
 }  // namespace
@@ -53,24 +55,27 @@ std::string summary(const config::Config& cfg) {
 // with the daemon's long-lived state and goes back to the system whole once applied.
 Parsed load(const Source& source) {
     Parsed result;
-    std::thread([&] { result = parse_and_prepare(source); }).join();
+    std::thread([&] { result = parse_and_prepare(source, nullptr); }).join();
     return result;
 }
 
-Reloader::Reloader(boost::asio::io_context& io, Source source, Apply apply)
-    : io_(io), source_(std::move(source)), apply_(std::move(apply)) {}
+Reloader::Reloader(boost::asio::io_context& io, Source source, Running running, Configure configure)
+    : io_(io),
+      source_(std::move(source)),
+      running_(std::move(running)),
+      configure_(std::move(configure)) {}
 
 Reloader::~Reloader() {
     if (worker_.joinable()) worker_.join();
 }
 
-void Reloader::request(Outcome outcome) {
+void Reloader::request(Outcome outcome, bool check_only) {
     if (parsing_) {
         if (!next_) next_.emplace();
-        if (outcome) next_->push_back(std::move(outcome));
+        next_->push_back({std::move(outcome), check_only});
         return;
     }
-    if (outcome) waiting_.push_back(std::move(outcome));
+    waiting_.push_back({std::move(outcome), check_only});
     start();
 }
 
@@ -78,8 +83,8 @@ void Reloader::start() {
     if (worker_.joinable()) worker_.join();  // the previous clean-up: short
     log::info("reloading {}", source_.file);
     parsing_ = true;
-    worker_ = std::thread([this] {
-        auto result = parse_and_prepare(source_);
+    worker_ = std::thread([this, running = running_()] {
+        auto result = parse_and_prepare(source_, running.get());
         boost::asio::post(
             io_, [this, result = std::move(result)]() mutable { finished(std::move(result)); });
     });
@@ -88,23 +93,26 @@ void Reloader::start() {
 void Reloader::finished(Parsed result) {
     worker_.join();
     parsing_ = false;
-    Errors errors;
+    ReloadResult outcome;
     if (auto* loaded = std::get_if<Loaded>(&result)) {
-        apply_(*loaded);
-        ++applied_;
-        log::info("reload done");
+        bool check_only = std::all_of(waiting_.begin(), waiting_.end(),
+                                      [](const Waiting& w) { return w.check_only; });
+        outcome.changes = loaded->changes;
+        outcome.applied = configure_(*loaded, check_only);
+        if (outcome.applied) ++applied_;
         worker_ = std::thread([garbage = std::move(result)]() mutable {
             yield_to_the_loop();
             garbage = {};
             release_free_memory();
         });
     } else {
-        errors = std::move(std::get<Errors>(result));
+        outcome.errors = std::move(std::get<Errors>(result));
         ++rejected_;
-        for (const auto& e : errors) log::error("config: {}", e.to_string());
+        for (const auto& e : outcome.errors) log::error("config: {}", e.to_string());
         log::error("reload rejected: {} is invalid, the running configuration stays", source_.file);
     }
-    for (auto& outcome : std::exchange(waiting_, {})) outcome(errors);
+    for (auto& w : std::exchange(waiting_, {}))
+        if (w.outcome) w.outcome(outcome);
     if (next_) {
         waiting_ = std::move(*next_);
         next_.reset();

@@ -20,13 +20,11 @@
 
 #include "commands.hpp"
 #include "control.hpp"
-#include "directord/healthcheck/checker.hpp"
+#include "director.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/io_error.hpp"
-#include "directord/vrrp/kernel_host.hpp"
-#include "events.hpp"
 #include "loading.hpp"
 #include "metrics_server.hpp"
 #include "operator_state.hpp"
@@ -192,68 +190,41 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     try {
         daemon::SystemdNotifier systemd(io);
-        directord::vrrp::KernelHost host(io);
-        directord::vrrp::Engine engine(io, host);
-        directord::healthcheck::HealthChecker checker(io);
-        directord::ipvs::Programmer ipvs(io);
-        // IPVS follows the checks and the VRRP roles, until a stop has begun.
-        bool stopping = false;
-        checker.subscribe([&](const directord::healthcheck::HealthEvent& e) {
-            if (!stopping) ipvs.set_health(e.who.virtual_server, e.who.real_server, e.up);
-        });
-        engine.on_role([&](const std::string& instance, bool master) {
-            if (!stopping) ipvs.set_role(instance, master);
-        });
-        daemon::EventStream events;
-        daemon::publish_changes(events, engine, checker, ipvs);
-
         daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
         auto control_settings = loaded->config.control;  // bound once, at start
         if (!options->control_socket.empty()) control_settings.socket = options->control_socket;
-        std::optional<int> loop_nice;  // as applied
-        daemon::OperatorStateFile operator_state(options->state_file);
-        bool operator_state_read = false;  // never overwrite a file not read
-        auto apply = [&](daemon::Loaded& l) {
-            const auto& c = l.config;
-            daemon::set_loop_priority(c.process, loop_nice);
-            engine.apply(c);
-            checker.apply(c);
-            l.pools = ipvs.apply(c, std::move(l.pools));  // the old ones go with `l`, off the loop
-            checker.for_each_state([&](const directord::healthcheck::RealServerRef& rs, bool up) {
-                ipvs.set_health(rs.virtual_server, rs.real_server, up);
-            });
-            if (operator_state_read) daemon::keep_operator_weights(operator_state, ipvs);
-            info.router_id = c.router_id;
-            auto wanted = c.control;
-            if (!options->control_socket.empty()) wanted.socket = options->control_socket;
-            if (wanted != control_settings)
-                log::warning(
-                    "control: a new socket path or metrics address takes effect at the "
-                    "next start");
-        };
+        daemon::Director director(io, options->state_file, info);
         log::info("directord {} starting (router_id {}, config {})", DIRECTORD_VERSION,
                   info.router_id.empty() ? "-" : info.router_id, options->config_file);
         auto summary = daemon::summary(loaded->config);
-        apply(*loaded);
-        operator_state_read = daemon::restore_operator_weights(operator_state, ipvs);
+        director.configure(*loaded, false);
         loaded.reset();  // the parts keep what they need
         daemon::release_free_memory();
 
-        daemon::Reloader reloader(io, source, apply);
+        daemon::Reloader reloader(
+            io, source, [&] { return director.running(); },
+            [&](daemon::Loaded& l, bool check_only) { return director.configure(l, check_only); });
         // Every reload (SIGHUP or directorctl) goes through here: counted, told to systemd.
-        auto reload = [&](daemon::Reloader::Outcome outcome) {
-            systemd.reloading();
-            reloader.request([&, outcome](const daemon::Errors& errors) {
-                ++(errors.empty() ? info.reloads : info.reload_failures);
-                events.publish(daemon::reload_event(errors));
-                systemd.ready(errors.empty() ? "running" : "running (last reload rejected)");
-                if (outcome) outcome(errors);
-            });
+        auto reload = [&](daemon::Reloader::Outcome outcome, bool check_only) {
+            if (!check_only) systemd.reloading();
+            reloader.request(
+                [&, outcome, check_only](const daemon::ReloadResult& result) {
+                    // A check that found errors is no failed reload: nothing was asked of it.
+                    if (result.applied || !check_only) {
+                        ++(result.applied ? info.reloads : info.reload_failures);
+                        director.events().publish(daemon::reload_event(result));
+                    }
+                    if (!check_only)
+                        systemd.ready(result.errors.empty() ? "running"
+                                                            : "running (last reload rejected)");
+                    if (outcome) outcome(result);
+                },
+                check_only);
         };
-        daemon::Parts parts{engine, checker, ipvs, info};
-        daemon::Renderer renderer(io, parts);
+        daemon::Renderer renderer(io, director.parts());
         daemon::ControlSocket control(io, control_settings.socket, info.control_rejected);
-        daemon::add_commands(control, {engine, ipvs, renderer, reload, operator_state, events});
+        daemon::add_commands(control, {director.engine(), director.ipvs(), renderer, reload,
+                                       director.operator_state(), director.events()});
         std::optional<daemon::MetricsServer> metrics;
         if (control_settings.metrics) {
             try {
@@ -272,33 +243,30 @@ int main(int argc, char** argv) {
             [&](const boost::system::error_code& ec, int signal) {
                 if (ec) return;
                 if (signal == SIGUSR1) {
-                    engine.log_status();
-                    checker.log_status();
-                    ipvs.log_status();
+                    director.log_status();
                     signals.async_wait(on_signal);
                     return;
                 }
                 if (signal == SIGHUP) {
-                    if (!stopping) {
+                    if (!director.stopping()) {
                         log::info("SIGHUP: reload requested");
-                        reload({});
+                        reload({}, false);
                     }
                     signals.async_wait(on_signal);
                     return;
                 }
-                if (stopping) {  // a second signal: stop without waiting for hooks
+                if (director.stopping()) {  // a second signal: stop without waiting for hooks
                     io.stop();
                     return;
                 }
                 log::info("{}: handing over and stopping",
                           signal == SIGTERM ? "SIGTERM" : "SIGINT");
                 systemd.stopping();
-                engine.shutdown();
-                ipvs.shutdown();
-                stopping = true;
+                director.stop();
                 signals.async_wait(on_signal);
                 // The hooks of the stop transitions run before the process ends.
-                stop_when_hooks_done(io, engine, std::chrono::steady_clock::now() + kHookGrace);
+                stop_when_hooks_done(io, director.engine(),
+                                     std::chrono::steady_clock::now() + kHookGrace);
             };
         signals.async_wait(on_signal);
         systemd.ready("running: " + summary);

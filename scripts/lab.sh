@@ -271,6 +271,9 @@ stop_keepalived() {
     local node=$1 dir="$WORK/$1-keepalived" child
     child=$(cat "$dir/vrrp.pid")
     if [ "$2" = KILL ]; then
+        # The parent stopped first: it respawns a VRRP child it sees die (the new child then
+        # removed the VIP the test expects the crash to leave behind).
+        kill -STOP "${NODE_PID[$node]}" 2>/dev/null || true
         kill -KILL "$child" "${NODE_PID[$node]}" 2>/dev/null || true
     else
         kill -TERM "${NODE_PID[$node]}"

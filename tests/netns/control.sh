@@ -123,9 +123,16 @@ grep -q '^directord_build_info{version="' "$WORK/metrics.txt" || fail "build inf
 ip netns exec "$(ns d1)" bash -c "exec 3<>/dev/tcp/${METRICS%:*}/${METRICS#*:}
     printf 'GET / HTTP/1.0\r\n\r\n' >&3; head -n 1 <&3" | grep -q "404" || fail "/ is not 404"
 
-say "reload: valid, then invalid"
+say "reload --check says what would change and applies nothing; reload applies it; invalid"
+write_d1 "process: { nice: 0 }"
+out=$(ctl reload --check) || fail "reload --check failed: $out"
+[ "$out" = "$(printf 'reload check: 1 change(s), nothing applied\n  process changed')" ] ||
+    fail "reload --check said: $out"
+log_has d1 "process: the event loop runs at nice 0" && fail "reload --check applied the change"
 out=$(ctl reload) || fail "reload failed: $out"
-[ "$out" = "reload done" ] || fail "reload said: $out"
+[ "$out" = "$(printf 'reload done: 1 change(s)\n  process changed')" ] || fail "reload said: $out"
+expect_log d1 "reload: process changed"
+expect_log d1 "process: the event loop runs at nice 0"
 write_d1 "bogus: 1"
 set +e
 out=$(ctl reload 2>&1)

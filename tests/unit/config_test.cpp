@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "directord/config/loader.hpp"
+#include "valid_config.hpp"
 
 using namespace directord::config;
 using namespace std::chrono_literals;
@@ -18,15 +19,6 @@ std::vector<std::string> errors_of(const std::string& yaml) {
     return out;
 }
 
-Config valid(const std::string& yaml) {
-    auto result = load_text(yaml, "t.yaml");
-    if (auto* errors = std::get_if<std::vector<Error>>(&result)) {
-        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
-        return {};
-    }
-    return std::get<Config>(result);
-}
-
 const char* kMinimal = R"(vrrp:
   instances:
     - name: vi1
@@ -38,7 +30,7 @@ const char* kMinimal = R"(vrrp:
 }  // namespace
 
 TEST(Config, MinimalInstanceGetsDefaults) {
-    auto cfg = valid(kMinimal);
+    auto cfg = valid_config(kMinimal);
     ASSERT_EQ(cfg.instances.size(), 1u);
     const auto& i = cfg.instances[0];
     EXPECT_EQ(i.version, 2);
@@ -51,7 +43,7 @@ TEST(Config, MinimalInstanceGetsDefaults) {
 }
 
 TEST(Config, FullInstance) {
-    auto cfg = valid(R"(router_id: d1
+    auto cfg = valid_config(R"(router_id: d1
 maintenance_file: /tmp/directord-down
 vrrp:
   instances:
@@ -189,9 +181,9 @@ TEST(Config, ExactMessagesForCommonMistakes) {
 }
 
 TEST(Config, ExcludedVipsAreHeldButNotAdvertised) {
-    auto cfg =
-        valid(std::string(kMinimal) +
-              "      excluded_vips: [10.0.1.100/24, {address: 10.0.2.1, label: 'eth0:x'}]\n");
+    auto cfg = valid_config(
+        std::string(kMinimal) +
+        "      excluded_vips: [10.0.1.100/24, {address: 10.0.2.1, label: 'eth0:x'}]\n");
     ASSERT_EQ(cfg.instances.size(), 1u);
     const auto& i = cfg.instances[0];
     ASSERT_EQ(i.vips.size(), 1u);
@@ -204,7 +196,7 @@ TEST(Config, ExcludedVipsAreHeldButNotAdvertised) {
 }
 
 TEST(Config, Ipv6InstanceWithIpv4ExcludedVipsAndNeighbourAdvertRouterFlag) {
-    auto cfg = valid(
+    auto cfg = valid_config(
         "vrrp:\n  instances:\n    - name: v6\n      interface: eth0\n      vrid: 7\n"
         "      version: 3\n      vips: ['fe80::7', '2001:db8::7/64', "
         "{address: '2001:db8::8/64', source_address: true}]\n"
@@ -290,14 +282,14 @@ TEST(Config, PasswordFileMustBePrivate) {
     EXPECT_NE(errors[0].find("must not be readable by group or others"), std::string::npos)
         << errors[0];
     std::filesystem::permissions(path, std::filesystem::perms::owner_read);
-    auto cfg = valid(yaml);
+    auto cfg = valid_config(yaml);
     ASSERT_EQ(cfg.instances.size(), 1u);
     EXPECT_EQ(cfg.instances[0].auth.password, "s3cret");
     std::filesystem::remove(path);
 }
 
 TEST(Config, VirtualServersAndChecks) {
-    auto cfg = valid(R"(virtual_servers:
+    auto cfg = valid_config(R"(virtual_servers:
   - name: mysql
     address: 10.80.1.243:3306
     check: { tcp: {}, interval: 6s, timeout: 3s, retries: 3, retry_delay: 3s, fall: 2, rise: 2 }
@@ -376,7 +368,7 @@ TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {
     std::ofstream(path) << "monitor-secret\n";
     std::filesystem::permissions(
         path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    auto cfg = valid(
+    auto cfg = valid_config(
         "virtual_servers:\n  - address: 10.0.0.1:3306\n    check: { galera: { user: monitor, "
         "password_file: " +
         path.string() +
@@ -394,7 +386,7 @@ TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {
 }
 
 TEST(Config, TrackChecks) {
-    auto cfg = valid(R"(vrrp:
+    auto cfg = valid_config(R"(vrrp:
   instances:
     - name: db
       interface: eth0
@@ -422,9 +414,10 @@ TEST(Config, TrackChecks) {
 }
 
 TEST(Config, ProcessNiceForTheEventLoop) {
-    auto cfg = valid(std::string(kMinimal) + "process: { nice: -10 }\n");
+    auto cfg = valid_config(std::string(kMinimal) + "process: { nice: -10 }\n");
     EXPECT_EQ(cfg.process.nice, std::optional<int>(-10));
-    EXPECT_FALSE(valid(std::string(kMinimal)).process.nice.has_value()) << "unset: as started";
+    EXPECT_FALSE(valid_config(std::string(kMinimal)).process.nice.has_value())
+        << "unset: as started";
     auto errors = errors_of(std::string(kMinimal) + "process: { nice: -21, realtime: 5 }\n");
     ASSERT_EQ(errors.size(), 2u);
     EXPECT_EQ(errors[0], "t.yaml:7:23: process.realtime: unknown key (expected one of: nice)");

@@ -4,20 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "directord/config/loader.hpp"
+#include "valid_config.hpp"
 
 using namespace directord;
 using namespace directord::ipvs;
 
 namespace {
-
-config::Config load(const std::string& yaml) {
-    auto result = config::load_text(yaml, "test.yaml");
-    if (auto* errors = std::get_if<std::vector<config::Error>>(&result)) {
-        for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
-        return {};
-    }
-    return std::get<config::Config>(result);
-}
 
 DesiredState state_of(const config::Config& cfg) {
     DesiredState state;
@@ -70,7 +62,7 @@ virtual_servers:
 }  // namespace
 
 TEST(DesiredState, ServicesCarryEverySetting) {
-    auto cfg = load(kWeb);
+    auto cfg = valid_config(kWeb);
     auto www = pool_of(cfg.virtual_servers[0]).service;
     EXPECT_EQ(describe(www.key), "TCP 10.0.0.100:80");
     EXPECT_EQ(www.scheduler, "rr");
@@ -86,7 +78,7 @@ TEST(DesiredState, ServicesCarryEverySetting) {
 }
 
 TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
-    auto state = state_of(load(kWeb));
+    auto state = state_of(valid_config(kWeb));
     std::vector<std::string> events;
     auto t = state.table({}, &events);
     ASSERT_EQ(t.size(), 2u);                              // db waits for its instance to be MASTER
@@ -117,7 +109,7 @@ TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
 }
 
 TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) {
-    auto state = state_of(load(kWeb));
+    auto state = state_of(valid_config(kWeb));
     EXPECT_TRUE(state.set_role("web", true));
     auto db = [&] { return state.table()[1]; };
     EXPECT_EQ(describe(db().service.key), "TCP 10.0.0.100:3306");
@@ -143,7 +135,7 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
 }
 
 TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload) {
-    auto cfg = load(kWeb);
+    auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
     std::vector<std::string> events;
     state.table({}, &events);
@@ -164,7 +156,7 @@ TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload
 }
 
 TEST(DesiredState, UpdatesCarryOnlyThePoolsEventsTouched) {
-    auto state = state_of(load(kWeb));
+    auto state = state_of(valid_config(kWeb));
     auto first = state.update({});
     EXPECT_TRUE(first.whole);  // after configure(): everything
     EXPECT_EQ(first.table.size(), 2u);
@@ -195,7 +187,7 @@ TEST(DesiredState, UpdatesCarryOnlyThePoolsEventsTouched) {
 // A restart over a running table: real servers the kernel has stay as they are until their
 // first check result, so adopting the table changes nothing.
 TEST(DesiredState, UnknownServersStayAsTheKernelHasThem) {
-    auto cfg = load(kWeb);
+    auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
     auto www = pool_of(cfg.virtual_servers[0]);
     auto kernel = by_key({VirtualService{www.service, {www.members[1].destination}}});  // 10.0.1.2
@@ -244,7 +236,7 @@ ipvs:
 }
 
 TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurviveReloads) {
-    auto cfg = load(kWeb);
+    auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
     state.set_health("www", "10.0.1.1:80", true);
     state.set_health("www", "10.0.1.2:80", true);
@@ -279,7 +271,7 @@ TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurvi
 }
 
 TEST(DesiredState, DrainingEveryMemberLosesQuorumAndTheSorryServerTakesNewTraffic) {
-    auto state = state_of(load(kWeb));
+    auto state = state_of(valid_config(kWeb));
     state.set_health("www", "10.0.1.1:80", true);
     state.set_health("www", "10.0.1.2:80", true);
     std::vector<std::string> events;
@@ -293,8 +285,8 @@ TEST(DesiredState, DrainingEveryMemberLosesQuorumAndTheSorryServerTakesNewTraffi
 }
 
 TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {
-    auto state = state_of(load(kWeb));
-    auto www = pool_of(load(kWeb).virtual_servers[0]);
+    auto state = state_of(valid_config(kWeb));
+    auto www = pool_of(valid_config(kWeb).virtual_servers[0]);
     TableByKey kernel;
     auto kept = www.members[0].destination;
     kept.weight = 5;

@@ -1,0 +1,66 @@
+#include "director.hpp"
+
+#include "directord/log.hpp"
+
+namespace directord::daemon {
+
+Director::Director(boost::asio::io_context& io, const std::string& state_file, DaemonInfo& info)
+    : host_(io),
+      engine_(io, host_),
+      checker_(io),
+      ipvs_(io),
+      operator_state_(state_file),
+      info_(info) {
+    checker_.subscribe([this](const healthcheck::HealthEvent& e) {
+        if (!stopping_) ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
+    });
+    engine_.on_role([this](const std::string& instance, bool master) {
+        if (!stopping_) ipvs_.set_role(instance, master);
+    });
+    publish_changes(events_, engine_, checker_, ipvs_);
+}
+
+bool Director::configure(Loaded& loaded, bool check_only) {
+    const bool start = running_ == nullptr;
+    if (!start) {
+        for (const auto& line : loaded.changes.lines)
+            log::info("reload{}: {}", check_only ? " check" : "", line);
+        if (check_only) {
+            log::info("reload check: {} change(s), nothing applied", loaded.changes.count);
+            return false;
+        }
+    }
+    const auto& c = loaded.config;
+    set_loop_priority(c.process, loop_nice_);
+    engine_.apply(c);
+    checker_.apply(c);
+    loaded.pools = ipvs_.apply(c, std::move(loaded.pools));  // the old ones, freed off the loop
+    checker_.for_each_state([this](const healthcheck::RealServerRef& rs, bool up) {
+        ipvs_.set_health(rs.virtual_server, rs.real_server, up);
+    });
+    if (start)
+        operator_state_read_ = restore_operator_weights(operator_state_, ipvs_);
+    else if (operator_state_read_)
+        keep_operator_weights(operator_state_, ipvs_);
+    info_.router_id = c.router_id;
+    if (!start && !(c.control == running_->control))
+        log::warning(
+            "control: a new socket path or metrics address takes effect at the next start");
+    running_ = std::make_shared<const config::Config>(std::move(loaded.config));
+    if (!start) log::info("reload done: {} change(s)", loaded.changes.count);
+    return true;
+}
+
+void Director::stop() {
+    engine_.shutdown();
+    ipvs_.shutdown();
+    stopping_ = true;
+}
+
+void Director::log_status() const {
+    engine_.log_status();
+    checker_.log_status();
+    ipvs_.log_status();
+}
+
+}  // namespace directord::daemon
