@@ -27,7 +27,7 @@ Parsed parse_and_prepare(const Source& source, const config::Config* running) {
     auto& cfg = std::get<config::Config>(result);
     ipvs::Pools pools(cfg);
     auto changes = config::describe_changes(running, cfg);
-    return Loaded{std::move(cfg), std::move(pools), std::move(changes)};
+    return Loaded{std::move(cfg), std::move(pools), std::move(changes), nullptr};
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ struct Loaded {
     config::Config config;
     ipvs::Pools pools;
     config::Changes changes;
+    // Once applied: the configuration it replaced, freed with the rest off the loop.
+    std::shared_ptr<const config::Config> replaced;
 };
 using Errors = std::vector<config::Error>;
 using Parsed = std::variant<Loaded, Errors>;
