@@ -48,8 +48,8 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     if (!start && !(c.control == running_->control))
         log::warning(
             "control: a new socket path or metrics address takes effect at the next start");
-    loaded.replaced = std::exchange(
-        running_, std::make_shared<const config::Config>(std::move(loaded.config)));
+    loaded.replaced =
+        std::exchange(running_, std::make_shared<const config::Config>(std::move(loaded.config)));
     if (!start) log::info("reload done: {} change(s)", loaded.changes.count);
     return true;
 }

@@ -49,7 +49,7 @@ void Renderer::step() {
     }
     auto started = std::chrono::steady_clock::now();
     const auto monitors = parts_.checker.monitor_count();
-    const auto pools = parts_.ipvs.desired().pools().all().size();
+    const auto pools = parts_.ipvs.pools();
     while (std::chrono::steady_clock::now() - started < kSlice) {
         if (job.next_monitor < monitors) {
             collect_checks(parts_, job.next_monitor, job.next_monitor + kMonitorsPerStep,

@@ -68,68 +68,64 @@ json status_header(const Parts& parts) {
                      {"reloads", parts.info.reloads},
                      {"reload_failures", parts.info.reload_failures},
                      {"control_rejected", parts.info.control_rejected}};
-    const auto& maintenance = parts.engine.maintenance_file();
-    doc["maintenance"] = {{"file", maintenance ? json(*maintenance) : json(nullptr)},
-                          {"active", parts.engine.in_maintenance()}};
+    auto engine = parts.engine.status();
+    doc["maintenance"] = {
+        {"file", engine.maintenance_file ? json(*engine.maintenance_file) : json(nullptr)},
+        {"active", engine.in_maintenance}};
 
     json instances = json::array();
-    for (const auto& [name, instance] : parts.engine.instances()) {
-        const auto& cfg = instance->config();
-        const auto& c = instance->counters();
-        instances.push_back({{"name", name},
-                             {"interface", cfg.interface},
-                             {"vrid", cfg.vrid},
-                             {"version", cfg.version},
-                             {"state", to_string(instance->state())},
-                             {"priority", instance->effective_priority()},
-                             {"base_priority", cfg.priority},
-                             {"reasons", instance->reasons()},
+    for (const auto& i : engine.instances) {
+        const auto& c = i.counters;
+        instances.push_back({{"name", i.name},
+                             {"interface", i.interface},
+                             {"vrid", i.vrid},
+                             {"version", i.version},
+                             {"state", to_string(i.state)},
+                             {"priority", i.priority},
+                             {"base_priority", i.base_priority},
+                             {"reasons", i.reasons},
                              {"adverts_sent", c.adverts_sent},
                              {"adverts_received", c.adverts_received},
                              {"transitions", c.transitions},
                              {"became_master", c.became_master},
                              {"vips_restored", c.vips_restored},
                              {"stray_vips", c.stray_vips},
-                             {"answers_rate_limited", instance->answers_limited()},
-                             {"lower_priority_ignored", instance->lower_priority_ignored()},
+                             {"answers_rate_limited", i.answers_limited},
+                             {"lower_priority_ignored", i.lower_priority_ignored},
                              {"drops", drops_of(c.drops)}});
     }
     doc["instances"] = std::move(instances);
     // Packets dropped before they could be told apart by instance (checksum, TTL, length...).
     json interfaces = json::array();
-    for (const auto& [interface, drops] : parts.engine.interface_drops())
+    for (const auto& [interface, drops] : engine.interface_drops)
         interfaces.push_back({{"name", interface}, {"drops", drops_of(drops)}});
     doc["interfaces"] = std::move(interfaces);
 
-    std::size_t destinations = 0;
-    for (const auto& [key, vs] : parts.ipvs.known()) destinations += vs.destinations.size();
-    doc["ipvs"] = {{"available", parts.ipvs.available()},
-                   {"services", parts.ipvs.known().size()},
-                   {"destinations", destinations},
-                   {"reconciles", parts.ipvs.reconciles()},
-                   {"changes_applied", parts.ipvs.changes_applied()},
-                   {"refusals", parts.ipvs.refusals()},
-                   {"sync_daemon", parts.ipvs.sync_daemon_role()}};
+    auto ipvs = parts.ipvs.status();
+    doc["ipvs"] = {{"available", ipvs.available},
+                   {"services", ipvs.services},
+                   {"destinations", ipvs.destinations},
+                   {"reconciles", ipvs.reconciles},
+                   {"changes_applied", ipvs.changes_applied},
+                   {"refusals", ipvs.refusals},
+                   {"sync_daemon", ipvs.sync_daemon}};
     return doc;
 }
 
 json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
-    const auto& desired = parts.ipvs.desired();
-    const auto& pool = desired.pools().all()[i];
+    auto status = parts.ipvs.pool_status(i);
+    const auto& pool = status.pool;
     json members = json::array();
-    for (std::size_t j = 0; j < pool.members.size(); ++j) {
-        const auto& member = pool.members[j];
-        const auto* kernel =
-            ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination);
-        auto chosen = desired.operator_weight(i, j);
-        json rs = {{"address", member.name},
-                   {"weight", member.destination.weight},
-                   {"operator_weight", chosen ? json(*chosen) : json(nullptr)},
-                   {"health", desired.health(i, j)},
-                   {"kernel_weight", kernel ? json(kernel->weight) : json(nullptr)},
-                   {"active_connections", kernel ? kernel->active_connections : 0},
-                   {"inactive_connections", kernel ? kernel->inactive_connections : 0}};
-        auto check = checks.find(pool.name + '\0' + member.name);
+    for (const auto& m : status.members) {
+        json rs = {
+            {"address", m.name},
+            {"weight", m.weight},
+            {"operator_weight", m.operator_weight ? json(*m.operator_weight) : json(nullptr)},
+            {"health", m.health},
+            {"kernel_weight", m.kernel ? json(m.kernel->weight) : json(nullptr)},
+            {"active_connections", m.kernel ? m.kernel->active_connections : 0},
+            {"inactive_connections", m.kernel ? m.kernel->inactive_connections : 0}};
+        auto check = checks.find(pool.name + '\0' + m.name);
         if (check != checks.end()) {
             const auto& v = check->second;
             rs["check"] = {{"kind", v.kind},
@@ -139,7 +135,7 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
                            {"latency_ms", static_cast<double>(v.last.latency.count()) / 1000.0}};
         } else {
             rs["check"] = nullptr;
-            if (desired.health(i, j) == "up") rs["health"] = "unchecked";
+            if (m.health == "up") rs["health"] = "unchecked";
         }
         members.push_back(std::move(rs));
     }
@@ -147,8 +143,8 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
             {"service", describe(pool.service.key)},
             {"scheduler", pool.service.scheduler},
             {"vrrp_instance", pool.vrrp_instance},
-            {"in_kernel", parts.ipvs.known().contains(pool.service.key)},
-            {"quorum", desired.quorum(i)},
+            {"in_kernel", status.in_kernel},
+            {"quorum", status.quorum},
             {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)},
             {"real_servers", std::move(members)}};
 }
@@ -172,59 +168,59 @@ std::string metrics_header(const Parts& parts) {
     out.sample("directord_control_requests_rejected_total", "",
                static_cast<double>(parts.info.control_rejected));
 
-    const auto& instances = parts.engine.instances();
+    auto engine = parts.engine.status();
+    const auto& instances = engine.instances;
     auto per_instance = [&](std::string_view name, std::string_view type, std::string_view help,
                             auto value) {
         out.family(name, type, help);
-        for (const auto& [instance_name, instance] : instances)
-            out.sample(name, fmt::format("instance=\"{}\"", label(instance_name)),
-                       static_cast<double>(value(*instance)));
+        for (const auto& i : instances)
+            out.sample(name, fmt::format("instance=\"{}\"", label(i.name)),
+                       static_cast<double>(value(i)));
     };
     out.family("directord_vrrp_state", "gauge",
                "1 for the state each VRRP instance is in (initialize, backup, master, fault).");
-    for (const auto& [name, instance] : instances)
+    for (const auto& i : instances)
         for (auto state : {vrrp::State::initialize, vrrp::State::backup, vrrp::State::master,
                            vrrp::State::fault})
             out.sample("directord_vrrp_state",
-                       fmt::format("instance=\"{}\",state=\"{}\"", label(name), to_string(state)),
-                       instance->state() == state ? 1 : 0);
+                       fmt::format("instance=\"{}\",state=\"{}\"", label(i.name), to_string(state)),
+                       i.state == state ? 1 : 0);
     per_instance("directord_vrrp_priority", "gauge", "Effective VRRP priority.",
-                 [](const vrrp::Instance& i) { return i.effective_priority(); });
+                 [](const vrrp::InstanceStatus& i) { return i.priority; });
     per_instance("directord_vrrp_base_priority", "gauge", "Configured VRRP priority.",
-                 [](const vrrp::Instance& i) { return i.config().priority; });
+                 [](const vrrp::InstanceStatus& i) { return i.base_priority; });
     per_instance("directord_vrrp_adverts_sent_total", "counter", "VRRP adverts sent.",
-                 [](const vrrp::Instance& i) { return i.counters().adverts_sent; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.adverts_sent; });
     per_instance("directord_vrrp_adverts_received_total", "counter",
                  "VRRP adverts received and accepted.",
-                 [](const vrrp::Instance& i) { return i.counters().adverts_received; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.adverts_received; });
     per_instance("directord_vrrp_transitions_total", "counter", "VRRP state transitions.",
-                 [](const vrrp::Instance& i) { return i.counters().transitions; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.transitions; });
     per_instance("directord_vrrp_became_master_total", "counter", "Transitions to MASTER.",
-                 [](const vrrp::Instance& i) { return i.counters().became_master; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.became_master; });
     per_instance("directord_vrrp_vips_restored_total", "counter",
                  "VIPs another program removed while MASTER, put back.",
-                 [](const vrrp::Instance& i) { return i.counters().vips_restored; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.vips_restored; });
     per_instance("directord_vrrp_stray_vips_total", "counter",
                  "VIPs of ours another program added while not MASTER (removed unless "
                  "stray_vips: warn).",
-                 [](const vrrp::Instance& i) { return i.counters().stray_vips; });
+                 [](const vrrp::InstanceStatus& i) { return i.counters.stray_vips; });
     per_instance("directord_vrrp_lower_priority_ignored_total", "counter",
                  "Adverts of a lower-priority master ignored while preempting it.",
-                 [](const vrrp::Instance& i) { return i.lower_priority_ignored(); });
+                 [](const vrrp::InstanceStatus& i) { return i.lower_priority_ignored; });
     per_instance("directord_vrrp_answers_rate_limited_total", "counter",
                  "Answers to other routers' adverts not sent: at most one per quarter interval.",
-                 [](const vrrp::Instance& i) { return i.answers_limited(); });
+                 [](const vrrp::InstanceStatus& i) { return i.answers_limited; });
     out.family("directord_vrrp_adverts_dropped_total", "counter",
                "VRRP packets dropped, by instance (or interface, before demultiplexing) and "
                "reason.");
-    auto interface_drops = parts.engine.interface_drops();
     for (std::size_t r = 0; r < static_cast<std::size_t>(vrrp::DropReason::count_); ++r) {
         auto reason = to_string(static_cast<vrrp::DropReason>(r));
-        for (const auto& [name, instance] : instances)
+        for (const auto& i : instances)
             out.sample("directord_vrrp_adverts_dropped_total",
-                       fmt::format("instance=\"{}\",reason=\"{}\"", label(name), reason),
-                       static_cast<double>(instance->counters().drops[r]));
-        for (const auto& [interface, drops] : interface_drops)
+                       fmt::format("instance=\"{}\",reason=\"{}\"", label(i.name), reason),
+                       static_cast<double>(i.counters.drops[r]));
+        for (const auto& [interface, drops] : engine.interface_drops)
             if (drops[r])
                 out.sample("directord_vrrp_adverts_dropped_total",
                            fmt::format("interface=\"{}\",reason=\"{}\"", label(interface), reason),
@@ -252,22 +248,19 @@ std::string RealServerFamilies::take() {
 
 void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
                   RealServerFamilies& out) {
-    const auto& desired = parts.ipvs.desired();
-    const auto& pool = desired.pools().all()[i];
-    for (std::size_t j = 0; j < pool.members.size(); ++j) {
-        const auto& member = pool.members[j];
-        auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"", label(pool.name),
-                                  label(member.name));
-        out.up.sample("directord_real_server_up", labels, desired.health(i, j) == "up" ? 1 : 0);
-        auto c = checks.find(pool.name + '\0' + member.name);
+    auto status = parts.ipvs.pool_status(i);
+    for (const auto& m : status.members) {
+        auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"",
+                                  label(status.pool.name), label(m.name));
+        out.up.sample("directord_real_server_up", labels, m.health == "up" ? 1 : 0);
+        auto c = checks.find(status.pool.name + '\0' + m.name);
         if (c != checks.end() && c->second.decided)
             out.latency.sample("directord_real_server_check_latency_seconds", labels,
                                seconds(c->second.last.latency));
-        if (const auto* k =
-                ipvs::find_destination(parts.ipvs.known(), pool.service.key, member.destination))
-            out.weight.sample("directord_real_server_weight", labels, k->weight);
-        if (auto chosen = desired.operator_weight(i, j))
-            out.operator_weight.sample("directord_real_server_operator_weight", labels, *chosen);
+        if (m.kernel) out.weight.sample("directord_real_server_weight", labels, m.kernel->weight);
+        if (m.operator_weight)
+            out.operator_weight.sample("directord_real_server_operator_weight", labels,
+                                       *m.operator_weight);
     }
 }
 
@@ -299,18 +292,18 @@ std::string metrics_rest(const Parts& parts) {
             rest.sample("directord_check_failures_total",
                         fmt::format("kind=\"{}\",reason=\"{}\"", kind, label(reason)),
                         static_cast<double>(count));
+    auto ipvs = parts.ipvs.status();
     rest.family("directord_ipvs_available", "gauge", "1 when the kernel has IPVS.");
-    rest.sample("directord_ipvs_available", "", parts.ipvs.available() ? 1 : 0);
+    rest.sample("directord_ipvs_available", "", ipvs.available ? 1 : 0);
     rest.family("directord_ipvs_changes_applied_total", "counter",
                 "Changes the kernel's IPVS table accepted.");
     rest.sample("directord_ipvs_changes_applied_total", "",
-                static_cast<double>(parts.ipvs.changes_applied()));
+                static_cast<double>(ipvs.changes_applied));
     rest.family("directord_ipvs_refusals_total", "counter", "Changes the kernel refused.");
-    rest.sample("directord_ipvs_refusals_total", "", static_cast<double>(parts.ipvs.refusals()));
+    rest.sample("directord_ipvs_refusals_total", "", static_cast<double>(ipvs.refusals));
     rest.family("directord_ipvs_sync_daemon_master", "gauge",
                 "1 while the connection-sync daemon runs as master.");
-    rest.sample("directord_ipvs_sync_daemon_master", "",
-                parts.ipvs.sync_daemon_role() == "master" ? 1 : 0);
+    rest.sample("directord_ipvs_sync_daemon_master", "", ipvs.sync_daemon == "master" ? 1 : 0);
     return rest.take();
 }
 

@@ -49,6 +49,26 @@ void Programmer::set_health(const std::string& vs, const std::string& rs, bool u
     if (desired_.set_health(vs, rs, up)) request();
 }
 
+IpvsStatus Programmer::status() const {
+    IpvsStatus status{client_ != nullptr, known_.size(),     0, runs_, changes_applied_,
+                      refusals_,          sync_daemon_role()};
+    for (const auto& [key, vs] : known_) status.destinations += vs.destinations.size();
+    return status;
+}
+
+PoolStatus Programmer::pool_status(std::size_t i) const {
+    const auto& pool = desired_.pools().all()[i];
+    PoolStatus status{pool, known_.contains(pool.service.key), desired_.quorum(i), {}};
+    status.members.reserve(pool.members.size());
+    for (std::size_t j = 0; j < pool.members.size(); ++j) {
+        const auto& member = pool.members[j];
+        status.members.push_back({member.name, member.destination.weight,
+                                  desired_.operator_weight(i, j), desired_.health(i, j),
+                                  find_destination(known_, pool.service.key, member.destination)});
+    }
+    return status;
+}
+
 bool Programmer::set_operator_weight(const std::string& vs, const std::string& rs,
                                      std::optional<std::uint32_t> weight) {
     if (!desired_.set_operator_weight(vs, rs, weight)) return false;

@@ -108,6 +108,12 @@ std::string describe_drops(const DropCounters& drops) {
 }
 }  // namespace
 
+EngineStatus Engine::status() const {
+    EngineStatus status{maintenance_file_, maintenance_present_, {}, host_.interface_drops()};
+    for (const auto& [name, instance] : instances_) status.instances.push_back(instance->status());
+    return status;
+}
+
 Instance* Engine::find(const std::string& name) {
     auto it = instances_.find(name);
     return it == instances_.end() ? nullptr : it->second.get();

@@ -130,6 +130,20 @@ bool Instance::own_fault() const { return !own_fault_reason_.empty(); }
 
 std::vector<std::string> Instance::reasons() const { return describe_standing(standing_); }
 
+InstanceStatus Instance::status() const {
+    return {cfg_.name,
+            cfg_.interface,
+            cfg_.vrid,
+            cfg_.version,
+            state(),
+            fsm_.priority(),
+            cfg_.priority,
+            reasons(),
+            counters_,
+            fsm_.answers_limited(),
+            fsm_.lower_discarded()};
+}
+
 bool Instance::announce() {
     if (fsm_.state() != State::master) return false;
     log::info("{}: announcing the VIPs on request", cfg_.name);

@@ -23,6 +23,27 @@
 
 namespace directord::ipvs {
 
+// What status and metrics show of the IPVS side, as values.
+struct IpvsStatus {
+    bool available = false;
+    std::size_t services = 0, destinations = 0;  // in the kernel, as programmed
+    unsigned long reconciles = 0, changes_applied = 0, refusals = 0;
+    std::string_view sync_daemon;  // master, backup, off
+};
+struct RealServerStatus {
+    std::string name;          // "address:port"
+    std::uint32_t weight = 0;  // configured
+    std::optional<std::uint32_t> operator_weight;
+    std::string_view health;              // up, down, unknown
+    const Destination* kernel = nullptr;  // null: not in the kernel
+};
+struct PoolStatus {
+    const Pool& pool;
+    bool in_kernel = false;
+    std::string_view quorum;  // held, lost, undecided
+    std::vector<RealServerStatus> members;
+};
+
 class Programmer {
   public:
     explicit Programmer(boost::asio::io_context& io);
@@ -48,14 +69,13 @@ class Programmer {
     void shutdown();
     void log_status() const;
 
-    // For status and metrics.
-    bool available() const { return client_ != nullptr; }
+    // For status and metrics: the totals, and each configured virtual server (0..pools()).
+    IpvsStatus status() const;
+    std::size_t pools() const { return desired_.pools().all().size(); }
+    // Valid until the next turn of the loop (it refers to the table as it is now).
+    PoolStatus pool_status(std::size_t pool) const;
+    // The configured pools and operators' weights (drain, weight and the state file).
     const DesiredState& desired() const { return desired_; }
-    const TableByKey& known() const { return known_; }  // the kernel's table, as programmed
-    std::string_view sync_daemon_role() const;          // master, backup, off
-    unsigned long changes_applied() const { return changes_applied_; }
-    unsigned long refusals() const { return refusals_; }
-    unsigned long reconciles() const { return runs_; }
     // Changes with every apply(): work spread over turns of the loop starts again.
     unsigned long generation() const { return generation_; }
 
@@ -67,6 +87,7 @@ class Programmer {
     void apply_slice();
     void finish();
     void follow_sync_daemon();
+    std::string_view sync_daemon_role() const;                  // master, backup, off
     void tell(std::string_view kind, const std::string& text);  // logged and told
 
     boost::asio::io_context& io_;

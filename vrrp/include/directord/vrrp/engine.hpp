@@ -16,6 +16,15 @@ namespace directord::vrrp {
 
 class FileWatch;
 
+// What status and metrics show of the engine, as a value.
+struct EngineStatus {
+    std::optional<std::string> maintenance_file;
+    bool in_maintenance = false;
+    std::vector<InstanceStatus> instances;  // by name
+    // Packets dropped before they could be told apart by VRID, per interface.
+    std::map<std::string, DropCounters> interface_drops;
+};
+
 class Engine {
   public:
     // `host`: the kernel (KernelHost) or a fake; it outlives the engine.
@@ -35,12 +44,9 @@ class Engine {
     // One log line per instance and per socket: state, priorities and every counter.
     void log_status() const;
 
-    const std::map<std::string, std::unique_ptr<Instance>>& instances() const { return instances_; }
+    EngineStatus status() const;
     Instance* find(const std::string& name);
-    // Packets dropped before they could be told apart by VRID, per interface.
-    std::map<std::string, DropCounters> interface_drops() const { return host_.interface_drops(); }
     const std::optional<std::string>& maintenance_file() const { return maintenance_file_; }
-    bool in_maintenance() const { return maintenance_present_; }
 
     // Told whenever an instance becomes MASTER or stops being it (IPVS follows the roles).
     using RoleListener = std::function<void(const std::string& instance, bool master)>;

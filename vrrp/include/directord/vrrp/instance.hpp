@@ -44,6 +44,21 @@ struct InstanceCounters {
     DropCounters drops{};
 };
 
+// What status and metrics show of an instance, as a value.
+struct InstanceStatus {
+    std::string name;
+    std::string interface;
+    std::uint8_t vrid = 0;
+    int version = 0;
+    State state = State::initialize;
+    std::uint8_t priority = 0;       // effective
+    std::uint8_t base_priority = 0;  // configured
+    std::vector<std::string> reasons;
+    InstanceCounters counters;
+    unsigned long answers_limited = 0;
+    unsigned long lower_priority_ignored = 0;
+};
+
 class Instance : private healthcheck::Monitor::Observer {
   public:
     // Called after any event that changed what a sync group depends on (see Snapshot).
@@ -88,6 +103,7 @@ class Instance : private healthcheck::Monitor::Observer {
     // Why the priority and state are what they are: each tracked signal in effect and each
     // fault ("script chk_proxy failing (-20)", "file /etc/down present: FAULT").
     std::vector<std::string> reasons() const;
+    InstanceStatus status() const;
     // Sends the gratuitous ARP schedule again now; false unless MASTER.
     bool announce();
 
