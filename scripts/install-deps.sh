@@ -12,7 +12,7 @@ packages=(
     clang libclang-rt-14-dev
     # lab and integration tests
     iproute2 iputils-ping procps tcpdump keepalived perl openssl
-    mariadb-server mariadb-client galera-4 rsync socat jq man-db
+    mariadb-server mariadb-client galera-4 rsync socat jq man-db dnsmasq-base
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )

@@ -80,19 +80,8 @@ std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std:
                 r, n, p, [&](auto& x, auto q) { return read_status(r, x, q); });
         }
     }
-    r.optional_key(node, path, "body_regex", h.body_regex, [&](auto& n, auto p) {
-        auto v = r.string(n, p);
-        if (v) {
-            RE2 compiled(*v, RE2::Quiet);
-            if (!compiled.ok()) {
-                r.fail(n, p,
-                       fmt::format("not a valid regular expression (RE2 syntax): {}",
-                                   compiled.error()));
-                v.reset();
-            }
-        }
-        return v;
-    });
+    r.optional_key(node, path, "body_regex", h.body_regex,
+                   [&](auto& n, auto p) { return read_regex(r, n, p); });
     r.optional_boolean(node, path, "tls", h.tls);
     r.optional_boolean(node, path, "verify", h.verify);
     r.optional_key(node, path, "sni", h.sni, str);
@@ -126,9 +115,10 @@ DatabaseCheck read_database_check(Reader& r, const YAML::Node& n, const std::str
 std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path) {
     using namespace std::chrono_literals;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(node, path,
-                          {"tcp", "http", "script", "mysql", "galera", "port", "interval",
-                           "timeout", "retries", "retry_delay", "rise", "fall", "initial"});
+    r.reject_unknown_keys(
+        node, path,
+        {"tcp", "http", "script", "mysql", "galera", "udp", "dns", "ping", "port", "interval",
+         "timeout", "retries", "retry_delay", "rise", "fall", "initial"});
     Check c;
     std::size_t errors_before = r.errors().size();
     int kinds = 0;
@@ -169,8 +159,22 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
                 r.optional_boolean(n2, p2, "donor_ok", g.donor_ok);
             });
     }
+    if (auto n = node["udp"]) {
+        ++kinds;
+        c.kind = read_udp(r, n, Reader::join(path, "udp"));
+    }
+    if (auto n = node["dns"]) {
+        ++kinds;
+        c.kind = read_dns(r, n, Reader::join(path, "dns"));
+    }
+    if (auto n = node["ping"]) {
+        ++kinds;
+        c.kind = read_ping(r, n, Reader::join(path, "ping"));
+        if (node["port"]) r.fail(node["port"], Reader::join(path, "port"), "a ping has no port");
+    }
     if (kinds != 1)
-        r.fail(node, path, "give exactly one check kind: tcp, http, script, mysql or galera");
+        r.fail(node, path,
+               "give exactly one check kind: tcp, http, script, mysql, galera, udp, dns or ping");
     r.optional_integer(node, path, "port", c.port, 1, 65535);
     r.optional_duration(node, path, "interval", c.interval, 10ms, 3600s);
     r.optional_duration(node, path, "timeout", c.timeout, 1ms, 3600s);

@@ -14,10 +14,39 @@ std::string endpoint(const std::string& address, const std::string& port) {
                                                   : fmt::format("{}:{}", address, port);
 }
 
+// UDP_CHECK, DNS_CHECK and PING_CHECK, as the kind's part of `check: { ... }`.
+std::string datagram_check_of(const Statement& c, ImportNotes& notes) {
+    if (c.keyword == "PING_CHECK") return "ping: {}";
+    if (c.keyword == "DNS_CHECK") {
+        // keepalived 2.2.7 asks for the root's SOA over UDP unless told otherwise.
+        auto name = c.child("name");
+        auto type = c.child("type");
+        return fmt::format("dns: {{ name: {}, type: {} }}",
+                           yaml_string(name && !name->arg(0).empty() ? name->arg(0) : "."),
+                           type ? type->arg(0) : "SOA");
+    }
+    std::string kind = "udp: {";
+    if (auto payload = c.child("payload"))
+        kind += " payload_hex: " + yaml_string(payload->joined());
+    if (auto reply = c.child("require_reply")) {
+        if (reply->args.empty()) {
+            kind += std::string(kind.size() > 6 ? "," : "") + " require_reply: true";
+        } else {
+            kind += std::string(kind.size() > 6 ? "," : "") +
+                    " reply_hex: " + yaml_string(reply->joined());
+            notes.note(*reply,
+                       "the reply must begin with all of these bytes (keepalived also took a "
+                       "shorter reply that matched as far as it went)");
+        }
+    }
+    return kind + (kind.size() > 6 ? " }" : "}");
+}
+
 // One real server's check, as the inside of `check: { ... }`; none when not convertible.
 std::optional<std::string> check_of(const Statement& c, const std::string& interval,
                                     const std::string& virtualhost, ImportNotes& notes) {
-    static const std::set<std::string> kinds{"TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK"};
+    static const std::set<std::string> kinds{"TCP_CHECK", "HTTP_GET",  "SSL_GET",   "MISC_CHECK",
+                                             "UDP_CHECK", "DNS_CHECK", "PING_CHECK"};
     if (!kinds.contains(c.keyword)) {
         notes.skip(c, "this checker is not supported: the real server is left unchecked");
         return std::nullopt;
@@ -38,7 +67,8 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
                        "it is ignored and the check keeps keepalived's default retry");
         else if (k == "delay_before_retry")
             delay = s.arg(0);
-        else if (k == "url" || k == "misc_path" || k == "bindto" || k == "misc_dynamic")
+        else if (k == "url" || k == "misc_path" || k == "bindto" || k == "misc_dynamic" ||
+                 k == "payload" || k == "require_reply" || k == "type" || k == "name")
             continue;
         else
             notes.skip(s, "not supported in a check");
@@ -57,6 +87,8 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
         if (shell) notes.note(*path, "misc_path runs through /bin/sh -c, as keepalived did");
         if (c.child("misc_dynamic"))
             notes.note(c, "misc_dynamic: exit codes do not set weights; 0 = up, else down");
+    } else if (c.keyword == "UDP_CHECK" || c.keyword == "DNS_CHECK" || c.keyword == "PING_CHECK") {
+        kind = datagram_check_of(c, notes);
     } else {  // HTTP_GET, SSL_GET
         std::string path = "/", status;
         int urls = 0;
@@ -79,8 +111,9 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
         kind += " }";
     }
     // keepalived 2.2.7's defaults, written out so the check behaves the same here: one retry
-    // (none for MISC_CHECK), 1 s before it (3 s for HTTP_GET and SSL_GET).
-    if (retries.empty()) retries = c.keyword == "MISC_CHECK" ? "0" : "1";
+    // (none for MISC_CHECK, three for DNS_CHECK), 1 s before it (3 s for HTTP_GET and SSL_GET).
+    if (retries.empty())
+        retries = c.keyword == "MISC_CHECK" ? "0" : c.keyword == "DNS_CHECK" ? "3" : "1";
     if (delay.empty()) delay = http ? "3" : "1";
     std::string out = kind;
     if (!port.empty()) out += ", port: " + port;

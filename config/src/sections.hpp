@@ -15,6 +15,11 @@ std::string read_password_file(Reader& r, const YAML::Node& node, const std::str
 // "10.0.0.1:80" or "[fd00::1]:80".
 std::optional<std::pair<IpAddress, std::uint16_t>> read_endpoint(Reader& r, const YAML::Node& node,
                                                                  const std::string& path);
+// A regular expression in RE2 syntax (linear time: it may meet any server's answer).
+std::optional<std::string> read_regex(Reader& r, const YAML::Node& node, const std::string& path);
+UdpCheck read_udp(Reader& r, const YAML::Node& node, const std::string& path);
+DnsCheck read_dns(Reader& r, const YAML::Node& node, const std::string& path);
+PingCheck read_ping(Reader& r, const YAML::Node& node, const std::string& path);
 std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path);
 bool instance_exists(const Config& cfg, const std::string& name);
 

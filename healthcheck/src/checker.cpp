@@ -35,11 +35,19 @@ std::string check_key(const config::Check& c) {
         for (const auto& arg : script->argv) add(key, arg);
     } else if (auto* mysql = std::get_if<config::MysqlCheck>(&c.kind)) {
         for (const auto* field : {&mysql->user, &mysql->password, &mysql->query}) add(key, *field);
-    } else {
-        const auto& galera = std::get<config::GaleraCheck>(c.kind);
-        for (const auto* field : {&galera.user, &galera.password}) add(key, *field);
-        key += galera.donor_ok ? "donor_ok" : "-";
-    }
+    } else if (auto* galera = std::get_if<config::GaleraCheck>(&c.kind)) {
+        for (const auto* field : {&galera->user, &galera->password}) add(key, *field);
+        key += galera->donor_ok ? "donor_ok" : "-";
+    } else if (auto* udp = std::get_if<config::UdpCheck>(&c.kind)) {
+        for (const auto* field : {&udp->payload, &udp->reply_prefix, &udp->reply_regex})
+            add(key, *field);
+        key += udp->require_reply ? "reply" : "-";
+    } else if (auto* dns = std::get_if<config::DnsCheck>(&c.kind)) {
+        add(key, dns->name);
+        key += fmt::format("{}|{}|{}|", dns->type, static_cast<int>(dns->transport),
+                           dns->require_answer);
+        for (auto rcode : dns->rcodes) key += fmt::format("{},", rcode);
+    }  // a ping has no settings of its own
     return key;
 }
 

@@ -31,8 +31,14 @@ std::string_view Monitor::kind() const {
             return "script";
         case 3:
             return "mysql";
-        default:
+        case 4:
             return "galera";
+        case 5:
+            return "udp";
+        case 6:
+            return "dns";
+        default:
+            return "ping";
     }
 }
 

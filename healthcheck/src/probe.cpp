@@ -12,6 +12,11 @@ std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
         return make_mysql_probe(io, *mysql, target);
     if (auto* galera = std::get_if<config::GaleraCheck>(&check.kind))
         return make_galera_probe(io, *galera, target);
+    if (auto* udp = std::get_if<config::UdpCheck>(&check.kind))
+        return make_udp_probe(io, *udp, target);
+    if (auto* dns = std::get_if<config::DnsCheck>(&check.kind))
+        return make_dns_probe(io, *dns, target);
+    if (std::holds_alternative<config::PingCheck>(check.kind)) return make_ping_probe(io, target);
     return make_http_probe(io, std::get<config::HttpCheck>(check.kind), target);
 }
 

@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
     const auto& vs = std::get<directord::config::Config>(loaded).virtual_servers.at(0);
     const auto& rs = vs.real_servers.at(0);
     boost::asio::io_context io;
-    auto probe = directord::healthcheck::make_probe(io, *vs.check,
-                                                    {rs.address, vs.check->port.value_or(rs.port)});
+    // Probes may keep a reference to their target (a monitor's member in the daemon).
+    const boost::asio::ip::tcp::endpoint target{rs.address, vs.check->port.value_or(rs.port)};
+    auto probe = directord::healthcheck::make_probe(io, *vs.check, target);
     std::optional<directord::healthcheck::ProbeResult> result;
     probe->run(vs.check->timeout,
                [&](const directord::healthcheck::ProbeResult& r) { result = r; });

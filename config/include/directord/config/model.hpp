@@ -133,8 +133,40 @@ struct GaleraCheck {
     bool operator==(const GaleraCheck&) const = default;
 };
 
+// UDP_CHECK: send `payload`; an ICMP port unreachable is DOWN. Without require_reply, silence
+// until the timeout is UP (keepalived's reading: nothing refused the datagram); with it, a reply
+// must come and, where given, start with reply_prefix and match reply_regex.
+struct UdpCheck {
+    std::string payload;  // bytes (payload or payload_hex in the file)
+    bool require_reply = false;
+    std::string reply_prefix;  // bytes (reply_hex in the file); empty = any
+    std::string reply_regex;   // RE2 syntax; empty = any
+    bool operator==(const UdpCheck&) const = default;
+};
+
+enum class DnsTransport { udp, tcp };
+
+// DNS_CHECK: query `name` for `type` (recursion desired); healthy when the answer carries the
+// query's ID with one of the accepted rcodes and, with require_answer, at least one record.
+// The default asks for the root's SOA, as keepalived does.
+struct DnsCheck {
+    std::string name = ".";
+    std::uint16_t type = 6;  // SOA
+    DnsTransport transport = DnsTransport::udp;
+    std::vector<std::uint8_t> rcodes{0};  // NOERROR
+    bool require_answer = false;
+    bool operator==(const DnsCheck&) const = default;
+};
+
+// PING_CHECK: an ICMP (ICMPv6) echo answered within the timeout. The port is not used.
+struct PingCheck {
+    bool operator==(const PingCheck&) const = default;
+};
+
 struct Check {
-    std::variant<TcpCheck, HttpCheck, ScriptCheck, MysqlCheck, GaleraCheck> kind;
+    std::variant<TcpCheck, HttpCheck, ScriptCheck, MysqlCheck, GaleraCheck, UdpCheck, DnsCheck,
+                 PingCheck>
+        kind;
     std::optional<std::uint16_t> port;
     Duration interval = std::chrono::seconds(2);
     Duration timeout = std::chrono::seconds(1);

@@ -55,6 +55,13 @@ std::unique_ptr<Probe> make_mysql_probe(boost::asio::io_context& io,
 std::unique_ptr<Probe> make_galera_probe(boost::asio::io_context& io,
                                          const config::GaleraCheck& check,
                                          const boost::asio::ip::tcp::endpoint& target);
+// UDP, DNS (over UDP or TCP) and ICMP echo: one request, answers judged as they come.
+std::unique_ptr<Probe> make_udp_probe(boost::asio::io_context& io, const config::UdpCheck& check,
+                                      const boost::asio::ip::tcp::endpoint& target);
+std::unique_ptr<Probe> make_dns_probe(boost::asio::io_context& io, const config::DnsCheck& check,
+                                      const boost::asio::ip::tcp::endpoint& target);
+std::unique_ptr<Probe> make_ping_probe(boost::asio::io_context& io,
+                                       const boost::asio::ip::tcp::endpoint& target);
 // Why a Galera node's SHOW GLOBAL STATUS LIKE 'wsrep_%' makes it unfit for traffic; empty = fit.
 std::string judge_wsrep(const std::map<std::string, std::string>& status, bool donor_ok);
 

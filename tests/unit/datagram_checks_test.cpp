@@ -1,0 +1,143 @@
+// The UDP, DNS and ping checks: what the loader accepts and refuses, and the wire messages
+// their probes send and read.
+#include <gtest/gtest.h>
+
+#include "directord/config/loader.hpp"
+#include "directord/healthcheck/wire_messages.hpp"
+#include "valid_config.hpp"
+
+using namespace directord::config;
+using namespace directord::healthcheck;
+
+namespace {
+
+std::string with_check(const std::string& check) {
+    return "virtual_servers:\n  - address: 10.0.0.1:53\n    check: " + check +
+           "\n    real_servers: [{ address: 10.0.0.2:53 }]\n";
+}
+
+std::vector<std::string> errors_of(const std::string& check) {
+    auto result = load_text(with_check(check), "t.yaml");
+    std::vector<std::string> out;
+    if (auto* errors = std::get_if<std::vector<Error>>(&result))
+        for (const auto& e : *errors) out.push_back(e.to_string());
+    return out;
+}
+
+const Check& check_of(const Config& cfg) { return *cfg.virtual_servers.at(0).check; }
+
+}  // namespace
+
+TEST(DatagramChecks, UdpPayloadAndExpectedReply) {
+    auto cfg = valid_config(with_check(
+        "{ udp: { payload_hex: 'de ad:be ef', reply_hex: '01 02', reply_regex: 'ok$' } }"));
+    const auto& udp = std::get<UdpCheck>(check_of(cfg).kind);
+    EXPECT_EQ(udp.payload, "\xde\xad\xbe\xef");
+    EXPECT_EQ(udp.reply_prefix, "\x01\x02");
+    EXPECT_EQ(udp.reply_regex, "ok$");
+    EXPECT_TRUE(udp.require_reply);  // an expected reply needs one
+
+    auto bare = valid_config(with_check("{ udp: { payload: hello } }"));
+    EXPECT_EQ(std::get<UdpCheck>(check_of(bare).kind).payload, "hello");
+    EXPECT_FALSE(std::get<UdpCheck>(check_of(bare).kind).require_reply);
+}
+
+TEST(DatagramChecks, DnsDefaultsAndSettings) {
+    auto defaults = valid_config(with_check("{ dns: {} }"));
+    const auto& d = std::get<DnsCheck>(check_of(defaults).kind);
+    EXPECT_EQ(d.name, ".");
+    EXPECT_EQ(d.type, 6);  // SOA, as keepalived
+    EXPECT_EQ(d.transport, DnsTransport::udp);
+    EXPECT_EQ(d.rcodes, std::vector<std::uint8_t>{0});
+
+    auto cfg = valid_config(
+        with_check("{ dns: { name: www.example.org., type: aaaa, transport: tcp, rcode: [NOERROR, "
+                   "NXDOMAIN], require_answer: true } }"));
+    const auto& e = std::get<DnsCheck>(check_of(cfg).kind);
+    EXPECT_EQ(e.name, "www.example.org");
+    EXPECT_EQ(e.type, 28);
+    EXPECT_EQ(e.transport, DnsTransport::tcp);
+    EXPECT_EQ(e.rcodes, (std::vector<std::uint8_t>{0, 3}));
+    EXPECT_TRUE(e.require_answer);
+}
+
+TEST(DatagramChecks, ExactMessagesForMistakes) {
+    EXPECT_EQ(errors_of("{ udp: { payload_hex: 'abc' } }"),
+              std::vector<std::string>{"t.yaml:3:34: virtual_servers[0].check.udp.payload_hex: "
+                                       "'abc' is not a hex string (e.g. 'de ad be ef')"});
+    EXPECT_EQ(errors_of("{ udp: { payload: a, payload_hex: '00' } }"),
+              std::vector<std::string>{"t.yaml:3:19: virtual_servers[0].check.udp: give payload "
+                                       "or payload_hex, not both"});
+    EXPECT_EQ(errors_of("{ udp: { require_reply: false, reply_hex: '00' } }"),
+              std::vector<std::string>{"t.yaml:3:19: virtual_servers[0].check.udp: reply_hex and "
+                                       "reply_regex need require_reply: true"});
+    EXPECT_EQ(errors_of("{ dns: { type: AXFR } }"),
+              std::vector<std::string>{
+                  "t.yaml:3:27: virtual_servers[0].check.dns.type: 'AXFR' is not one of A, NS, "
+                  "CNAME, SOA, PTR, MX, TXT, AAAA, SRV, RRSIG, DNSKEY"});
+    EXPECT_EQ(errors_of("{ dns: { name: 'a..b' } }"),
+              std::vector<std::string>{"t.yaml:3:27: virtual_servers[0].check.dns.name: 'a..b' "
+                                       "is not a domain name (labels of 1 to 63 characters)"});
+    EXPECT_EQ(errors_of("{ dns: { rcode: [] } }"),
+              std::vector<std::string>{
+                  "t.yaml:3:28: virtual_servers[0].check.dns.rcode: give at least one rcode"});
+    EXPECT_EQ(errors_of("{ ping: {}, port: 7 }"),
+              std::vector<std::string>{"t.yaml:3:30: virtual_servers[0].check.port: a ping has "
+                                       "no port"});
+}
+
+TEST(DnsMessages, QueryBytes) {
+    auto q = dns_query(0xbeef, "www.example.org", 28);
+    EXPECT_EQ(q, std::string("\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                             "\x03www\x07"
+                             "example\x03org\x00\x00\x1c\x00\x01",
+                             33));
+    auto root = dns_query(1, ".", 2);
+    EXPECT_EQ(root.substr(12), std::string("\x00\x00\x02\x00\x01", 5));
+}
+
+TEST(DnsMessages, HeaderOfAnAnswerAndShortMessages) {
+    std::string answer("\xbe\xef\x81\x83\x00\x01\x00\x02\x00\x00\x00\x00", 12);
+    auto header = read_dns_header(answer);
+    ASSERT_TRUE(header);
+    EXPECT_EQ(header->id, 0xbeef);
+    EXPECT_TRUE(header->response);
+    EXPECT_FALSE(header->truncated);
+    EXPECT_EQ(header->rcode, 3);
+    EXPECT_EQ(header->answers, 2);
+    EXPECT_EQ(rcode_name(header->rcode), "NXDOMAIN");
+    EXPECT_EQ(rcode_name(11), "rcode 11");
+    for (std::size_t n = 0; n < 12; ++n) EXPECT_FALSE(read_dns_header(answer.substr(0, n)));
+}
+
+TEST(IcmpEcho, RequestChecksumAndReplyMatching) {
+    auto request = icmp_echo_request(false, 0x1234, 7, 0x0102030405060708);
+    ASSERT_EQ(request.size(), 16u);
+    std::uint32_t sum = 0;  // a valid ICMP checksum sums to 0xffff
+    for (std::size_t i = 0; i < request.size(); i += 2)
+        sum += (static_cast<std::uint8_t>(request[i]) << 8) |
+               static_cast<std::uint8_t>(request[i + 1]);
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    EXPECT_EQ(sum, 0xffffu);
+
+    // The reply as a raw IPv4 socket reads it: a 20-byte header, then the echo.
+    std::string reply = request;
+    reply[0] = 0;  // echo reply
+    auto parsed =
+        read_echo_reply(false, true, std::string(20, '\x45').replace(1, 19, 19, 0) + reply);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->id, 0x1234);
+    EXPECT_EQ(parsed->sequence, 7);
+    EXPECT_EQ(parsed->nonce, 0x0102030405060708u);
+    EXPECT_FALSE(read_echo_reply(false, false, request));  // our own request is no reply
+    EXPECT_FALSE(read_echo_reply(false, true, "\x4f"));    // header longer than the packet
+    for (std::size_t n = 0; n < reply.size(); ++n)
+        EXPECT_FALSE(read_echo_reply(false, false, reply.substr(0, n)));
+
+    auto request6 = icmp_echo_request(true, 1, 2, 3);
+    EXPECT_EQ(static_cast<std::uint8_t>(request6[0]), 128);
+    std::string reply6 = request6;
+    reply6[0] = static_cast<char>(129);
+    ASSERT_TRUE(read_echo_reply(true, false, reply6));
+    EXPECT_EQ(read_echo_reply(true, false, reply6)->nonce, 3u);
+}
