@@ -22,7 +22,7 @@ seeds() {
     esac
 }
 status=0
-for target in config keepalived vrrp_packet ipvs_answer text; do
+for target in config keepalived vrrp_packet ipvs_answer text check_answer; do
     mkdir -p "$work/$target"
     # shellcheck disable=SC2046
     if (cd "$BUILD" && "./fuzz_$target" -max_total_time="$EACH" -timeout=10 -rss_limit_mb=2048 \

@@ -87,8 +87,9 @@ TEST(HealthChecker, DedupFirstCheckGatingAndHysteresis) {
     EXPECT_EQ(events.size(), 2u);
 }
 
-// Checks that differ in a credential, a query or donor_ok are different checks: each needs its
-// own probe and its own result (the key once stopped at the first NUL, merging them).
+// Checks that differ in a credential, a query, donor_ok or any UDP / DNS setting are different
+// checks: each needs its own probe and its own result (the key once stopped at the first NUL,
+// merging them).
 TEST(HealthChecker, DatabaseChecksThatDifferInAnyFieldAreNotMerged) {
     asio::io_context io;
     auto differing = [](auto base, auto change) {
@@ -109,6 +110,14 @@ TEST(HealthChecker, DatabaseChecksThatDifferInAnyFieldAreNotMerged) {
         differing(galera, [](auto c) { return c.donor_ok = true, c; }),
         differing(mysql,
                   [](auto c) { return c.user = "", c.password = "monitor" + c.password, c; }),
+        differing(config::UdpCheck{"ping", true, "", ""},
+                  [](auto c) { return c.reply_prefix = "p", c; }),
+        differing(config::UdpCheck{"ab", false, "", ""},
+                  [](auto c) { return c.payload = "a", c.reply_prefix = "b", c; }),
+        differing(config::DnsCheck{},
+                  [](auto c) { return c.transport = config::DnsTransport::tcp, c; }),
+        differing(config::DnsCheck{}, [](auto c) { return c.rcodes.push_back(3), c; }),
+        differing(config::DnsCheck{}, [](auto c) { return c.require_answer = true, c; }),
     };
     for (const auto& cfg : configs) {
         HealthChecker checker(io);
