@@ -7,7 +7,7 @@ packages=(
     # build
     cmake ninja-build g++ pkg-config
     libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libyaml-cpp-dev libfmt-dev
-    libcurl4-openssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev libre2-dev
+    libcurl4-openssl-dev libssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev libre2-dev
     # fuzzing (libFuzzer is clang's)
     clang libclang-rt-14-dev
     # lab and integration tests
@@ -16,6 +16,10 @@ packages=(
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )
+# SMTP checks are tested against Postfix (a private instance; the package's own service is not
+# started). Like every MTA it conflicts with the others, so where the machine already has another
+# (a sendmail program that is not Postfix's), that one is left alone and the SMTP test skipped.
+if [ ! -e /usr/sbin/sendmail ] || [ -e /usr/sbin/postfix ]; then packages+=(postfix); fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,21 @@ std::optional<StatusRange> read_status(Reader& r, const YAML::Node& node, const 
     return range;
 }
 
+// verify, sni and ca_file, as HTTPS and SMTP with STARTTLS share them.
+template <class WithTls>
+void read_tls_keys(Reader& r, const YAML::Node& node, const std::string& path, WithTls& check) {
+    r.optional_boolean(node, path, "verify", check.verify);
+    r.optional_string(node, path, "sni", check.sni);
+    r.optional_key(node, path, "ca_file", check.ca_file, [&](auto& n, auto p) {
+        auto v = r.string(n, p);
+        if (v && access(v->c_str(), R_OK) != 0) {
+            r.fail(n, p, fmt::format("cannot read '{}'", *v));
+            v.reset();
+        }
+        return v;
+    });
+}
+
 std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std::string& path) {
     HttpCheck h;
     if (node.IsNull()) return h;
@@ -83,17 +98,26 @@ std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std:
     r.optional_key(node, path, "body_regex", h.body_regex,
                    [&](auto& n, auto p) { return read_regex(r, n, p); });
     r.optional_boolean(node, path, "tls", h.tls);
-    r.optional_boolean(node, path, "verify", h.verify);
-    r.optional_key(node, path, "sni", h.sni, str);
-    r.optional_key(node, path, "ca_file", h.ca_file, [&](auto& n, auto p) {
+    read_tls_keys(r, node, path, h);
+    return h;
+}
+
+std::optional<SmtpCheck> read_smtp(Reader& r, const YAML::Node& node, const std::string& path) {
+    SmtpCheck s;
+    if (node.IsNull()) return s;
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path, {"helo_name", "starttls", "verify", "sni", "ca_file"});
+    r.optional_key(node, path, "helo_name", s.helo_name, [&](auto& n, auto p) {
         auto v = r.string(n, p);
-        if (v && access(v->c_str(), R_OK) != 0) {
-            r.fail(n, p, fmt::format("cannot read '{}'", *v));
+        if (v && (v->empty() || v->find_first_of(" \r\n") != std::string::npos)) {
+            r.fail(n, p, "a host name: no spaces or line breaks");
             v.reset();
         }
         return v;
     });
-    return h;
+    r.optional_boolean(node, path, "starttls", s.starttls);
+    read_tls_keys(r, node, path, s);
+    return s;
 }
 
 // MySQL and Galera share the login (the password always comes from a private file) and add
@@ -117,8 +141,8 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
     if (!r.is_map(node, path)) return std::nullopt;
     r.reject_unknown_keys(
         node, path,
-        {"tcp", "http", "script", "mysql", "galera", "udp", "dns", "ping", "port", "interval",
-         "timeout", "retries", "retry_delay", "rise", "fall", "initial"});
+        {"tcp", "http", "script", "mysql", "galera", "udp", "dns", "ping", "smtp", "port",
+         "interval", "timeout", "retries", "retry_delay", "rise", "fall", "initial"});
     Check c;
     std::size_t errors_before = r.errors().size();
     int kinds = 0;
@@ -172,9 +196,14 @@ std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::st
         c.kind = read_ping(r, n, Reader::join(path, "ping"));
         if (node["port"]) r.fail(node["port"], Reader::join(path, "port"), "a ping has no port");
     }
+    if (auto n = node["smtp"]) {
+        ++kinds;
+        if (auto smtp = read_smtp(r, n, Reader::join(path, "smtp"))) c.kind = *smtp;
+    }
     if (kinds != 1)
         r.fail(node, path,
-               "give exactly one check kind: tcp, http, script, mysql, galera, udp, dns or ping");
+               "give exactly one check kind: tcp, http, script, mysql, galera, udp, dns, ping or "
+               "smtp");
     r.optional_integer(node, path, "port", c.port, 1, 65535);
     r.optional_duration(node, path, "interval", c.interval, 10ms, 3600s);
     r.optional_duration(node, path, "timeout", c.timeout, 1ms, 3600s);

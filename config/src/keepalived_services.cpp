@@ -14,9 +14,15 @@ std::string endpoint(const std::string& address, const std::string& port) {
                                                   : fmt::format("{}:{}", address, port);
 }
 
-// UDP_CHECK, DNS_CHECK and PING_CHECK, as the kind's part of `check: { ... }`.
-std::string datagram_check_of(const Statement& c, ImportNotes& notes) {
+// UDP_CHECK, DNS_CHECK, PING_CHECK and SMTP_CHECK, as the kind's part of `check: { ... }`.
+std::string service_check_of(const Statement& c, ImportNotes& notes) {
     if (c.keyword == "PING_CHECK") return "ping: {}";
+    if (c.keyword == "SMTP_CHECK") {
+        // keepalived 2.2.7 says HELO with this name unless told otherwise.
+        auto helo = c.child("helo_name");
+        return "smtp: { helo_name: " +
+               yaml_string(helo ? helo->arg(0) : "smtpchecker.keepalived.org") + " }";
+    }
     if (c.keyword == "DNS_CHECK") {
         // keepalived 2.2.7 asks for the root's SOA over UDP unless told otherwise.
         auto name = c.child("name");
@@ -45,8 +51,8 @@ std::string datagram_check_of(const Statement& c, ImportNotes& notes) {
 // One real server's check, as the inside of `check: { ... }`; none when not convertible.
 std::optional<std::string> check_of(const Statement& c, const std::string& interval,
                                     const std::string& virtualhost, ImportNotes& notes) {
-    static const std::set<std::string> kinds{"TCP_CHECK", "HTTP_GET",  "SSL_GET",   "MISC_CHECK",
-                                             "UDP_CHECK", "DNS_CHECK", "PING_CHECK"};
+    static const std::set<std::string> kinds{"TCP_CHECK", "HTTP_GET",  "SSL_GET",    "MISC_CHECK",
+                                             "UDP_CHECK", "DNS_CHECK", "PING_CHECK", "SMTP_CHECK"};
     if (!kinds.contains(c.keyword)) {
         notes.skip(c, "this checker is not supported: the real server is left unchecked");
         return std::nullopt;
@@ -68,7 +74,8 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
         else if (k == "delay_before_retry")
             delay = s.arg(0);
         else if (k == "url" || k == "misc_path" || k == "bindto" || k == "misc_dynamic" ||
-                 k == "payload" || k == "require_reply" || k == "type" || k == "name")
+                 k == "payload" || k == "require_reply" || k == "type" || k == "name" ||
+                 k == "helo_name")
             continue;
         else
             notes.skip(s, "not supported in a check");
@@ -87,8 +94,9 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
         if (shell) notes.note(*path, "misc_path runs through /bin/sh -c, as keepalived did");
         if (c.child("misc_dynamic"))
             notes.note(c, "misc_dynamic: exit codes do not set weights; 0 = up, else down");
-    } else if (c.keyword == "UDP_CHECK" || c.keyword == "DNS_CHECK" || c.keyword == "PING_CHECK") {
-        kind = datagram_check_of(c, notes);
+    } else if (c.keyword == "UDP_CHECK" || c.keyword == "DNS_CHECK" || c.keyword == "PING_CHECK" ||
+               c.keyword == "SMTP_CHECK") {
+        kind = service_check_of(c, notes);
     } else {  // HTTP_GET, SSL_GET
         std::string path = "/", status;
         int urls = 0;

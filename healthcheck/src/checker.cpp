@@ -47,6 +47,9 @@ std::string check_key(const config::Check& c) {
         key += fmt::format("{}|{}|{}|", dns->type, static_cast<int>(dns->transport),
                            dns->require_answer);
         for (auto rcode : dns->rcodes) key += fmt::format("{},", rcode);
+    } else if (auto* smtp = std::get_if<config::SmtpCheck>(&c.kind)) {
+        for (const auto* field : {&smtp->helo_name, &smtp->sni, &smtp->ca_file}) add(key, *field);
+        key += fmt::format("{}|{}|", smtp->starttls, smtp->verify);
     }  // a ping has no settings of its own
     return key;
 }

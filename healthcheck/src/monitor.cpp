@@ -37,8 +37,10 @@ std::string_view Monitor::kind() const {
             return "udp";
         case 6:
             return "dns";
-        default:
+        case 7:
             return "ping";
+        default:
+            return "smtp";
     }
 }
 

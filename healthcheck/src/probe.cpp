@@ -17,6 +17,8 @@ std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
     if (auto* dns = std::get_if<config::DnsCheck>(&check.kind))
         return make_dns_probe(io, *dns, target);
     if (std::holds_alternative<config::PingCheck>(check.kind)) return make_ping_probe(io, target);
+    if (auto* smtp = std::get_if<config::SmtpCheck>(&check.kind))
+        return make_smtp_probe(io, *smtp, target);
     return make_http_probe(io, std::get<config::HttpCheck>(check.kind), target);
 }
 

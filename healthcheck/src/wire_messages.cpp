@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cctype>
 
 namespace directord::healthcheck {
 namespace {
@@ -93,6 +94,33 @@ std::optional<EchoReply> read_echo_reply(bool ipv6, bool with_ip_header, std::st
     for (std::size_t i = 0; i < 8; ++i)
         reply.nonce = (reply.nonce << 8) | static_cast<std::uint8_t>(packet[kEchoHeader + i]);
     return reply;
+}
+
+std::optional<SmtpReply> read_smtp_reply(std::string_view received) {
+    SmtpReply reply;
+    std::size_t at = 0;
+    for (bool first = true;; first = false) {
+        auto end = received.find('\n', at);
+        if (end == std::string_view::npos) return std::nullopt;
+        auto line = received.substr(at, end - at);
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        at = end + 1;
+        bool digits = line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])) &&
+                      std::isdigit(static_cast<unsigned char>(line[1])) &&
+                      std::isdigit(static_cast<unsigned char>(line[2]));
+        int code = digits ? (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0') : 0;
+        if (!digits || (line.size() > 3 && line[3] != '-' && line[3] != ' ') ||
+            (!first && code != reply.code))
+            return SmtpReply{0, std::string(line.substr(0, 80)), at};
+        if (first) {
+            reply.code = code;
+            reply.first_line = std::string(line.size() > 4 ? line.substr(4, 80) : "");
+        }
+        if (line.size() == 3 || line[3] == ' ') {
+            reply.length = at;
+            return reply;
+        }
+    }
 }
 
 }  // namespace directord::healthcheck

@@ -1,4 +1,4 @@
-// Answers to the DNS and ping checks as any server or host might send them: read without
+// Answers to the DNS, ping and SMTP checks as any server or host might send them: read without
 // reading past the message, and a reply read back gives the fields it was built from.
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +11,8 @@ using namespace directord::healthcheck;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view in(reinterpret_cast<const char*>(data), size);
     if (auto header = read_dns_header(in)) (void)rcode_name(header->rcode);
+    if (auto reply = read_smtp_reply(in); reply && (reply->length == 0 || reply->length > size))
+        std::abort();
     for (bool ipv6 : {false, true})
         for (bool with_ip_header : {false, true}) (void)read_echo_reply(ipv6, with_ip_header, in);
     if (size >= 12) {

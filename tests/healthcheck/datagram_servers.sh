@@ -8,35 +8,16 @@ PROBE_ONCE=${PROBE_ONCE:?set PROBE_ONCE to the probe_once test tool}
 NS=dd-dgram-$$
 WORK=$(mktemp -d /tmp/directord-dgram.XXXXXX)
 pids=()
-cleanup() {
-    local rc=$?
+stop_servers() {
     for pid in "${pids[@]}"; do  # the servers and what they forked (socat, per datagram)
         pkill -P "$pid" 2>/dev/null || true
         kill "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
-    ip netns del "$NS" 2>/dev/null || true
-    rm -rf "$WORK"
-    exit "$rc"
 }
-trap cleanup EXIT
-say() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
-in_ns() { ip netns exec "$NS" "$@"; }
-ip netns add "$NS"
-in_ns ip link set lo up
-in_ns sysctl -qw net.ipv6.conf.lo.disable_ipv6=0 2>/dev/null || true
-have6=
-in_ns ip -6 addr show dev lo 2>/dev/null | grep -q "inet6 ::1/128" && have6=1
+. "$(dirname "$0")/probe_lib.sh"
+probe_namespace
 
-# expect UP|DOWN 'REASON REGEX' CHECK TARGET
-expect() {
-    local want=$1 reason=$2 out
-    out=$(in_ns "$PROBE_ONCE" "$3" "$4")
-    say "$4 $3 -> $out"
-    [[ "$out" == "$want: "* ]] || fail "expected $want"
-    echo "$out" | grep -Eq -- "$reason" || fail "reason does not match /$reason/"
-}
 start() { ip netns exec "$NS" "$@" & pids+=($!); }  # $! is the server itself (exec)
 wait_udp() {  # wait_udp PORT: until something listens on it in the namespace
     for _ in $(seq 100); do

@@ -336,7 +336,7 @@ TEST(Config, CheckMistakes) {
             "t.yaml:2:14: virtual_servers[0].address: '10.0.0.1' is not ADDRESS:PORT (IPv6: "
             "[ADDRESS]:PORT)",
             "t.yaml:3:12: virtual_servers[0].check: give exactly one check kind: tcp, http, "
-            "script, mysql, galera, udp, dns or ping",
+            "script, mysql, galera, udp, dns, ping or smtp",
             "t.yaml:4:57: virtual_servers[0].real_servers[1].address: duplicate real server in "
             "this "
             "virtual server",

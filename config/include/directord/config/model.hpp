@@ -163,9 +163,20 @@ struct PingCheck {
     bool operator==(const PingCheck&) const = default;
 };
 
+// SMTP_CHECK: the banner (220) and EHLO (250); with starttls also STARTTLS (220), a TLS
+// handshake and EHLO again; then QUIT.
+struct SmtpCheck {
+    std::string helo_name;  // empty: this host's name
+    bool starttls = false;
+    bool verify = true;  // the certificate, and the name: sni, else the target's address
+    std::string sni;
+    std::string ca_file;
+    bool operator==(const SmtpCheck&) const = default;
+};
+
 struct Check {
     std::variant<TcpCheck, HttpCheck, ScriptCheck, MysqlCheck, GaleraCheck, UdpCheck, DnsCheck,
-                 PingCheck>
+                 PingCheck, SmtpCheck>
         kind;
     std::optional<std::uint16_t> port;
     Duration interval = std::chrono::seconds(2);

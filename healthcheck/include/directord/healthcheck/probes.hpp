@@ -62,6 +62,9 @@ std::unique_ptr<Probe> make_dns_probe(boost::asio::io_context& io, const config:
                                       const boost::asio::ip::tcp::endpoint& target);
 std::unique_ptr<Probe> make_ping_probe(boost::asio::io_context& io,
                                        const boost::asio::ip::tcp::endpoint& target);
+// SMTP: banner, EHLO, optionally STARTTLS with a TLS handshake (Asio with OpenSSL), QUIT.
+std::unique_ptr<Probe> make_smtp_probe(boost::asio::io_context& io, const config::SmtpCheck& check,
+                                       const boost::asio::ip::tcp::endpoint& target);
 // Why a Galera node's SHOW GLOBAL STATUS LIKE 'wsrep_%' makes it unfit for traffic; empty = fit.
 std::string judge_wsrep(const std::map<std::string, std::string>& status, bool donor_ok);
 

@@ -37,4 +37,13 @@ struct EchoReply {
 // IPv4 socket reads it); nullopt for any other ICMP message or a malformed one.
 std::optional<EchoReply> read_echo_reply(bool ipv6, bool with_ip_header, std::string_view packet);
 
+// One SMTP reply ("250-first\r\n250 last\r\n") at the start of `received`: nullopt while its last
+// line has not arrived; code 0 for text that is not an SMTP reply.
+struct SmtpReply {
+    int code = 0;
+    std::string first_line;  // without the code, for reasons
+    std::size_t length = 0;  // bytes of `received` it took
+};
+std::optional<SmtpReply> read_smtp_reply(std::string_view received);
+
 }  // namespace directord::healthcheck

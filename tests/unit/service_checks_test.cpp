@@ -1,4 +1,4 @@
-// The UDP, DNS and ping checks: what the loader accepts and refuses, and the wire messages
+// The UDP, DNS, ping and SMTP checks: what the loader accepts and refuses, and the messages
 // their probes send and read.
 #include <gtest/gtest.h>
 
@@ -140,4 +140,45 @@ TEST(IcmpEcho, RequestChecksumAndReplyMatching) {
     reply6[0] = static_cast<char>(129);
     ASSERT_TRUE(read_echo_reply(true, false, reply6));
     EXPECT_EQ(read_echo_reply(true, false, reply6)->nonce, 3u);
+}
+
+TEST(SmtpChecks, SettingsAndMistakes) {
+    auto cfg = valid_config(with_check(
+        "{ smtp: { helo_name: director1.example.org, starttls: true, verify: false, sni: "
+        "mail.example.org } }"));
+    const auto& smtp = std::get<SmtpCheck>(check_of(cfg).kind);
+    EXPECT_EQ(smtp.helo_name, "director1.example.org");
+    EXPECT_TRUE(smtp.starttls);
+    EXPECT_FALSE(smtp.verify);
+    EXPECT_EQ(smtp.sni, "mail.example.org");
+    EXPECT_TRUE(std::get<SmtpCheck>(check_of(valid_config(with_check("{ smtp: {} }"))).kind)
+                    .helo_name.empty());  // this host's name
+    EXPECT_EQ(errors_of("{ smtp: { helo_name: 'a b' } }"),
+              std::vector<std::string>{"t.yaml:3:33: virtual_servers[0].check.smtp.helo_name: a "
+                                       "host name: no spaces or line breaks"});
+    EXPECT_EQ(errors_of("{ smtp: { starttls: true, ca_file: /nonexistent } }"),
+              std::vector<std::string>{"t.yaml:3:47: virtual_servers[0].check.smtp.ca_file: "
+                                       "cannot read '/nonexistent'"});
+}
+
+TEST(SmtpReplies, OneAndManyLinesIncompleteAndMalformed) {
+    auto one = read_smtp_reply("220 mail.test ESMTP Postfix\r\n");
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->code, 220);
+    EXPECT_EQ(one->first_line, "mail.test ESMTP Postfix");
+    EXPECT_EQ(one->length, 29u);
+
+    std::string many = "250-mail.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n220 next";
+    auto reply = read_smtp_reply(many);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->code, 250);
+    EXPECT_EQ(reply->first_line, "mail.test");
+    EXPECT_EQ(many.substr(reply->length), "220 next");  // the next reply stays
+    for (std::size_t n = 0; n < reply->length; ++n)
+        EXPECT_FALSE(read_smtp_reply(many.substr(0, n))) << n;  // not complete yet
+
+    EXPECT_EQ(read_smtp_reply("554\n")->code, 554);  // a bare code, a bare newline
+    EXPECT_EQ(read_smtp_reply("HTTP/1.1 400 Bad Request\r\n")->code, 0);
+    EXPECT_EQ(read_smtp_reply("250-a\r\n354 b\r\n")->code, 0);  // codes must agree
+    EXPECT_EQ(read_smtp_reply("2500 x\r\n")->code, 0);
 }

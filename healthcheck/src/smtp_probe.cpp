@@ -1,0 +1,236 @@
+// SMTP_CHECK as a dialogue on the loop: connect, banner 220, EHLO 250 and, with starttls,
+// STARTTLS 220, a TLS handshake and EHLO 250 again; then QUIT, without waiting for its answer.
+// One deadline covers the whole attempt and says which step it ended in.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "directord/duration.hpp"
+#include "directord/healthcheck/probes.hpp"
+#include "directord/healthcheck/wire_messages.hpp"
+
+namespace directord::healthcheck {
+namespace {
+
+namespace ssl = boost::asio::ssl;
+using boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kLongestReply = 16 * 1024;  // a reply longer than this is not a server's
+
+std::string host_name() {
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+}
+
+class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
+  public:
+    // The certificate is verified for `tls_name` (the sni, else the target's address).
+    SmtpDialogue(boost::asio::io_context& io, ssl::context& tls, const config::SmtpCheck& check,
+                 const std::string& helo, std::string tls_name, ProbeHandler done)
+        : stream_(io, tls),
+          deadline_(io),
+          check_(check),
+          helo_(helo),
+          tls_name_(std::move(tls_name)),
+          done_(std::move(done)) {}
+
+    void start(const tcp::endpoint& target, std::chrono::microseconds timeout) {
+        auto self = shared_from_this();
+        deadline_.expires_after(timeout);
+        deadline_.async_wait([self, timeout](const boost::system::error_code& ec) {
+            if (!ec)
+                self->finish(false, fmt::format("timed out after {} waiting for {}",
+                                                format_duration(timeout), self->step_));
+        });
+        step_ = "the connection";
+        stream_.next_layer().async_connect(target, [self](const boost::system::error_code& ec) {
+            if (!self->done_) return;  // abandoned: the check it reads is gone
+            if (ec) return self->finish(false, ec.message());
+            self->expect(220, "the banner", [self] { self->ehlo(); });
+        });
+    }
+
+    void abandon() {
+        done_ = nullptr;
+        close();
+    }
+
+  private:
+    void ehlo() {
+        say("EHLO " + helo_, 250, tls_on_ ? "EHLO after STARTTLS" : "EHLO", [this] {
+            if (!check_.starttls || tls_on_) return quit();
+            say("STARTTLS", 220, "STARTTLS", [this] { handshake(); });
+        });
+    }
+
+    void handshake() {
+        step_ = "the TLS handshake";
+        if (!check_.sni.empty())
+            SSL_set_tlsext_host_name(stream_.native_handle(), check_.sni.c_str());
+        if (check_.verify) {
+            // OpenSSL's own name check, so a mismatch is told as one ("hostname mismatch").
+            auto* param = SSL_get0_param(stream_.native_handle());
+            boost::system::error_code not_an_address;
+            boost::asio::ip::make_address(tls_name_, not_an_address);
+            if (not_an_address)
+                X509_VERIFY_PARAM_set1_host(param, tls_name_.c_str(), 0);
+            else
+                X509_VERIFY_PARAM_set1_ip_asc(param, tls_name_.c_str());
+        }
+        stream_.async_handshake(ssl::stream_base::client,
+                                [self = shared_from_this()](const boost::system::error_code& ec) {
+                                    if (!self->done_) return;
+                                    if (ec) return self->finish(false, self->tls_failure(ec));
+                                    self->tls_on_ = true;
+                                    self->received_.clear();  // nothing before TLS counts after
+                                    self->ehlo();
+                                });
+    }
+
+    std::string tls_failure(const boost::system::error_code& ec) {
+        auto verified = SSL_get_verify_result(stream_.native_handle());
+        if (verified == X509_V_OK) return "TLS handshake: " + ec.message();
+        return fmt::format("TLS handshake: certificate of {}: {}", tls_name_,
+                           X509_verify_cert_error_string(verified));
+    }
+
+    void quit() {
+        auto verdict = fmt::format("banner 220, EHLO 250{}", tls_on_ ? ", STARTTLS and TLS" : "");
+        // Polite, not waited for: the server's state was already judged.
+        write("QUIT\r\n", [self = shared_from_this(), verdict] { self->finish(true, verdict); });
+    }
+
+    // Sends `line`, then expects the reply `code` to it.
+    template <class Next>
+    void say(const std::string& line, int code, const char* what, Next next) {
+        write(line + "\r\n", [this, code, what, next] { expect(code, what, next); });
+    }
+
+    template <class Then>
+    void write(std::string text, Then then) {
+        outgoing_ = std::move(text);
+        on_layer([&](auto& layer) {
+            boost::asio::async_write(layer, boost::asio::buffer(outgoing_),
+                                     [self = shared_from_this(), then](
+                                         const boost::system::error_code& ec, std::size_t) {
+                                         if (!self->done_) return;
+                                         if (ec)
+                                             return self->finish(false, "sending: " + ec.message());
+                                         then();
+                                     });
+        });
+    }
+
+    // Reads one reply (all its lines) and goes on when it has `code`.
+    template <class Next>
+    void expect(int code, const char* what, Next next) {
+        step_ = what;
+        if (auto reply = read_smtp_reply(received_)) {
+            received_.erase(0, reply->length);
+            if (reply->code == code) return next();
+            return finish(false, reply->code == 0 ? fmt::format("{}: not an SMTP reply", what)
+                                                  : fmt::format("{} answered {} {}", what,
+                                                                reply->code, reply->first_line));
+        }
+        on_layer([&](auto& layer) {
+            boost::asio::async_read_until(
+                layer, boost::asio::dynamic_buffer(received_, kLongestReply), '\n',
+                [self = shared_from_this(), code, what, next](const boost::system::error_code& ec,
+                                                              std::size_t) {
+                    if (!self->done_) return;
+                    if (ec == boost::asio::error::eof)
+                        return self->finish(false, fmt::format("closed before {}", what));
+                    if (ec) return self->finish(false, fmt::format("{}: {}", what, ec.message()));
+                    self->expect(code, what, next);
+                });
+        });
+    }
+
+    template <class Use>
+    void on_layer(Use use) {
+        if (tls_on_)
+            use(stream_);
+        else
+            use(stream_.next_layer());
+    }
+
+    void close() {
+        deadline_.cancel();
+        boost::system::error_code ignored;
+        stream_.next_layer().close(ignored);
+    }
+
+    void finish(bool ok, const std::string& reason) {
+        if (!done_) return;
+        auto done = std::move(done_);
+        done_ = nullptr;
+        close();
+        done(ProbeResult{
+            ok, reason,
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_)});
+    }
+
+    ssl::stream<tcp::socket> stream_;
+    boost::asio::steady_timer deadline_;
+    const config::SmtpCheck& check_;
+    const std::string& helo_;
+    std::string tls_name_;
+    ProbeHandler done_;
+    std::string received_, outgoing_;
+    const char* step_ = "";
+    bool tls_on_ = false;
+    Clock::time_point started_ = Clock::now();
+};
+
+class SmtpProbe : public Probe {
+  public:
+    SmtpProbe(boost::asio::io_context& io, const config::SmtpCheck& check, tcp::endpoint target)
+        : io_(io),
+          check_(check),
+          target_(target),
+          helo_(check.helo_name.empty() ? host_name() : check.helo_name),
+          tls_(ssl::context::tls_client) {
+        if (!check_.starttls) return;
+        // One context per check: the CA store is read once, not on every attempt.
+        tls_.set_verify_mode(check_.verify ? ssl::verify_peer : ssl::verify_none);
+        if (!check_.verify) return;
+        boost::system::error_code ignored;  // a store that cannot load fails each handshake
+        if (check_.ca_file.empty())
+            tls_.set_default_verify_paths(ignored);
+        else
+            tls_.load_verify_file(check_.ca_file, ignored);
+    }
+    ~SmtpProbe() override {
+        if (current_) current_->abandon();
+    }
+
+    void run(std::chrono::microseconds timeout, ProbeHandler done) override {
+        current_ = std::make_shared<SmtpDialogue>(
+            io_, tls_, check_, helo_,
+            check_.sni.empty() ? target_.address().to_string() : check_.sni, std::move(done));
+        current_->start(target_, timeout);
+    }
+
+  private:
+    boost::asio::io_context& io_;
+    const config::SmtpCheck& check_;
+    tcp::endpoint target_;
+    std::string helo_;
+    ssl::context tls_;
+    std::shared_ptr<SmtpDialogue> current_;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> make_smtp_probe(boost::asio::io_context& io, const config::SmtpCheck& check,
+                                       const tcp::endpoint& target) {
+    return std::make_unique<SmtpProbe>(io, check, target);
+}
+
+}  // namespace directord::healthcheck
