@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "control.hpp"
 #include "director.hpp"
+#include "directord/host_name.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
@@ -110,13 +111,6 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return o;
 }
 
-// A cluster file's node for this director when --node is not given.
-std::string host_name() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0) return {};
-    return std::string(name);
-}
-
 void report(const directord::daemon::Errors& errors) {
     for (const auto& e : errors) fmt::print(stderr, "{}\n", e.to_string());
 }
@@ -165,7 +159,7 @@ int main(int argc, char** argv) {
     log::set_level(options->level);
 
     const daemon::Source source{options->config_file,
-                                options->node.empty() ? host_name() : options->node};
+                                options->node.empty() ? directord::host_name() : options->node};
     auto parsed = daemon::load(source);
     if (auto* errors = std::get_if<daemon::Errors>(&parsed)) {
         report(*errors);

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <optional>
@@ -31,21 +32,20 @@ std::string service_check_of(const Statement& c, ImportNotes& notes) {
                            yaml_string(name && !name->arg(0).empty() ? name->arg(0) : "."),
                            type ? type->arg(0) : "SOA");
     }
-    std::string kind = "udp: {";
+    std::vector<std::string> keys;
     if (auto payload = c.child("payload"))
-        kind += " payload_hex: " + yaml_string(payload->joined());
+        keys.push_back("payload_hex: " + yaml_string(payload->joined()));
     if (auto reply = c.child("require_reply")) {
         if (reply->args.empty()) {
-            kind += std::string(kind.size() > 6 ? "," : "") + " require_reply: true";
+            keys.push_back("require_reply: true");
         } else {
-            kind += std::string(kind.size() > 6 ? "," : "") +
-                    " reply_hex: " + yaml_string(reply->joined());
+            keys.push_back("reply_hex: " + yaml_string(reply->joined()));
             notes.note(*reply,
                        "the reply must begin with all of these bytes (keepalived also took a "
                        "shorter reply that matched as far as it went)");
         }
     }
-    return kind + (kind.size() > 6 ? " }" : "}");
+    return keys.empty() ? "udp: {}" : fmt::format("udp: {{ {} }}", fmt::join(keys, ", "));
 }
 
 // One real server's check, as the inside of `check: { ... }`; none when not convertible.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <unordered_map>
 
 #include "directord/duration.hpp"
@@ -11,48 +12,48 @@
 namespace directord::healthcheck {
 namespace {
 
-// Length-prefixed, so no field's content can run into the next one's.
-void add(std::string& key, std::string_view field) {
-    key += std::to_string(field.size());
-    key += ':';
-    key += field;
+void mix(std::size_t& h, std::size_t value) {
+    h ^= value + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
 }
 
-// Two checks are the same check exactly when this text is equal.
-std::string check_key(const config::Check& c) {
-    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|", c.kind.index(), c.port.value_or(0),
-                                  c.interval.count(), c.timeout.count(), c.retries,
-                                  c.retry_delay.count(), c.rise, c.fall, c.initially_up);
-    if (auto* tcp = std::get_if<config::TcpCheck>(&c.kind)) {
-        add(key, tcp->bind ? tcp->bind->to_string() : "-");
-    } else if (auto* http = std::get_if<config::HttpCheck>(&c.kind)) {
-        for (const auto* field : {&http->method, &http->path, &http->host, &http->body_regex,
-                                  &http->sni, &http->ca_file})
-            add(key, *field);
-        key += fmt::format("{}|{}|", http->tls, http->verify);
-        for (const auto& s : http->status) key += fmt::format("{}-{},", s.low, s.high);
-    } else if (auto* script = std::get_if<config::ScriptCheck>(&c.kind)) {
-        for (const auto& arg : script->argv) add(key, arg);
-    } else if (auto* mysql = std::get_if<config::MysqlCheck>(&c.kind)) {
-        for (const auto* field : {&mysql->user, &mysql->password, &mysql->query}) add(key, *field);
-    } else if (auto* galera = std::get_if<config::GaleraCheck>(&c.kind)) {
-        for (const auto* field : {&galera->user, &galera->password}) add(key, *field);
-        key += galera->donor_ok ? "donor_ok" : "-";
-    } else if (auto* udp = std::get_if<config::UdpCheck>(&c.kind)) {
-        for (const auto* field : {&udp->payload, &udp->reply_prefix, &udp->reply_regex})
-            add(key, *field);
-        key += udp->require_reply ? "reply" : "-";
-    } else if (auto* dns = std::get_if<config::DnsCheck>(&c.kind)) {
-        add(key, dns->name);
-        key += fmt::format("{}|{}|{}|", dns->type, static_cast<int>(dns->transport),
-                           dns->require_answer);
-        for (auto rcode : dns->rcodes) key += fmt::format("{},", rcode);
-    } else if (auto* smtp = std::get_if<config::SmtpCheck>(&c.kind)) {
-        for (const auto* field : {&smtp->helo_name, &smtp->sni, &smtp->ca_file}) add(key, *field);
-        key += fmt::format("{}|{}|", smtp->starttls, smtp->verify);
-    }  // a ping has no settings of its own
-    return key;
+// What usually tells two checks of one kind apart; the rest is left to equality.
+std::size_t distinguishing_hash(const config::Check& c) {
+    std::hash<std::string> text;
+    return std::visit(
+        [&](const auto& kind) -> std::size_t {
+            using Kind = std::decay_t<decltype(kind)>;
+            if constexpr (std::is_same_v<Kind, config::HttpCheck>)
+                return text(kind.path) ^ text(kind.host);
+            else if constexpr (std::is_same_v<Kind, config::ScriptCheck>)
+                return kind.argv.empty() ? 0 : text(kind.argv.back());
+            else if constexpr (std::is_same_v<Kind, config::MysqlCheck> ||
+                               std::is_same_v<Kind, config::GaleraCheck>)
+                return text(kind.user);
+            else if constexpr (std::is_same_v<Kind, config::DnsCheck>)
+                return text(kind.name) ^ kind.type;
+            else if constexpr (std::is_same_v<Kind, config::UdpCheck>)
+                return text(kind.payload);
+            else
+                return 0;
+        },
+        c.kind);
 }
+
+// Checks are interned by their own operator== (every field, those added later too); the hash
+// only spreads them, so a field it leaves out costs a comparison, never a wrong merge.
+struct CheckHash {
+    std::size_t operator()(const config::Check* c) const {
+        std::size_t h = c->kind.index();
+        for (auto value :
+             {std::size_t{c->port.value_or(0)}, static_cast<std::size_t>(c->interval.count()),
+              static_cast<std::size_t>(c->timeout.count()), distinguishing_hash(*c)})
+            mix(h, value);
+        return h;
+    }
+};
+struct CheckEqual {
+    bool operator()(const config::Check* a, const config::Check* b) const { return *a == *b; }
+};
 
 }  // namespace
 
@@ -68,10 +69,13 @@ HealthChecker::~HealthChecker() = default;
 void HealthChecker::apply(const config::Config& cfg) {
     // Built without a string per real server: with tens of thousands of them, the temporaries
     // would otherwise outweigh the monitors and leave the heap fragmented behind them.
-    std::unordered_map<std::string, std::shared_ptr<const config::Check>> by_text;
+    std::unordered_map<const config::Check*, std::shared_ptr<const config::Check>, CheckHash,
+                       CheckEqual>
+        interned;
     auto intern = [&](const config::Check& check) {
-        auto& shared = by_text[check_key(check)];
-        if (!shared) shared = std::make_shared<const config::Check>(check);
+        if (auto it = interned.find(&check); it != interned.end()) return it->second;
+        auto shared = std::make_shared<const config::Check>(check);
+        interned.emplace(shared.get(), shared);
         return shared;
     };
     struct Key {

@@ -40,8 +40,7 @@ class ExchangeProbe : public Probe {
         int error = 0;
         request.socket = open(error);
         if (request.socket < 0) {
-            boost::asio::post(
-                io_, [done = std::move(done), error] { done(Exchange::open_failure(error)); });
+            boost::asio::post(io_, [done = std::move(done), error] { done(failed_call(error)); });
             return;
         }
         std::memcpy(&request.peer, target_.data(), target_.size());

@@ -5,25 +5,13 @@
 #include <array>
 #include <boost/asio/post.hpp>
 #include <cerrno>
-#include <cstring>
 
 namespace directord::healthcheck {
 namespace {
 
-bool ours(int error) {
-    return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
-}
-
 constexpr std::size_t kLargestAnswer = 65536 + 2;  // a DNS message over TCP with its length
 
 }  // namespace
-
-ProbeResult Exchange::open_failure(int error) {
-    return ProbeResult{false,
-                       ours(error) ? fmt::format("internal error: {}", std::strerror(error))
-                                   : std::strerror(error),
-                       std::chrono::microseconds{0}, ours(error)};
-}
 
 Exchange::Exchange(boost::asio::io_context& io, Request request, ProbeHandler done)
     : socket_(io, request.socket),
@@ -87,9 +75,12 @@ void Exchange::wait_for_answer() {
 
 void Exchange::read_answer() {
     if (!done_) return;
-    std::string buffer(request_.stream ? kLargestAnswer - received_.size() : kLargestAnswer, '\0');
+    // One buffer for every exchange of the thread (they read one at a time), not 64 KiB made
+    // for each datagram; a stream's bytes are then kept in received_.
+    static thread_local std::array<char, kLargestAnswer> buffer;
     for (;;) {
-        auto got = ::recv(socket_.native_handle(), buffer.data(), buffer.size(), 0);
+        std::size_t room = request_.stream ? kLargestAnswer - received_.size() : buffer.size();
+        auto got = ::recv(socket_.native_handle(), buffer.data(), room, 0);
         if (got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_for_answer();
             if (errno == EINTR) continue;
@@ -113,9 +104,8 @@ void Exchange::read_answer() {
 void Exchange::fail(int error) {
     // A connected datagram socket reports an ICMP port unreachable as ECONNREFUSED.
     if (error == ECONNREFUSED && !request_.stream) return finish({false, "port unreachable"});
-    finish({false, ours(error) ? fmt::format("internal error: {}", std::strerror(error))
-                               : std::strerror(error)},
-           ours(error));
+    auto failure = failed_call(error);
+    finish({false, std::move(failure.reason)}, failure.internal);
 }
 
 void Exchange::finish(const Verdict& verdict, bool internal) {

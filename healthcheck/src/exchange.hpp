@@ -44,10 +44,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     // Ends the attempt without a report (its probe is gone).
     void abandon();
 
-    // The report of a socket that could not be opened: our trouble (descriptors, memory) is
-    // internal, anything else is the reason.
-    static ProbeResult open_failure(int error);
-
     Exchange(boost::asio::io_context& io, Request request, ProbeHandler done);
 
   private:

@@ -22,26 +22,9 @@ std::string Monitor::target_name() const {
 }
 
 std::string_view Monitor::kind() const {
-    switch (check_->kind.index()) {
-        case 0:
-            return "tcp";
-        case 1:
-            return std::get<config::HttpCheck>(check_->kind).tls ? "https" : "http";
-        case 2:
-            return "script";
-        case 3:
-            return "mysql";
-        case 4:
-            return "galera";
-        case 5:
-            return "udp";
-        case 6:
-            return "dns";
-        case 7:
-            return "ping";
-        default:
-            return "smtp";
-    }
+    if (auto* http = std::get_if<config::HttpCheck>(&check_->kind); http && http->tls)
+        return "https";
+    return std::visit([](const auto& kind) { return kind.kind_name; }, check_->kind);
 }
 
 void Monitor::start(Clock::time_point first_run) {

@@ -1,6 +1,19 @@
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "directord/healthcheck/probes.hpp"
 
 namespace directord::healthcheck {
+
+ProbeResult failed_call(int error) {
+    bool ours = error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+    return ProbeResult{
+        false,
+        ours ? fmt::format("internal error: {}", std::strerror(error)) : std::strerror(error),
+        std::chrono::microseconds{0}, ours};
+}
 
 std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Check& check,
                                   const boost::asio::ip::tcp::endpoint& target) {

@@ -2,7 +2,6 @@
 // STARTTLS 220, a TLS handshake and EHLO 250 again; then QUIT, without waiting for its answer.
 // One deadline covers the whole attempt and says which step it ended in.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
@@ -13,6 +12,7 @@
 #include "directord/duration.hpp"
 #include "directord/healthcheck/probes.hpp"
 #include "directord/healthcheck/wire_messages.hpp"
+#include "directord/host_name.hpp"
 
 namespace directord::healthcheck {
 namespace {
@@ -23,9 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kLongestReply = 16 * 1024;  // a reply longer than this is not a server's
 
-std::string host_name() {
-    char name[256] = {};
-    return ::gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+std::string default_helo() {
+    auto name = host_name();
+    return name.empty() ? "localhost" : name;
 }
 
 class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
@@ -194,7 +194,7 @@ class SmtpProbe : public Probe {
         : io_(io),
           check_(check),
           target_(target),
-          helo_(check.helo_name.empty() ? host_name() : check.helo_name),
+          helo_(!check.helo_name.empty() ? check.helo_name : default_helo()),
           tls_(ssl::context::tls_client) {
         if (!check_.starttls) return;
         // One context per check: the CA store is read once, not on every attempt.

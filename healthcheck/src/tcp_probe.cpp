@@ -81,14 +81,11 @@ class TcpConnector : public boost::asio::execution_context::service {
         if (error) {
             // Reported from the loop, never from inside run(). Out of descriptors or buffers:
             // our trouble, not the server's.
-            bool internal =
-                error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
-            boost::asio::post(io_, [this, ticket, error, internal] {
-                if (Slot* s = find(ticket))
-                    finish(*s, false,
-                           internal ? fmt::format("internal error: {}", std::strerror(error))
-                                    : std::strerror(error),
-                           internal);
+            boost::asio::post(io_, [this, ticket, error] {
+                if (Slot* s = find(ticket)) {
+                    auto failure = failed_call(error);
+                    finish(*s, false, std::move(failure.reason), failure.internal);
+                }
             });
             return ticket;
         }

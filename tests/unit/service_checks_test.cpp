@@ -26,6 +26,11 @@ std::vector<std::string> errors_of(const std::string& check) {
 
 const Check& check_of(const Config& cfg) { return *cfg.virtual_servers.at(0).check; }
 
+// The check is refused with exactly this one message.
+void expect_only_error(const std::string& check, const std::string& message) {
+    EXPECT_EQ(errors_of(check), std::vector<std::string>{message}) << check;
+}
+
 }  // namespace
 
 TEST(DatagramChecks, UdpPayloadAndExpectedReply) {
@@ -62,28 +67,26 @@ TEST(DatagramChecks, DnsDefaultsAndSettings) {
 }
 
 TEST(DatagramChecks, ExactMessagesForMistakes) {
-    EXPECT_EQ(errors_of("{ udp: { payload_hex: 'abc' } }"),
-              std::vector<std::string>{"t.yaml:3:34: virtual_servers[0].check.udp.payload_hex: "
-                                       "'abc' is not a hex string (e.g. 'de ad be ef')"});
-    EXPECT_EQ(errors_of("{ udp: { payload: a, payload_hex: '00' } }"),
-              std::vector<std::string>{"t.yaml:3:19: virtual_servers[0].check.udp: give payload "
-                                       "or payload_hex, not both"});
-    EXPECT_EQ(errors_of("{ udp: { require_reply: false, reply_hex: '00' } }"),
-              std::vector<std::string>{"t.yaml:3:19: virtual_servers[0].check.udp: reply_hex and "
-                                       "reply_regex need require_reply: true"});
-    EXPECT_EQ(errors_of("{ dns: { type: AXFR } }"),
-              std::vector<std::string>{
-                  "t.yaml:3:27: virtual_servers[0].check.dns.type: 'AXFR' is not one of A, NS, "
-                  "CNAME, SOA, PTR, MX, TXT, AAAA, SRV, RRSIG, DNSKEY"});
-    EXPECT_EQ(errors_of("{ dns: { name: 'a..b' } }"),
-              std::vector<std::string>{"t.yaml:3:27: virtual_servers[0].check.dns.name: 'a..b' "
-                                       "is not a domain name (labels of 1 to 63 characters)"});
-    EXPECT_EQ(errors_of("{ dns: { rcode: [] } }"),
-              std::vector<std::string>{
-                  "t.yaml:3:28: virtual_servers[0].check.dns.rcode: give at least one rcode"});
-    EXPECT_EQ(errors_of("{ ping: {}, port: 7 }"),
-              std::vector<std::string>{"t.yaml:3:30: virtual_servers[0].check.port: a ping has "
-                                       "no port"});
+    expect_only_error("{ udp: { payload_hex: 'abc' } }",
+                      "t.yaml:3:34: virtual_servers[0].check.udp.payload_hex: "
+                      "'abc' is not a hex string (e.g. 'de ad be ef')");
+    expect_only_error("{ udp: { payload: a, payload_hex: '00' } }",
+                      "t.yaml:3:19: virtual_servers[0].check.udp: give payload "
+                      "or payload_hex, not both");
+    expect_only_error("{ udp: { require_reply: false, reply_hex: '00' } }",
+                      "t.yaml:3:19: virtual_servers[0].check.udp: reply_hex and "
+                      "reply_regex need require_reply: true");
+    expect_only_error("{ dns: { type: AXFR } }",
+                      "t.yaml:3:27: virtual_servers[0].check.dns.type: 'AXFR' is not one of A, NS, "
+                      "CNAME, SOA, PTR, MX, TXT, AAAA, SRV, RRSIG, DNSKEY");
+    expect_only_error("{ dns: { name: 'a..b' } }",
+                      "t.yaml:3:27: virtual_servers[0].check.dns.name: 'a..b' "
+                      "is not a domain name (labels of 1 to 63 characters)");
+    expect_only_error("{ dns: { rcode: [] } }",
+                      "t.yaml:3:28: virtual_servers[0].check.dns.rcode: give at least one rcode");
+    expect_only_error("{ ping: {}, port: 7 }",
+                      "t.yaml:3:30: virtual_servers[0].check.port: a ping has "
+                      "no port");
 }
 
 TEST(DnsMessages, QueryBytes) {
@@ -153,12 +156,12 @@ TEST(SmtpChecks, SettingsAndMistakes) {
     EXPECT_EQ(smtp.sni, "mail.example.org");
     EXPECT_TRUE(std::get<SmtpCheck>(check_of(valid_config(with_check("{ smtp: {} }"))).kind)
                     .helo_name.empty());  // this host's name
-    EXPECT_EQ(errors_of("{ smtp: { helo_name: 'a b' } }"),
-              std::vector<std::string>{"t.yaml:3:33: virtual_servers[0].check.smtp.helo_name: a "
-                                       "host name: no spaces or line breaks"});
-    EXPECT_EQ(errors_of("{ smtp: { starttls: true, ca_file: /nonexistent } }"),
-              std::vector<std::string>{"t.yaml:3:47: virtual_servers[0].check.smtp.ca_file: "
-                                       "cannot read '/nonexistent'"});
+    expect_only_error("{ smtp: { helo_name: 'a b' } }",
+                      "t.yaml:3:33: virtual_servers[0].check.smtp.helo_name: a "
+                      "host name: no spaces or line breaks");
+    expect_only_error("{ smtp: { starttls: true, ca_file: /nonexistent } }",
+                      "t.yaml:3:47: virtual_servers[0].check.smtp.ca_file: "
+                      "cannot read '/nonexistent'");
 }
 
 TEST(SmtpReplies, OneAndManyLinesIncompleteAndMalformed) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -84,9 +85,10 @@ struct TrackFile {
     bool operator==(const TrackFile&) const = default;
 };
 
-// Health checks of real servers. One kind per check; the target is the real server's
-// address and port (or `port` when set).
+// Health checks of real servers. One kind per check (its kind_name is its key in the file); the
+// target is the real server's address and port (or `port` when set).
 struct TcpCheck {
+    static constexpr std::string_view kind_name = "tcp";
     std::optional<IpAddress> bind;  // source address of the probe
     bool operator==(const TcpCheck&) const = default;
 };
@@ -98,6 +100,7 @@ struct StatusRange {
 };
 
 struct HttpCheck {
+    static constexpr std::string_view kind_name = "http";
     std::string method = "GET";  // GET or HEAD
     std::string path = "/";
     std::string host;  // Host header / virtual host; default: the target address
@@ -111,12 +114,14 @@ struct HttpCheck {
 };
 
 struct ScriptCheck {
+    static constexpr std::string_view kind_name = "script";
     std::vector<std::string> argv;  // gets DIRECTORD_RS_ADDRESS / DIRECTORD_RS_PORT
     bool operator==(const ScriptCheck&) const = default;
 };
 
 // Log in (MariaDB/MySQL protocol) and run `query`; healthy when it returns at least one row.
 struct MysqlCheck {
+    static constexpr std::string_view kind_name = "mysql";
     std::string user;
     std::string password;  // from password_file; never logged
     std::string query = "SELECT 1";
@@ -127,6 +132,7 @@ struct MysqlCheck {
 // wsrep_ready=ON, wsrep_connected=ON and wsrep_local_state=4 (Synced); state 2
 // (Donor/Desynced) is healthy only with donor_ok.
 struct GaleraCheck {
+    static constexpr std::string_view kind_name = "galera";
     std::string user;
     std::string password;
     bool donor_ok = false;
@@ -137,6 +143,7 @@ struct GaleraCheck {
 // until the timeout is UP (keepalived's reading: nothing refused the datagram); with it, a reply
 // must come and, where given, start with reply_prefix and match reply_regex.
 struct UdpCheck {
+    static constexpr std::string_view kind_name = "udp";
     std::string payload;  // bytes (payload or payload_hex in the file)
     bool require_reply = false;
     std::string reply_prefix;  // bytes (reply_hex in the file); empty = any
@@ -150,6 +157,7 @@ enum class DnsTransport { udp, tcp };
 // query's ID with one of the accepted rcodes and, with require_answer, at least one record.
 // The default asks for the root's SOA, as keepalived does.
 struct DnsCheck {
+    static constexpr std::string_view kind_name = "dns";
     std::string name = ".";
     std::uint16_t type = 6;  // SOA
     DnsTransport transport = DnsTransport::udp;
@@ -160,12 +168,14 @@ struct DnsCheck {
 
 // PING_CHECK: an ICMP (ICMPv6) echo answered within the timeout. The port is not used.
 struct PingCheck {
+    static constexpr std::string_view kind_name = "ping";
     bool operator==(const PingCheck&) const = default;
 };
 
 // SMTP_CHECK: the banner (220) and EHLO (250); with starttls also STARTTLS (220), a TLS
 // handshake and EHLO again; then QUIT.
 struct SmtpCheck {
+    static constexpr std::string_view kind_name = "smtp";
     std::string helo_name;  // empty: this host's name
     bool starttls = false;
     bool verify = true;  // the certificate, and the name: sni, else the target's address

@@ -26,6 +26,10 @@ struct ProbeResult {
 
 using ProbeHandler = std::function<void(const ProbeResult&)>;
 
+// A probe's system call failed with `error`: out of descriptors, buffers or memory is our
+// trouble (internal, "internal error: ..."); anything else is the server's, told as strerror.
+ProbeResult failed_call(int error);
+
 class Probe {
   public:
     virtual ~Probe() = default;
