@@ -10,12 +10,14 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
     : host_(io),
       engine_(io, host_),
       checker_(io),
+      file_checks_(io),
       ipvs_(io),
       operator_state_(state_file),
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
         if (!stopping_) ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
     });
+    file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) { apply_file(e); });
     engine_.on_role([this](const std::string& instance, bool master) {
         if (!stopping_) ipvs_.set_role(instance, master);
     });
@@ -40,6 +42,8 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     checker_.for_each_state([this](const healthcheck::RealServerRef& rs, bool up) {
         ipvs_.set_health(rs.virtual_server, rs.real_server, up);
     });
+    file_checks_.apply(c);
+    file_checks_.for_each_verdict([this](const auto& e) { apply_file(e); });
     if (start)
         operator_state_read_ = restore_operator_weights(operator_state_, ipvs_);
     else if (operator_state_read_)
@@ -52,6 +56,12 @@ bool Director::configure(Loaded& loaded, bool check_only) {
         std::exchange(running_, std::make_shared<const config::Config>(std::move(loaded.config)));
     if (!start) log::info("reload done: {} change(s)", loaded.changes.count);
     return true;
+}
+
+void Director::apply_file(const healthcheck::FileChecks::Event& e) {
+    if (!stopping_)
+        ipvs_.set_file_verdict(e.who.virtual_server, e.who.real_server, e.verdict.down,
+                               e.verdict.weight_change);
 }
 
 void Director::stop() {

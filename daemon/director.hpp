@@ -10,6 +10,7 @@
 #include <string>
 
 #include "directord/healthcheck/checker.hpp"
+#include "directord/healthcheck/file_checks.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "directord/vrrp/kernel_host.hpp"
@@ -40,12 +41,15 @@ class Director {
     ipvs::Programmer& ipvs() { return ipvs_; }
     EventStream& events() { return events_; }
     OperatorStateFile& operator_state() { return operator_state_; }
-    Parts parts() const { return {engine_, checker_, ipvs_, info_}; }
+    Parts parts() const { return {engine_, checker_, file_checks_, ipvs_, info_}; }
 
   private:
+    void apply_file(const healthcheck::FileChecks::Event& e);
+
     vrrp::KernelHost host_;
     vrrp::Engine engine_;
     healthcheck::HealthChecker checker_;
+    healthcheck::FileChecks file_checks_;
     ipvs::Programmer ipvs_;
     EventStream events_;
     OperatorStateFile operator_state_;

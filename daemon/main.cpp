@@ -22,10 +22,10 @@
 #include "control.hpp"
 #include "director.hpp"
 #include "directord/host_name.hpp"
+#include "directord/io_error.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
-#include "directord/vrrp/io_error.hpp"
 #include "loading.hpp"
 #include "metrics_server.hpp"
 #include "operator_state.hpp"
@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
         signals.async_wait(on_signal);
         systemd.ready("running: " + summary);
         io.run();
-    } catch (const directord::vrrp::IoError& e) {
+    } catch (const directord::IoError& e) {
         log::error("fatal: {}", e.what());
         return kExitRuntime;
     } catch (const std::runtime_error& e) {

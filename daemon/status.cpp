@@ -137,6 +137,11 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
             rs["check"] = nullptr;
             if (m.health == "up") rs["health"] = "unchecked";
         }
+        rs["file_check"] = nullptr;
+        if (auto* file = parts.files.verdict_of({pool.name, m.name}))
+            rs["file_check"] = {{"reason", file->reason},
+                                {"down", file->verdict.down},
+                                {"weight_change", file->verdict.weight_change}};
         members.push_back(std::move(rs));
     }
     return {{"name", pool.name},

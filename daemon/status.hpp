@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "directord/healthcheck/checker.hpp"
+#include "directord/healthcheck/file_checks.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
 
@@ -25,6 +26,7 @@ struct DaemonInfo {
 struct Parts {
     const vrrp::Engine& engine;
     const healthcheck::HealthChecker& checker;
+    const healthcheck::FileChecks& files;
     const ipvs::Programmer& ipvs;
     const DaemonInfo& info;
 };

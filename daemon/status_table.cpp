@@ -89,6 +89,13 @@ void print_status(const json& s) {
                                          text_of(c["last_reason"]), c["latency_ms"].get<double>())
                            : fmt::format("{}: waiting for the first result", text_of(c["kind"]));
             }
+            if (const auto& f = rs["file_check"]; !f.is_null())
+                last = fmt::format(
+                    "{}{}{}", last == "-" ? "" : last + "; ", text_of(f["reason"]),
+                    f["down"].get<bool>() ? " (down)"
+                    : f["weight_change"] != 0
+                        ? fmt::format(" (weight {:+d})", f["weight_change"].get<std::int64_t>())
+                        : "");
             auto weight = text_of(rs["weight"]);
             if (!rs["operator_weight"].is_null())
                 weight =

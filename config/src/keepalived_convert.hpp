@@ -33,15 +33,23 @@ class ImportNotes {
     std::vector<ImportNote>& notes_;
 };
 
-// vrrp_script, vrrp_track_file, vrrp_instance and vrrp_sync_group blocks, converted in the
-// file's order (scripts and track files first: instances name them).
+// A track_file (vrrp_track_file) block, which VRRP instances and FILE_CHECKs name.
+struct TrackFile {
+    std::string path;
+    std::string weight = "0";
+    bool reverse = false;
+};
+using TrackFiles = std::map<std::string, TrackFile>;
+TrackFile read_track_file(const Statement& block, ImportNotes& notes);
+
+// vrrp_script, vrrp_instance and vrrp_sync_group blocks, converted in the file's order
+// (scripts first: instances name them).
 class VrrpConverter {
   public:
-    explicit VrrpConverter(ImportNotes& notes) : notes_(notes) {}
+    VrrpConverter(ImportNotes& notes, const TrackFiles& files) : notes_(notes), files_(files) {}
     std::string default_version = "2";  // global_defs' vrrp_version
 
     void script(const Statement& block);
-    void track_file(const Statement& block);
     void instance(const Statement& block);
     void sync_group(const Statement& block);
     // The vrrp: section, or "" when there was nothing to convert.
@@ -54,23 +62,20 @@ class VrrpConverter {
         int weight = 0;
         std::optional<std::string> down_file;
     };
-    struct TrackFile {
-        std::string path;
-        int weight = 0;
-    };
     void vip(const Statement& v, std::vector<std::string>& vips);
     void track_script(const Statement& t, std::vector<std::string>& scripts,
                       std::vector<std::string>& files);
 
     ImportNotes& notes_;
     std::map<std::string, Script> scripts_;
-    std::map<std::string, TrackFile> files_;
+    const TrackFiles& files_;
     std::string interface_;  // of the instance being converted
     std::string instances_, groups_;
 };
 
 // A virtual_server block as one entry of virtual_servers: (YAML lines), or "" when it cannot
 // be converted.
-std::string convert_virtual_server(const Statement& block, ImportNotes& notes);
+std::string convert_virtual_server(const Statement& block, const TrackFiles& files,
+                                   ImportNotes& notes);
 
 }  // namespace directord::config::detail

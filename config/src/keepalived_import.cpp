@@ -82,10 +82,10 @@ class Converter {
     explicit Converter(std::vector<ImportNote>& notes) : notes_(notes) {}
 
     std::string convert(const std::vector<Statement>& top) {
-        // Scripts and track files first: instances refer to them by name.
+        // Scripts and track files first: instances and checks refer to them by name.
         for (const auto& s : top) {
             if (s.keyword == "vrrp_script") vrrp_.script(s);
-            if (s.keyword == "vrrp_track_file") vrrp_.track_file(s);
+            if (is_track_file(s)) track_files_[s.arg(0)] = read_track_file(s, notes_);
         }
         for (const auto& s : top) {
             if (s.keyword == "global_defs") {
@@ -95,10 +95,10 @@ class Converter {
             } else if (s.keyword == "vrrp_sync_group") {
                 vrrp_.sync_group(s);
             } else if (s.keyword == "virtual_server") {
-                services_ += convert_virtual_server(s, notes_);
+                services_ += convert_virtual_server(s, track_files_, notes_);
             } else if (s.keyword == "virtual_server_group") {
                 notes_.skip(s, "list its services as virtual servers one by one");
-            } else if (s.keyword != "vrrp_script" && s.keyword != "vrrp_track_file") {
+            } else if (s.keyword != "vrrp_script" && !is_track_file(s)) {
                 notes_.skip(s, "no directord equivalent");
             }
         }
@@ -149,8 +149,14 @@ class Converter {
                             yaml_string(s.arg(0)), yaml_string(s.arg(1)), id);
     }
 
+    // keepalived 2.2.7's name, and the older one it still reads.
+    static bool is_track_file(const Statement& s) {
+        return s.keyword == "track_file" || s.keyword == "vrrp_track_file";
+    }
+
     ImportNotes notes_;
-    VrrpConverter vrrp_{notes_};
+    TrackFiles track_files_;
+    VrrpConverter vrrp_{notes_, track_files_};
     std::string router_id_, process_;
     std::string services_, ipvs_;
 };

@@ -48,6 +48,30 @@ std::string service_check_of(const Statement& c, ImportNotes& notes) {
     return keys.empty() ? "udp: {}" : fmt::format("udp: {{ {} }}", fmt::join(keys, ", "));
 }
 
+// A FILE_CHECK as the inside of `file_check: { ... }`: its track_file's path, and its own
+// weight or else the track file's.
+std::optional<std::string> file_check_of(const Statement& c, const TrackFiles& files,
+                                         ImportNotes& notes) {
+    const Statement* name = c.child("track_file");
+    auto file = name ? files.find(name->arg(0)) : files.end();
+    if (file == files.end()) {
+        notes.skip(c, name ? "no track_file " + name->arg(0) : "no track_file named");
+        return std::nullopt;
+    }
+    TrackFile f = file->second;
+    for (const auto& s : c.children) {
+        if (s.keyword == "weight") {
+            f.weight = s.arg(0);
+            f.reverse = s.arg(1) == "reverse";
+        } else if (s.keyword != "track_file") {
+            notes.skip(s, "not supported in a FILE_CHECK");
+        }
+    }
+    std::string out = "path: " + yaml_string(f.path) + ", weight: " + f.weight;
+    if (f.reverse) out += ", reverse: true";
+    return out;
+}
+
 // One real server's check, as the inside of `check: { ... }`; none when not convertible.
 std::optional<std::string> check_of(const Statement& c, const std::string& interval,
                                     const std::string& virtualhost, ImportNotes& notes) {
@@ -133,7 +157,8 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
 
 }  // namespace
 
-std::string convert_virtual_server(const Statement& block, ImportNotes& notes) {
+std::string convert_virtual_server(const Statement& block, const TrackFiles& files,
+                                   ImportNotes& notes) {
     std::vector<std::string> lines;
     if (block.arg(0) == "fwmark") {
         lines.push_back("fwmark: " + block.arg(1));
@@ -151,6 +176,7 @@ std::string convert_virtual_server(const Statement& block, ImportNotes& notes) {
     struct Real {
         std::string address, weight;
         std::optional<std::string> check;
+        std::optional<std::string> file_check;
         bool inhibit = false;
     };
     std::vector<Real> reals;
@@ -183,12 +209,14 @@ std::string convert_virtual_server(const Statement& block, ImportNotes& notes) {
         } else if (k == "alpha") {
             alpha = true;
         } else if (k == "real_server") {
-            Real r{endpoint(s.arg(0), s.arg(1)), "1", std::nullopt, false};
+            Real r{endpoint(s.arg(0), s.arg(1)), "1", std::nullopt, std::nullopt, false};
             for (const auto& c : s.children) {
                 if (c.keyword == "weight")
                     r.weight = c.arg(0);
                 else if (c.keyword == "inhibit_on_failure")
                     r.inhibit = true;
+                else if (c.keyword == "FILE_CHECK")
+                    r.file_check = file_check_of(c, files, notes);
                 else if (c.keyword.ends_with("_CHECK") || c.keyword.ends_with("_GET"))
                     r.check = check_of(c, interval, virtualhost, notes);
                 else if (c.keyword.starts_with("notify_"))
@@ -226,6 +254,7 @@ std::string convert_virtual_server(const Statement& block, ImportNotes& notes) {
     for (const auto& r : reals) {
         services += "      - { address: " + r.address + ", weight: " + r.weight;
         if (r.check && !shared) services += ", check: { " + *r.check + " }";
+        if (r.file_check) services += ", file_check: { " + *r.file_check + " }";
         services += " }\n";
     }
     return services;

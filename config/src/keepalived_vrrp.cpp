@@ -70,20 +70,21 @@ void VrrpConverter::script(const Statement& block) {
     scripts_[block.arg(0)] = sc;
 }
 
-void VrrpConverter::track_file(const Statement& block) {
+TrackFile read_track_file(const Statement& block, ImportNotes& notes) {
     TrackFile f;
     for (const auto& s : block.children) {
-        if (s.keyword == "file")
+        if (s.keyword == "file") {
             f.path = s.arg(0);
-        else if (s.keyword == "weight")
-            f.weight = std::atoi(s.arg(0).c_str());
-        else
-            notes_.skip(s, "not supported in a track file");
+        } else if (s.keyword == "weight") {
+            f.weight = s.arg(0);
+            f.reverse = s.arg(1) == "reverse";
+        } else {
+            notes.skip(s, s.keyword == "init_file"
+                              ? "directord never writes the file: create it before the start"
+                              : "not supported in a track file");
+        }
     }
-    notes_.note(block, fmt::format("vrrp_track_file {}: a tracked file is present/absent here, its "
-                                   "content (a weight) is not read",
-                                   block.arg(0)));
-    files_[block.arg(0)] = f;
+    return f;
 }
 
 void VrrpConverter::instance(const Statement& block) {
@@ -160,10 +161,13 @@ void VrrpConverter::instance(const Statement& block) {
             for (const auto& t : s.children) {
                 auto f = files_.find(t.keyword);
                 if (f == files_.end()) {
-                    notes_.skip(t, "no vrrp_track_file of this name");
+                    notes_.skip(t, "no track_file of this name");
                     continue;
                 }
-                int weight = t.arg(0) == "weight" ? std::atoi(t.arg(1).c_str()) : f->second.weight;
+                notes_.note(t, fmt::format("track_file {}: for an instance the file's presence "
+                                           "counts (weight while present), not its content",
+                                           t.keyword));
+                const std::string& weight = t.arg(0) == "weight" ? t.arg(1) : f->second.weight;
                 files.push_back(
                     fmt::format("{{ path: {}, weight: {} }}", yaml_string(f->second.path), weight));
             }

@@ -131,8 +131,8 @@ LoadResult load_file(const std::string& path, const std::string& node) {
     return load_text(std::get<std::string>(text), path, node);
 }
 
-FileCheck check_file(const std::string& path) {
-    FileCheck out;
+CheckedFile check_file(const std::string& path) {
+    CheckedFile out;
     auto text = read_text(path);
     if (auto* errors = std::get_if<std::vector<Error>>(&text)) return {{}, std::move(*errors)};
     const auto& content = std::get<std::string>(text);

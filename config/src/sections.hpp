@@ -20,6 +20,8 @@ std::optional<std::string> read_regex(Reader& r, const YAML::Node& node, const s
 UdpCheck read_udp(Reader& r, const YAML::Node& node, const std::string& path);
 DnsCheck read_dns(Reader& r, const YAML::Node& node, const std::string& path);
 PingCheck read_ping(Reader& r, const YAML::Node& node, const std::string& path);
+std::optional<FileCheck> read_file_check(Reader& r, const YAML::Node& node,
+                                         const std::string& path);
 std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path);
 bool instance_exists(const Config& cfg, const std::string& name);
 

@@ -1,4 +1,5 @@
-// An instance's `track` section: scripts, interfaces, files and checks.
+// An instance's `track` section (scripts, interfaces, files and checks) and the file checks of
+// real servers, watched files too.
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,6 +75,21 @@ std::optional<TrackFile> read_track_file(Reader& r, const YAML::Node& node,
     }
     if (!check_watchable(r, path_node, path, t.path)) return std::nullopt;
     return t;
+}
+
+std::optional<FileCheck> read_file_check(Reader& r, const YAML::Node& node,
+                                         const std::string& path) {
+    if (!r.is_map(node, path)) return std::nullopt;
+    r.reject_unknown_keys(node, path, {"path", "weight", "reverse"});
+    FileCheck f;
+    auto path_node = r.required(node, path, "path");
+    if (!path_node) return std::nullopt;
+    f.path = r.string(path_node, Reader::join(path, "path")).value_or("");
+    // keepalived's range: the weight multiplies a 32-bit number into a 32-bit IPVS weight.
+    r.optional_integer(node, path, "weight", f.weight, -2147483647, 2147483647);
+    r.optional_boolean(node, path, "reverse", f.reverse);
+    if (!check_watchable(r, path_node, Reader::join(path, "path"), f.path)) return std::nullopt;
+    return f;
 }
 
 std::optional<TrackCheck> read_track_check(Reader& r, const YAML::Node& node,

@@ -119,7 +119,8 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                 vs.real_servers = read_list<RealServer>(
                     r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
                         if (!r.is_map(x, rp)) return std::nullopt;
-                        r.reject_unknown_keys(x, rp, {"address", "weight", "forwarding", "check"});
+                        r.reject_unknown_keys(
+                            x, rp, {"address", "weight", "forwarding", "check", "file_check"});
                         RealServer rs;
                         auto a = r.required(x, rp, "address");
                         if (!a) return std::nullopt;
@@ -141,6 +142,8 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                             rs.forwarding = read_forwarding(r, n, Reader::join(rp, "forwarding"));
                         if (auto n = x["check"])
                             rs.check = read_check(r, n, Reader::join(rp, "check"));
+                        if (auto n = x["file_check"])
+                            rs.file_check = read_file_check(r, n, Reader::join(rp, "file_check"));
                         return rs;
                     });
             }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace directord::ipvs {
@@ -121,6 +122,7 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
     touched_.assign(pools_.all().size(), 0);
     touched_pools_.clear();
     health_.assign(pools_.all().size(), {});
+    file_verdicts_.clear();
     for (std::size_t i = 0; i < pools_.all().size(); ++i) {
         health_[i].reserve(pools_.all()[i].members.size());
         for (const auto& member : pools_.all()[i].members)
@@ -138,6 +140,20 @@ bool DesiredState::set_health(const std::string& pool, const std::string& member
     Health now = is_up ? up : down;
     if (state == now) return false;
     state = now;
+    touch(*p);
+    return true;
+}
+
+bool DesiredState::set_file_verdict(const std::string& pool, const std::string& member, bool down,
+                                    std::int64_t weight_change) {
+    auto p = pools_.find(pool);
+    if (!p) return false;
+    auto m = pools_.find_member(*p, member);
+    if (!m) return false;
+    auto [it, fresh] = file_verdicts_.try_emplace({*p, *m}, FileVerdict{down, weight_change});
+    if (!fresh && it->second.down == down && it->second.weight_change == weight_change)
+        return false;
+    it->second = {down, weight_change};
     touch(*p);
     return true;
 }
@@ -221,19 +237,26 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
         if (role == master_.end() || !role->second) return;
     }
     VirtualService vs{pool.service, {}};
-    unsigned live = 0;
-    bool waiting = false;  // for a first check result
+    std::uint64_t live = 0;  // file checks can raise weights up to 2^31 - 1 each
+    bool waiting = false;    // for a first check result
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         Destination d = pool.members[j].destination;
+        Health health = health_[i][j];
+        if (auto file = file_verdicts_.empty() ? file_verdicts_.end() : file_verdicts_.find({i, j});
+            file != file_verdicts_.end()) {
+            if (file->second.down) health = down;
+            d.weight = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+                std::int64_t{d.weight} + file->second.weight_change, 0, INT32_MAX));
+        }
         auto chosen = operator_weights_.empty() ? std::nullopt : operator_weight(i, j);
         d.weight = chosen.value_or(d.weight);
-        waiting |= health_[i][j] == unknown;
+        waiting |= health == unknown;
         const Destination* kept =
-            health_[i][j] == unknown ? find_destination(kernel, pool.service.key, d) : nullptr;
+            health == unknown ? find_destination(kernel, pool.service.key, d) : nullptr;
         if (kept) {
             d.weight = chosen.value_or(kept->weight);
             live += d.weight;
-        } else if (health_[i][j] == up) {
+        } else if (health == up) {
             live += d.weight;
         } else if (pool.inhibit) {
             d.weight = 0;
@@ -267,6 +290,9 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
 }
 
 std::string_view DesiredState::health(std::size_t pool, std::size_t member) const {
+    if (auto file = file_verdicts_.find({pool, member});
+        file != file_verdicts_.end() && file->second.down)
+        return "down";
     switch (health_[pool][member]) {
         case up:
             return "up";

@@ -49,6 +49,11 @@ void Programmer::set_health(const std::string& vs, const std::string& rs, bool u
     if (desired_.set_health(vs, rs, up)) request();
 }
 
+void Programmer::set_file_verdict(const std::string& vs, const std::string& rs, bool down,
+                                  std::int64_t weight_change) {
+    if (desired_.set_file_verdict(vs, rs, down, weight_change)) request();
+}
+
 IpvsStatus Programmer::status() const {
     IpvsStatus status{client_ != nullptr, known_.size(),     0, runs_, changes_applied_,
                       refusals_,          sync_daemon_role()};

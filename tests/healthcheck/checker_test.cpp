@@ -54,7 +54,7 @@ config::Config two_virtual_servers(tcp::endpoint rs, unsigned fall) {
         vs.address = asio::ip::make_address("10.0.0.1");
         vs.port = name == "web" ? 80 : 8080;
         vs.check = check;
-        vs.real_servers.push_back(config::RealServer{rs.address(), rs.port(), 1, {}, {}});
+        vs.real_servers.push_back(config::RealServer{rs.address(), rs.port(), 1, {}, {}, {}});
         cfg.virtual_servers.push_back(vs);
     }
     return cfg;

@@ -51,7 +51,7 @@ std::vector<std::string> errors_of(const std::string& text, const std::string& n
 }
 
 // check_file reads a file: write the text to one of the test's own.
-FileCheck check_text(const std::string& text) {
+CheckedFile check_text(const std::string& text) {
     auto path = std::filesystem::temp_directory_path() /
                 ("directord-cluster-" + std::to_string(::getpid()) + ".yaml");
     std::ofstream(path) << text;

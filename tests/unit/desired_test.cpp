@@ -294,3 +294,31 @@ TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {
     state.set_operator_weight("www", "10.0.1.1:80", 0);  // a restart: drained before it
     EXPECT_EQ(weights(state.table(kernel)[0]), (Strings{"10.0.1.1:80=0", "127.0.0.1:80=1"}));
 }
+
+TEST(DesiredState, FileVerdictsTakeServersDownOrMoveTheirWeightUnderAnOperatorWeight) {
+    auto cfg = valid_config(kWeb);
+    auto state = state_of(cfg);
+    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health("www", "10.0.1.2:80", true);
+    auto www = [&] { return weights(state.table()[0]); };
+    EXPECT_TRUE(state.set_file_verdict("www", "10.0.1.1:80", false, 3));
+    EXPECT_FALSE(state.set_file_verdict("www", "10.0.1.1:80", false, 3));
+    EXPECT_FALSE(state.set_file_verdict("www", "10.9.9.9:80", true, 0));  // unknown member
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=5", "10.0.1.2:80=1"}));
+    state.set_file_verdict("www", "10.0.1.1:80", false, -10);  // never below 0
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=1"}));
+    state.set_file_verdict("www", "10.0.1.2:80", false, 4'000'000'000);  // at most 2^31 - 1
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=2147483647"}));
+    // Down by its file although its check says up; an operator's weight does not bring it back.
+    state.set_file_verdict("www", "10.0.1.2:80", true, 0);
+    state.set_operator_weight("www", "10.0.1.2:80", 9);
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "127.0.0.1:80=1"}));  // no live weight: sorry
+    EXPECT_EQ(state.health(0, 1), "down");
+    state.set_file_verdict("www", "10.0.1.2:80", false, 0);
+    EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=9"}));
+    EXPECT_EQ(state.health(0, 1), "up");
+    // A reload forgets the verdicts: the file checks tell them again.
+    (void)state.configure(Pools(cfg));
+    state.set_health("www", "10.0.1.1:80", true);
+    EXPECT_EQ(www(), Strings{"10.0.1.1:80=2"});
+}

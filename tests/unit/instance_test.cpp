@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "directord/healthcheck/file_watch.hpp"
 #include "directord/vrrp/engine.hpp"
-#include "directord/vrrp/file_watch.hpp"
 #include "fake_host.hpp"
 
 using namespace directord;
@@ -57,7 +57,7 @@ Received advert_from(const char* source, std::uint8_t vrid, std::uint8_t priorit
 struct HostEvents : ::testing::Test {
     boost::asio::io_context io;
     FakeHost host{io};
-    FileWatch files{io};
+    healthcheck::FileWatch files{io};
     std::vector<config::IpAddress> managed;
     Services services{io, host, files, healthcheck::Scheduler::of(io), managed};
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <memory>
 
+#include "directord/io_error.hpp"
 #include "directord/log.hpp"
-#include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
 namespace {

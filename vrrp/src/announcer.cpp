@@ -9,8 +9,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "directord/io_error.hpp"
 #include "directord/log.hpp"
-#include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
 

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "directord/healthcheck/file_watch.hpp"
+#include "directord/io_error.hpp"
 #include "directord/log.hpp"
-#include "directord/vrrp/file_watch.hpp"
-#include "directord/vrrp/io_error.hpp"
 #include "directord/vrrp/sync_group.hpp"
 
 namespace directord::vrrp {
@@ -17,7 +17,7 @@ constexpr const char* kSyncGroupKey = "sync_group";
 }  // namespace
 
 Engine::Engine(boost::asio::io_context& io, Host& host)
-    : io_(io), host_(host), files_(std::make_unique<FileWatch>(io)) {}
+    : io_(io), host_(host), files_(std::make_unique<healthcheck::FileWatch>(io)) {}
 
 Engine::~Engine() {
     // Instances unsubscribe from sockets, links and files: destroy them first.
@@ -147,7 +147,7 @@ void Engine::watch_maintenance(const std::optional<std::string>& path) {
                           present ? "created: handing over every instance" : "removed: resuming");
                 for (auto& [name, instance] : instances_) apply_maintenance(*instance);
             });
-            maintenance_present_ = FileWatch::exists(*path);
+            maintenance_present_ = healthcheck::FileWatch::exists(*path);
         } catch (const IoError& e) {
             log::error("maintenance file: {}", e.what());
         }

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#include "directord/healthcheck/file_watch.hpp"
+#include "directord/io_error.hpp"
 #include "directord/vrrp/addresses.hpp"
-#include "directord/vrrp/file_watch.hpp"
-#include "directord/vrrp/io_error.hpp"
 
 namespace directord::vrrp {
 namespace {

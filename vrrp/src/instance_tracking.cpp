@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "directord/vrrp/file_watch.hpp"
+#include "directord/healthcheck/file_watch.hpp"
 #include "directord/vrrp/instance.hpp"
 
 namespace directord::vrrp {
@@ -28,7 +28,7 @@ void Instance::build_trackers() {
     for (const auto& t : cfg_.track_files) {
         std::size_t index = standing_.signals.size();
         standing_.signals.push_back(
-            TrackedSignal{"file " + t.path, t.weight, FileWatch::exists(t.path)});
+            TrackedSignal{"file " + t.path, t.weight, healthcheck::FileWatch::exists(t.path)});
         file_watches_.push_back(services_.files.watch(t.path, [this, index](bool exists) {
             update_signal(index, exists, exists ? "created" : "removed");
         }));

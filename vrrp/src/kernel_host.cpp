@@ -1,8 +1,8 @@
 #include "directord/vrrp/kernel_host.hpp"
 
+#include "directord/io_error.hpp"
 #include "directord/log.hpp"
 #include "directord/vrrp/announcer.hpp"
-#include "directord/vrrp/io_error.hpp"
 #include "directord/vrrp/netif.hpp"
 
 namespace directord::vrrp {

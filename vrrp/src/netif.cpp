@@ -11,13 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "directord/vrrp/io_error.hpp"
+#include "directord/io_error.hpp"
 
 namespace directord::vrrp {
-
-IoError errno_error(const std::string& operation, const std::string& subject) {
-    return IoError(operation, subject, std::strerror(errno));
-}
 
 InterfaceInfo read_interface(const std::string& name) {
     InterfaceInfo info;

@@ -5,7 +5,7 @@
 #include <netlink/socket.h>
 #include <unistd.h>
 
-#include "directord/vrrp/io_error.hpp"
+#include "directord/io_error.hpp"
 
 namespace directord::vrrp {
 

@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "directord/vrrp/io_error.hpp"
+#include "directord/io_error.hpp"
 
 namespace directord::vrrp {
 namespace {

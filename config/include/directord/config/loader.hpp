@@ -28,11 +28,11 @@ LoadResult load_text(const std::string& text, const std::string& source_name,
 
 // directorctl check: a cluster file's every node resolved and validated, and the rules between
 // the nodes (distinct priorities per VRID, one address owner); a plain file validated alone.
-struct FileCheck {
+struct CheckedFile {
     std::vector<std::string> nodes;  // empty: not a cluster file
     std::vector<Error> errors;       // empty: valid
 };
-FileCheck check_file(const std::string& path);
+CheckedFile check_file(const std::string& path);
 
 // directorctl render: one node's configuration as the YAML the daemon would load.
 std::variant<std::string, std::vector<Error>> render_node(const std::string& path,

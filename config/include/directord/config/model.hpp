@@ -257,12 +257,24 @@ struct Endpoint {
     bool operator==(const Endpoint&) const = default;
 };
 
+// keepalived's FILE_CHECK, beside the real server's check: the number written in `path` (a
+// missing file, or text that is not a number, reads 0). With weight 0 it is a health verdict:
+// non-zero is down (reverse: zero is down). Otherwise number x weight (reverse: negated) is
+// added to the real server's weight, which stays at least 0.
+struct FileCheck {
+    std::string path;
+    int weight = 0;
+    bool reverse = false;
+    bool operator==(const FileCheck&) const = default;
+};
+
 struct RealServer {
     IpAddress address;
     std::uint16_t port = 0;
     unsigned weight = 1;
     std::optional<Forwarding> forwarding;  // overrides the virtual server's
     std::optional<Check> check;            // overrides the virtual server's check as a whole
+    std::optional<FileCheck> file_check;
     bool operator==(const RealServer&) const = default;
 };
 

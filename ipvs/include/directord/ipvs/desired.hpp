@@ -10,6 +10,8 @@
 //    leaving quorum - hysteresis) the sorry server, if any, is added. Changes are told as
 //    events; the start is not one (a pool whose first results leave it without quorum is).
 //  - A service tied to a VRRP instance is in the table only while that instance is MASTER.
+//  - A file check's verdict (down, or a change of the configured weight, never below 0) is
+//    applied on top of the member's check; forgotten by configure(), told again after it.
 //  - An operator's weight (drain: 0) replaces a member's configured weight, whatever its
 //    health; it is kept by name across configure() while the member stays configured.
 #include <map>
@@ -71,6 +73,8 @@ class DesiredState {
     // Return whether anything changed.
     bool set_health(const std::string& pool, const std::string& member, bool up);
     bool set_role(const std::string& instance, bool master);
+    bool set_file_verdict(const std::string& pool, const std::string& member, bool down,
+                          std::int64_t weight_change);
     // An operator's weight for a configured member, or none to return to the configured one.
     // Returns false (nothing changed) for an unknown pool or member, or the same weight.
     bool set_operator_weight(const std::string& pool, const std::string& member,
@@ -114,6 +118,11 @@ class DesiredState {
     std::vector<Quorum> quorum_;  // per pool, at the last build
     std::map<std::string, bool> master_;
     OperatorWeights operator_weights_;
+    struct FileVerdict {
+        bool down = false;
+        std::int64_t weight_change = 0;
+    };
+    std::map<std::pair<std::size_t, std::size_t>, FileVerdict> file_verdicts_;  // pool, member
     bool everything_touched_ = true;
     std::vector<char> touched_;  // per pool, since the last update
     std::vector<std::size_t> touched_pools_;

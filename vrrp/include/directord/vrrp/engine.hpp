@@ -14,8 +14,6 @@
 
 namespace directord::vrrp {
 
-class FileWatch;
-
 // What status and metrics show of the engine, as a value.
 struct EngineStatus {
     std::optional<std::string> maintenance_file;
@@ -67,7 +65,7 @@ class Engine {
 
     boost::asio::io_context& io_;
     Host& host_;
-    std::unique_ptr<FileWatch> files_;
+    std::unique_ptr<healthcheck::FileWatch> files_;
     std::map<std::string, std::unique_ptr<Instance>> instances_;
     std::vector<TransitionListener> transition_listeners_;
     std::vector<config::SyncGroup> groups_;

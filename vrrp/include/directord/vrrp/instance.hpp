@@ -21,15 +21,17 @@
 #include "directord/vrrp/standing.hpp"
 #include "directord/vrrp/track_script.hpp"
 
-namespace directord::vrrp {
-
+namespace directord::healthcheck {
 class FileWatch;
+}
+
+namespace directord::vrrp {
 
 // What every instance shares: the loop and the kernel-facing services.
 struct Services {
     boost::asio::io_context& io;
     Host& host;
-    FileWatch& files;
+    healthcheck::FileWatch& files;
     healthcheck::Scheduler& checks;
     const std::vector<config::IpAddress>& managed_addresses;  // every instance's VIPs
 };

@@ -2,7 +2,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace directord::vrrp {
+namespace directord {
 
 // A failed system or netlink operation, with what was attempted on what.
 struct IoError : std::runtime_error {
@@ -17,4 +17,4 @@ struct IoError : std::runtime_error {
 // IoError from errno.
 IoError errno_error(const std::string& operation, const std::string& subject);
 
-}  // namespace directord::vrrp
+}  // namespace directord
