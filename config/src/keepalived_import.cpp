@@ -1,8 +1,10 @@
 #include "directord/config/keepalived_import.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "keepalived_convert.hpp"
@@ -118,6 +120,8 @@ class Converter {
                 router_id_ = s.arg(0);
             } else if (s.keyword == "lvs_sync_daemon") {
                 sync_daemon(s);
+            } else if (s.keyword == "lvs_timeouts") {
+                timeouts(s);
             } else if (s.keyword == "vrrp_version") {
                 vrrp_.default_version = s.arg(0);
             } else if (s.keyword == "vrrp_priority") {
@@ -135,18 +139,36 @@ class Converter {
             notes_.skip(s, "needs an interface and a VRRP instance");
             return;
         }
-        std::string id = "0";
-        for (std::size_t i = 2; i + 1 < s.args.size(); i += 2) {
-            if (s.args[i] == "id")
-                id = s.args[i + 1];
+        static const std::map<std::string, std::string> kKeys{{"id", "sync_id"},
+                                                              {"maxlen", "max_length"},
+                                                              {"port", "port"},
+                                                              {"ttl", "ttl"},
+                                                              {"group", "group"}};
+        std::vector<std::string> keys{"interface: " + yaml_string(s.arg(0)),
+                                      "instance: " + yaml_string(s.arg(1))};
+        for (std::size_t i = 2; i < s.args.size(); i += 2) {
+            auto key = kKeys.find(s.args[i]);
+            if (key != kKeys.end() && i + 1 < s.args.size())
+                keys.push_back(key->second + ": " + s.args[i + 1]);
             else
-                notes_.note(s,
-                            fmt::format("lvs_sync_daemon {} {}: not converted (directord uses the "
-                                        "kernel's default)",
-                                        s.args[i], s.args[i + 1]));
+                notes_.skip(s, "lvs_sync_daemon " + s.args[i] + ": unknown option");
         }
-        ipvs_ = fmt::format("  sync_daemon: {{ interface: {}, instance: {}, sync_id: {} }}\n",
-                            yaml_string(s.arg(0)), yaml_string(s.arg(1)), id);
+        ipvs_ += fmt::format("  sync_daemon: {{ {} }}\n", fmt::join(keys, ", "));
+    }
+
+    // lvs_timeouts [tcp N] [tcpfin N] [udp N], in seconds
+    void timeouts(const Statement& s) {
+        static const std::map<std::string, std::string> kKeys{
+            {"tcp", "tcp"}, {"tcpfin", "tcp_fin"}, {"udp", "udp"}};
+        std::vector<std::string> keys;
+        for (std::size_t i = 0; i < s.args.size(); i += 2) {
+            auto key = kKeys.find(s.args[i]);
+            if (key != kKeys.end() && i + 1 < s.args.size())
+                keys.push_back(key->second + ": " + s.args[i + 1] + "s");
+            else
+                notes_.skip(s, "lvs_timeouts " + s.args[i] + ": unknown option");
+        }
+        if (!keys.empty()) ipvs_ += fmt::format("  timeouts: {{ {} }}\n", fmt::join(keys, ", "));
     }
 
     // keepalived 2.2.7's name, and the older one it still reads.

@@ -174,7 +174,7 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
         if (s.keyword == "virtualhost") virtualhost = s.arg(0);
     }
     struct Real {
-        std::string address, weight;
+        std::string address, weight, thresholds;
         std::optional<std::string> check;
         std::optional<std::string> file_check;
         bool inhibit = false;
@@ -192,14 +192,15 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
             auto kind = lower(s.arg(0));
             lines.push_back("forwarding: " + std::string(kind == "tun" ? "tun" : kind));
         } else if (k == "protocol") {
-            if (s.arg(0) == "SCTP")
-                notes.skip(s, "SCTP services are not supported");
-            else
-                lines.push_back("protocol: " + lower(s.arg(0)));
+            lines.push_back("protocol: " + lower(s.arg(0)));
         } else if (k == "persistence_timeout") {
             persistence = "timeout: " + seconds(s.arg(0)) + persistence;
         } else if (k == "persistence_granularity") {
-            persistence += ", netmask: " + s.arg(0);
+            // IPv6 services take a prefix length, IPv4 ones a netmask.
+            bool prefix = s.arg(0).find('.') == std::string::npos;
+            persistence += (prefix ? ", prefix: " : ", netmask: ") + s.arg(0);
+        } else if (k == "persistence_engine") {
+            persistence += ", engine: " + s.arg(0);
         } else if (k == "sorry_server") {
             lines.push_back("sorry_server: " + endpoint(s.arg(0), s.arg(1)));
         } else if (k == "quorum") {
@@ -209,10 +210,14 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
         } else if (k == "alpha") {
             alpha = true;
         } else if (k == "real_server") {
-            Real r{endpoint(s.arg(0), s.arg(1)), "1", std::nullopt, std::nullopt, false};
+            Real r{endpoint(s.arg(0), s.arg(1)), "1", "", std::nullopt, std::nullopt, false};
             for (const auto& c : s.children) {
                 if (c.keyword == "weight")
                     r.weight = c.arg(0);
+                else if (c.keyword == "uthreshold")
+                    r.thresholds += ", upper_threshold: " + c.arg(0);
+                else if (c.keyword == "lthreshold")
+                    r.thresholds += ", lower_threshold: " + c.arg(0);
                 else if (c.keyword == "inhibit_on_failure")
                     r.inhibit = true;
                 else if (c.keyword == "FILE_CHECK")
@@ -228,6 +233,16 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
         } else {
             notes.skip_setting(s);
         }
+    }
+    // keepalived gives a granularity without a timeout its default of 6 minutes.
+    if (persistence.starts_with(", ") && persistence.find("engine") == std::string::npos) {
+        persistence = "timeout: 360s" + persistence;
+        notes.note(block,
+                   "persistence_granularity without persistence_timeout: keepalived's "
+                   "6 minutes written out");
+    } else if (persistence.starts_with(", ")) {
+        notes.skip(block, "persistence_engine without persistence_timeout");
+        persistence.clear();
     }
     if (!persistence.empty()) lines.push_back("persistence: { " + persistence + " }");
     auto inhibited = std::count_if(reals.begin(), reals.end(), [](auto& r) { return r.inhibit; });
@@ -252,7 +267,7 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
     for (std::size_t i = 1; i < lines.size(); ++i) services += "    " + lines[i] + "\n";
     services += "    real_servers:\n";
     for (const auto& r : reals) {
-        services += "      - { address: " + r.address + ", weight: " + r.weight;
+        services += "      - { address: " + r.address + ", weight: " + r.weight + r.thresholds;
         if (r.check && !shared) services += ", check: { " + *r.check + " }";
         if (r.file_check) services += ", file_check: { " + *r.file_check + " }";
         services += " }\n";

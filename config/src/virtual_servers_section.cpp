@@ -17,6 +17,59 @@ bool instance_exists(const Config& cfg, const std::string& name) {
                        [&](const Instance& i) { return i.name == name; });
 }
 
+// persistence: { timeout, netmask (IPv4) or prefix (IPv6), engine: sip }. The family is
+// checked once the real servers are known (a fwmark service's is theirs).
+void read_persistence(Reader& r, const YAML::Node& p, const std::string& pp, VirtualServer& vs) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(p, pp)) return;
+    r.reject_unknown_keys(p, pp, {"timeout", "netmask", "prefix", "engine"});
+    if (auto t = r.required(p, pp, "timeout"))
+        vs.persistence =
+            r.duration(t, Reader::join(pp, "timeout"), 1s, 31536000s).value_or(Duration{0});
+    if (auto m = p["netmask"]) {
+        auto mp = Reader::join(pp, "netmask");
+        if (auto text = r.string(m, mp)) {
+            boost::system::error_code ec;
+            auto mask = boost::asio::ip::make_address_v4(*text, ec);
+            if (ec)
+                r.fail(m, mp, "'" + *text + "' is not an IPv4 netmask");
+            else
+                vs.persistence_netmask = mask;
+        }
+    }
+    unsigned prefix = 0;
+    r.optional_integer(p, pp, "prefix", prefix, 1, 128);
+    if (prefix) vs.persistence_prefix = prefix;
+    r.optional_key(p, pp, "engine", vs.persistence_engine,
+                   [&](auto& n, auto path) { return r.choice(n, path, {"sip"}); });
+}
+
+// upper_threshold / lower_threshold: the kernel stops the overload at the lower one, so it
+// must be below the upper (IPVS itself takes 3/4 of the upper when the lower is 0).
+void read_thresholds(Reader& r, const YAML::Node& x, const std::string& rp, RealServer& rs) {
+    r.optional_integer(x, rp, "upper_threshold", rs.upper_threshold, 0, 65535);
+    r.optional_integer(x, rp, "lower_threshold", rs.lower_threshold, 0, 65535);
+    if (rs.lower_threshold && rs.lower_threshold >= rs.upper_threshold)
+        r.fail(x["lower_threshold"], Reader::join(rp, "lower_threshold"),
+               rs.upper_threshold ? "must be below upper_threshold"
+                                  : "needs an upper_threshold (the overload it ends)");
+}
+
+// What only makes sense for one family, refused once the family is known.
+void check_family_settings(Reader& r, const YAML::Node& v, const std::string& vp,
+                           const VirtualServer& vs) {
+    bool v6 = vs.fwmark ? !vs.real_servers.empty() && vs.real_servers.front().address.is_v6()
+                        : vs.address.is_v6();
+    auto p = v["persistence"];
+    auto pp = Reader::join(vp, "persistence");
+    if (v6 && vs.persistence_netmask)
+        r.fail(p["netmask"], Reader::join(pp, "netmask"),
+               "an IPv6 service groups clients by prefix (prefix: 64), not netmask");
+    if (!v6 && vs.persistence_prefix)
+        r.fail(p["prefix"], Reader::join(pp, "prefix"),
+               "an IPv4 service groups clients by netmask, not prefix");
+}
+
 // The IPVS settings of a virtual server (scheduler, forwarding, persistence, failure policy,
 // sorry server, quorum, VRRP coupling).
 void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, const Config& cfg,
@@ -42,26 +95,7 @@ void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, c
     r.optional_boolean(v, vp, "one_packet", vs.one_packet);
     r.optional_key(v, vp, "forwarding", vs.forwarding,
                    [&](auto& n, auto p) { return read_forwarding(r, n, p); });
-    if (auto p = v["persistence"]) {
-        auto pp = Reader::join(vp, "persistence");
-        if (r.is_map(p, pp)) {
-            r.reject_unknown_keys(p, pp, {"timeout", "netmask"});
-            if (auto t = r.required(p, pp, "timeout"))
-                vs.persistence =
-                    r.duration(t, Reader::join(pp, "timeout"), 1s, 31536000s).value_or(Duration{0});
-            if (auto m = p["netmask"]) {
-                auto mp = Reader::join(pp, "netmask");
-                if (auto text = r.string(m, mp)) {
-                    boost::system::error_code ec;
-                    auto mask = boost::asio::ip::make_address_v4(*text, ec);
-                    if (ec)
-                        r.fail(m, mp, "'" + *text + "' is not an IPv4 netmask");
-                    else
-                        vs.persistence_netmask = mask;
-                }
-            }
-        }
-    }
+    if (auto p = v["persistence"]) read_persistence(r, p, Reader::join(vp, "persistence"), vs);
     r.optional_key(v, vp, "on_failure", vs.on_failure, [&](auto& n, auto p) {
         auto inhibit = r.either(n, p, "remove", "inhibit");
         return inhibit ? std::optional(*inhibit ? OnFailure::inhibit : OnFailure::remove)
@@ -109,7 +143,7 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                 }
             }
             r.optional_key(v, vp, "protocol", vs.protocol, [&](auto& n, auto p) {
-                return r.choice(n, p, {"tcp", "udp"});
+                return r.choice(n, p, {"tcp", "udp", "sctp"});
             });
             read_ipvs_settings(r, v, vp, cfg, vs);
             if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
@@ -119,8 +153,9 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                 vs.real_servers = read_list<RealServer>(
                     r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
                         if (!r.is_map(x, rp)) return std::nullopt;
-                        r.reject_unknown_keys(
-                            x, rp, {"address", "weight", "forwarding", "check", "file_check"});
+                        r.reject_unknown_keys(x, rp,
+                                              {"address", "weight", "forwarding", "check",
+                                               "file_check", "upper_threshold", "lower_threshold"});
                         RealServer rs;
                         auto a = r.required(x, rp, "address");
                         if (!a) return std::nullopt;
@@ -144,9 +179,11 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                             rs.check = read_check(r, n, Reader::join(rp, "check"));
                         if (auto n = x["file_check"])
                             rs.file_check = read_file_check(r, n, Reader::join(rp, "file_check"));
+                        read_thresholds(r, x, rp, rs);
                         return rs;
                     });
             }
+            check_family_settings(r, v, vp, vs);
             if (r.errors().size() != errors_before) return std::nullopt;
             vs.name = vs.fwmark
                           ? fmt::format("fwmark:{}", vs.fwmark)
@@ -172,18 +209,39 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
         });
 }
 
+// timeouts: { tcp, tcp_fin, udp } in whole seconds; the kernel counts them in jiffies in an int.
+void read_timeouts(Reader& r, const YAML::Node& t, const std::string& tp, Ipvs& ipvs) {
+    using namespace std::chrono_literals;
+    if (!r.is_map(t, tp)) return;
+    r.reject_unknown_keys(t, tp, {"tcp", "tcp_fin", "udp"});
+    for (auto [key, target] :
+         {std::pair{"tcp", &ipvs.timeouts.tcp}, std::pair{"tcp_fin", &ipvs.timeouts.tcp_fin},
+          std::pair{"udp", &ipvs.timeouts.udp}}) {
+        auto n = t[key];
+        if (!n) continue;
+        auto kp = Reader::join(tp, key);
+        auto d = r.duration(n, kp, 1s, 2000000s);
+        if (d && *d % 1s != Duration{0})
+            r.fail(n, kp, "the kernel counts connection timeouts in whole seconds");
+        else if (d)
+            *target = *d;
+    }
+}
+
 void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
     const std::string path = "ipvs";
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop", "unmanaged"});
+    r.reject_unknown_keys(node, path, {"sync_daemon", "on_stop", "unmanaged", "timeouts"});
     r.optional_key(node, path, "unmanaged", cfg.ipvs.remove_unmanaged,
                    [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
     r.optional_key(node, path, "on_stop", cfg.ipvs.remove_on_stop,
                    [&](auto& n, auto p) { return r.either(n, p, "keep", "remove"); });
+    if (auto t = node["timeouts"]) read_timeouts(r, t, Reader::join(path, "timeouts"), cfg.ipvs);
     if (auto d = node["sync_daemon"]) {
         auto dp = Reader::join(path, "sync_daemon");
         if (!r.is_map(d, dp)) return;
-        r.reject_unknown_keys(d, dp, {"interface", "instance", "sync_id"});
+        r.reject_unknown_keys(
+            d, dp, {"interface", "instance", "sync_id", "group", "port", "ttl", "max_length"});
         SyncDaemon daemon;
         if (auto n = r.required(d, dp, "interface"))
             daemon.interface = r.string(n, Reader::join(dp, "interface")).value_or("");
@@ -194,6 +252,21 @@ void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
                 r.fail(n, ip, "no VRRP instance named '" + daemon.instance + "'");
         }
         r.optional_integer(d, dp, "sync_id", daemon.sync_id, 0, 255);
+        if (auto g = d["group"]) {
+            auto gp = Reader::join(dp, "group");
+            if (auto text = r.string(g, gp)) {
+                boost::system::error_code ec;
+                auto group = boost::asio::ip::make_address(*text, ec);
+                if (ec || !group.is_multicast())
+                    r.fail(g, gp, "'" + *text + "' is not a multicast address");
+                else
+                    daemon.group = group;
+            }
+        }
+        r.optional_integer(d, dp, "port", daemon.port, 1, 65535);
+        r.optional_integer(d, dp, "ttl", daemon.ttl, 1, 255);
+        // The kernel's bounds for a sync message's UDP payload.
+        r.optional_integer(d, dp, "max_length", daemon.max_length, 80, 65507);
         cfg.ipvs.sync_daemon = daemon;
     }
 }

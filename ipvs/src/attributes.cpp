@@ -55,6 +55,11 @@ const Policy<IPVS_DAEMON_ATTR_MAX>& daemon_policy() {
         p[IPVS_DAEMON_ATTR_STATE].type = NLA_U32;
         p[IPVS_DAEMON_ATTR_MCAST_IFN] = {NLA_STRING, 0, IP_VS_IFNAME_MAXLEN};
         p[IPVS_DAEMON_ATTR_SYNC_ID].type = NLA_U32;
+        p[IPVS_DAEMON_ATTR_SYNC_MAXLEN].type = NLA_U16;
+        p[IPVS_DAEMON_ATTR_MCAST_GROUP].type = NLA_U32;
+        p[IPVS_DAEMON_ATTR_MCAST_GROUP6].minlen = 16;
+        p[IPVS_DAEMON_ATTR_MCAST_PORT].type = NLA_U16;
+        p[IPVS_DAEMON_ATTR_MCAST_TTL].type = NLA_U8;
         return p;
     }();
     return p;
@@ -182,8 +187,24 @@ std::optional<SyncDaemon> parse_daemon(nlattr* nest) {
     auto a = nested(nest, daemon_policy());
     if (!a) return std::nullopt;
     const auto& at = *a;
-    return SyncDaemon{static_cast<SyncDaemon::Role>(u32(at[IPVS_DAEMON_ATTR_STATE])),
-                      text(at[IPVS_DAEMON_ATTR_MCAST_IFN]), u32(at[IPVS_DAEMON_ATTR_SYNC_ID])};
+    SyncDaemon d;
+    d.role = static_cast<SyncDaemon::Role>(u32(at[IPVS_DAEMON_ATTR_STATE]));
+    d.interface = text(at[IPVS_DAEMON_ATTR_MCAST_IFN]);
+    d.sync_id = u32(at[IPVS_DAEMON_ATTR_SYNC_ID]);
+    // Kernels before 4.3 tell none of these; a daemon they run matches one left to defaults.
+    if (auto* g = at[IPVS_DAEMON_ATTR_MCAST_GROUP]) {
+        boost::asio::ip::address_v4::bytes_type bytes;
+        std::memcpy(bytes.data(), nla_data(g), bytes.size());
+        d.group = boost::asio::ip::address_v4(bytes);
+    } else if (auto* g6 = at[IPVS_DAEMON_ATTR_MCAST_GROUP6]) {
+        boost::asio::ip::address_v6::bytes_type bytes;
+        std::memcpy(bytes.data(), nla_data(g6), bytes.size());
+        d.group = boost::asio::ip::address_v6(bytes);
+    }
+    if (auto* p = at[IPVS_DAEMON_ATTR_MCAST_PORT]) d.port = nla_get_u16(p);
+    if (auto* t = at[IPVS_DAEMON_ATTR_MCAST_TTL]) d.ttl = nla_get_u8(t);
+    if (auto* l = at[IPVS_DAEMON_ATTR_SYNC_MAXLEN]) d.max_length = nla_get_u16(l);
+    return d;
 }
 
 }  // namespace directord::ipvs::wire

@@ -275,16 +275,42 @@ void Client::apply(std::span<const Change> changes) {
 
 void Client::flush() { request(message(IPVS_CMD_FLUSH, NLM_F_ACK), "IPVS: flush"); }
 
+bool SyncDaemon::is(const SyncDaemon& running) const {
+    return role == running.role && interface == running.interface && sync_id == running.sync_id &&
+           (!group || group == running.group) && (!port || port == running.port) &&
+           (!ttl || ttl == running.ttl) && (!max_length || max_length == running.max_length);
+}
+
+std::string describe(const SyncDaemon& d) {
+    std::string out = fmt::format("{} on {}, sync id {}",
+                                  d.role == SyncDaemon::Role::master ? "master" : "backup",
+                                  d.interface, d.sync_id);
+    if (d.group) out += ", group " + d.group->to_string();
+    if (d.port) out += fmt::format(", port {}", d.port);
+    if (d.ttl) out += fmt::format(", TTL {}", d.ttl);
+    if (d.max_length) out += fmt::format(", max length {}", d.max_length);
+    return out;
+}
+
 void Client::start_sync_daemon(const SyncDaemon& d) {
     auto msg = message(IPVS_CMD_NEW_DAEMON, NLM_F_ACK);
-    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
-    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(d.role));
-    nla_put_string(msg.get(), IPVS_DAEMON_ATTR_MCAST_IFN, d.interface.c_str());
-    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id);
-    nla_nest_end(msg.get(), nest);
-    request(std::move(msg), fmt::format("IPVS: start sync daemon ({} on {}, id {})",
-                                        d.role == SyncDaemon::Role::master ? "master" : "backup",
-                                        d.interface, d.sync_id));
+    nl_msg* m = msg.get();
+    nlattr* nest = nla_nest_start(m, IPVS_CMD_ATTR_DAEMON);
+    nla_put_u32(m, IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(d.role));
+    nla_put_string(m, IPVS_DAEMON_ATTR_MCAST_IFN, d.interface.c_str());
+    nla_put_u32(m, IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id);
+    if (d.group && d.group->is_v4()) {
+        auto bytes = d.group->to_v4().to_bytes();
+        nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP, bytes.size(), bytes.data());
+    } else if (d.group) {
+        auto bytes = d.group->to_v6().to_bytes();
+        nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes.size(), bytes.data());
+    }
+    if (d.port) nla_put_u16(m, IPVS_DAEMON_ATTR_MCAST_PORT, d.port);
+    if (d.ttl) nla_put_u8(m, IPVS_DAEMON_ATTR_MCAST_TTL, d.ttl);
+    if (d.max_length) nla_put_u16(m, IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.max_length);
+    nla_nest_end(m, nest);
+    request(std::move(msg), "IPVS: start sync daemon (" + describe(d) + ")");
 }
 
 void Client::stop_sync_daemon(SyncDaemon::Role role) {

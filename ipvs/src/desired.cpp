@@ -35,7 +35,7 @@ Pool pool_of(const config::VirtualServer& vs) {
         s.key.protocol = 0;
         s.key.fwmark = vs.fwmark;
     } else {
-        s.key.protocol = vs.protocol == "udp" ? 17 : 6;
+        s.key.protocol = vs.protocol == "udp" ? 17 : vs.protocol == "sctp" ? 132 : 6;
         s.key.address = vs.address;
         s.key.port = vs.port;
     }
@@ -46,15 +46,18 @@ Pool pool_of(const config::VirtualServer& vs) {
     if (vs.one_packet) s.flags |= kOnePacket;
     for (const auto& f : vs.scheduler_flags)
         s.flags |= f == "fallback" ? kSchedulerFlag1 : kSchedulerFlag2;
-    s.netmask = v6                       ? 128
+    s.netmask = v6                       ? vs.persistence_prefix.value_or(128)
                 : vs.persistence_netmask ? vs.persistence_netmask->to_v4().to_uint()
                                          : 0xffffffff;
+    s.persistence_engine = vs.persistence_engine;
     for (const auto& rs : vs.real_servers) {
         Destination d;
         d.address = rs.address;
         d.port = rs.port;
         d.forward = forward_of(rs.forwarding.value_or(vs.forwarding));
         d.weight = rs.weight;
+        d.upper_threshold = rs.upper_threshold;
+        d.lower_threshold = rs.lower_threshold;
         const auto& check = rs.check ? rs.check : vs.check;
         pool.members.push_back({describe(d), d, !check || check->initially_up});
     }

@@ -41,8 +41,31 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
     remove_unmanaged_ = cfg.ipvs.remove_unmanaged;
     sync_ = cfg.ipvs.sync_daemon;
     follow_sync_daemon();
+    apply_timeouts(cfg.ipvs.timeouts);
     request();
     return old;
+}
+
+// The configured timeouts where they differ from the kernel's; one left out stays as it is.
+void Programmer::apply_timeouts(const config::IpvsTimeouts& configured) {
+    auto seconds = [](Duration d) {
+        return static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(d).count());
+    };
+    Timeouts want{seconds(configured.tcp), seconds(configured.tcp_fin), seconds(configured.udp)};
+    if (!client_ || want == Timeouts{}) return;
+    try {
+        Timeouts now = client_->timeouts();
+        Timeouts after{want.tcp ? want.tcp : now.tcp, want.tcp_fin ? want.tcp_fin : now.tcp_fin,
+                       want.udp ? want.udp : now.udp};
+        if (after == now) return;
+        client_->set_timeouts(want);
+        log::info(
+            "ipvs: connection timeouts now tcp {}s, tcp_fin {}s, udp {}s (were {}s, {}s, {}s)",
+            after.tcp, after.tcp_fin, after.udp, now.tcp, now.tcp_fin, now.udp);
+    } catch (const IpvsError& e) {
+        log::error("{}", e.what());
+    }
 }
 
 void Programmer::set_health(const std::string& vs, const std::string& rs, bool up) {
@@ -233,7 +256,12 @@ void Programmer::follow_sync_daemon() {
         auto role = roles_.find(sync_->instance);
         bool master = role != roles_.end() && role->second;
         want = SyncDaemon{master ? SyncDaemon::Role::master : SyncDaemon::Role::backup,
-                          sync_->interface, sync_->sync_id};
+                          sync_->interface,
+                          sync_->sync_id,
+                          sync_->group,
+                          sync_->port,
+                          sync_->ttl,
+                          sync_->max_length};
     }
     if (want == sync_running_) return;
     try {
@@ -241,7 +269,7 @@ void Programmer::follow_sync_daemon() {
             // Adopt a daemon left running by a previous directord.
             auto running = client_->sync_daemons();
             for (const auto& d : running)
-                if (want && d == *want) sync_running_ = d;
+                if (want && want->is(d)) sync_running_ = want;
             if (want == sync_running_) return;
             for (const auto& d : running) client_->stop_sync_daemon(d.role);
         } else {
@@ -251,9 +279,7 @@ void Programmer::follow_sync_daemon() {
         if (want) {
             client_->start_sync_daemon(*want);
             sync_running_ = want;
-            log::info("ipvs: connection sync daemon now {} on {} (sync id {})",
-                      want->role == SyncDaemon::Role::master ? "master" : "backup", want->interface,
-                      want->sync_id);
+            log::info("ipvs: connection sync daemon now {}", describe(*want));
         }
     } catch (const IpvsError& e) {
         log::error("{}", e.what());

@@ -144,12 +144,11 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
         << result.yaml;
     EXPECT_NE(result.yaml.find("password: \"averylon\""), std::string::npos) << result.yaml;
     EXPECT_NE(result.yaml.find("ipvs:\n  sync_daemon: { interface: \"eth1\", instance: "
-                               "\"VI_1\", sync_id: 7 }"),
+                               "\"VI_1\", sync_id: 7, max_length: 1400 }"),
               std::string::npos)
         << result.yaml;
     std::string notes = notes_of(result);
     EXPECT_NE(notes.find("keepalived sends only 'averylon'"), std::string::npos) << notes;
-    EXPECT_NE(notes.find("lvs_sync_daemon maxlen 1400: not converted"), std::string::npos) << notes;
     // keepalived 2.2.7 ignores nb_get_retry in TCP_CHECK; its defaults are written out.
     EXPECT_NE(notes.find("reads nb_get_retry only in HTTP_GET and SSL_GET"), std::string::npos);
     EXPECT_NE(result.yaml.find("tcp: {}, interval: 60s, timeout: 5s, retries: 1, retry_delay: 1s"),

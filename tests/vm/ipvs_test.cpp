@@ -105,6 +105,24 @@ TEST_F(Ipvs, EveryAttributeRoundTrips) {
     v6.service.netmask = 128;
     v6.destinations = {destination("2001:db8::2", 80, Forward::nat, 5)};
     want.push_back(v6);
+    auto sctp = tcp_service("10.1.0.5", 2905, "rr");
+    sctp.service.key.protocol = 132;
+    sctp.destinations = {destination("10.2.0.7", 2905, Forward::nat, 1)};
+    want.push_back(sctp);
+    auto sip = tcp_service("10.1.0.6", 5060, "rr");  // Call-ID persistence
+    sip.service.key.protocol = 17;
+    sip.service.flags = kPersistent;
+    sip.service.timeout = 60;
+    sip.service.persistence_engine = "sip";
+    sip.destinations = {destination("10.2.0.8", 5060, Forward::nat, 1)};
+    want.push_back(sip);
+    auto v6_prefix = tcp_service("2001:db8::3", 443, "wlc");
+    v6_prefix.service.key.family = 10;
+    v6_prefix.service.flags = kPersistent;
+    v6_prefix.service.timeout = 120;
+    v6_prefix.service.netmask = 64;
+    v6_prefix.destinations = {destination("2001:db8::4", 443, Forward::nat, 1)};
+    want.push_back(v6_prefix);
 
     ipvs.apply(reconcile(want, ipvs.read(), kAll));
     auto got = ipvs.read();
@@ -119,6 +137,7 @@ TEST_F(Ipvs, EveryAttributeRoundTrips) {
         EXPECT_EQ(it->service.flags & kSettableFlags, vs.service.flags);
         EXPECT_EQ(it->service.timeout, vs.service.timeout);
         EXPECT_EQ(it->service.netmask, vs.service.netmask);
+        EXPECT_EQ(it->service.persistence_engine, vs.service.persistence_engine);
         ASSERT_EQ(it->destinations.size(), vs.destinations.size());
     }
     // ... and as ipvsadm sees it (runs of spaces squeezed).
@@ -128,7 +147,9 @@ TEST_F(Ipvs, EveryAttributeRoundTrips) {
           "-> 10.2.0.2:8080 Route 0 ", "TCP 10.1.0.2:443 wlc persistent 300 mask 255.255.255.0",
           "-> 10.2.0.3:443 Tunnel 7 ", "TCP 10.1.0.3:80 sh (sh-fallback,sh-port)",
           "UDP 10.1.0.4:53 rr ops", "FWM 42 wrr", "TCP [2001:db8::1]:80 lc",
-          "-> [2001:db8::2]:80 Masq 5 "})
+          "-> [2001:db8::2]:80 Masq 5 ", "SCTP 10.1.0.5:2905 rr",
+          "UDP 10.1.0.6:5060 rr persistent 60 pe sip",
+          "TCP [2001:db8::3]:443 wlc persistent 120 mask 64"})
         EXPECT_NE(listing.find(line), std::string::npos) << "ipvsadm -Ln lacks: " << line << "\n"
                                                          << listing;
 }
@@ -191,14 +212,32 @@ TEST_F(Ipvs, AdoptsAMatchingTableAndConvergesOnce) {
 
 TEST_F(Ipvs, SyncDaemonAndTimeouts) {
     ASSERT_EQ(std::system("ip link add sync0 type dummy && ip link set sync0 up"), 0);
-    ipvs.start_sync_daemon(SyncDaemon{SyncDaemon::Role::master, "sync0", 7});
+    SyncDaemon plain;
+    plain.interface = "sync0";
+    plain.sync_id = 7;
+    ipvs.start_sync_daemon(plain);
     auto daemons = ipvs.sync_daemons();
     ASSERT_EQ(daemons.size(), 1u);
-    EXPECT_EQ(daemons[0], (SyncDaemon{SyncDaemon::Role::master, "sync0", 7}));
+    EXPECT_TRUE(plain.is(daemons[0])) << describe(daemons[0]);
+    // The kernel tells the defaults it chose; a daemon left to them still matches.
+    EXPECT_EQ(daemons[0].group, ip("224.0.0.81"));
+    EXPECT_EQ(daemons[0].port, 8848);
+    EXPECT_EQ(daemons[0].ttl, 1);
     EXPECT_NE(run("ipvsadm -L --daemon").find("master sync daemon (mcast=sync0, syncid=7"),
               std::string::npos);
     ipvs.stop_sync_daemon(SyncDaemon::Role::master);
     EXPECT_TRUE(ipvs.sync_daemons().empty());
+
+    SyncDaemon tuned{SyncDaemon::Role::backup, "sync0", 9, ip("239.1.2.3"), 8900, 3, 1200};
+    ipvs.start_sync_daemon(tuned);
+    daemons = ipvs.sync_daemons();
+    ASSERT_EQ(daemons.size(), 1u);
+    EXPECT_EQ(daemons[0], tuned) << describe(daemons[0]);
+    EXPECT_FALSE(plain.is(daemons[0]));
+    auto listing = run("ipvsadm -L --daemon");
+    EXPECT_NE(listing.find("backup sync daemon (mcast=sync0, syncid=9"), std::string::npos)
+        << listing;
+    ipvs.stop_sync_daemon(SyncDaemon::Role::backup);
 
     ipvs.set_timeouts(Timeouts{900, 60, 200});
     EXPECT_EQ(ipvs.timeouts(), (Timeouts{900, 60, 200}));

@@ -275,6 +275,10 @@ struct RealServer {
     std::optional<Forwarding> forwarding;  // overrides the virtual server's
     std::optional<Check> check;            // overrides the virtual server's check as a whole
     std::optional<FileCheck> file_check;
+    // IPVS overload thresholds (keepalived's uthreshold / lthreshold): no new connections while
+    // the active ones are at `upper`, until they fall to `lower` (0: none; lower 0 = 3/4 upper).
+    std::uint32_t upper_threshold = 0;
+    std::uint32_t lower_threshold = 0;
     bool operator==(const RealServer&) const = default;
 };
 
@@ -282,14 +286,16 @@ struct VirtualServer {
     std::string name;  // default "address:port" ("fwmark:N")
     IpAddress address;
     std::uint16_t port = 0;
-    std::string protocol = "tcp";
-    std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service (no address)
+    std::string protocol = "tcp";  // tcp, udp, sctp
+    std::uint32_t fwmark = 0;      // non-zero: a firewall-mark service (no address)
     std::string scheduler = "wlc";
     std::vector<std::string> scheduler_flags;  // "sh-fallback", "sh-port", "mh-fallback", ...
     bool one_packet = false;                   // UDP: schedule every datagram
     Forwarding forwarding = Forwarding::nat;
-    Duration persistence{0};  // 0 = none
-    std::optional<IpAddress> persistence_netmask;
+    Duration persistence{0};                       // 0 = none
+    std::optional<IpAddress> persistence_netmask;  // IPv4 services
+    std::optional<unsigned> persistence_prefix;    // IPv6 services: 1..128
+    std::string persistence_engine;                // "" or "sip" (Call-ID persistence)
     OnFailure on_failure = OnFailure::remove;
     std::optional<Endpoint> sorry_server;  // takes the traffic while quorum is lost
     unsigned quorum = 1;                   // live weight needed
@@ -301,15 +307,28 @@ struct VirtualServer {
 };
 
 // The kernel's connection-sync daemon, master or backup as the instance is.
+// Unset (0, none): the kernel's defaults, group 224.0.0.81, port 8848, TTL 1, messages sized
+// to the interface's MTU.
 struct SyncDaemon {
     std::string interface;
     std::string instance;
     std::uint32_t sync_id = 0;
+    std::optional<IpAddress> group;  // multicast, IPv4 or IPv6
+    std::uint16_t port = 0;
+    std::uint8_t ttl = 0;
+    std::uint16_t max_length = 0;  // of a sync message's UDP payload
     bool operator==(const SyncDaemon&) const = default;
+};
+
+// The kernel's connection timeouts (per network namespace); 0 = left as the kernel has them.
+struct IpvsTimeouts {
+    Duration tcp{0}, tcp_fin{0}, udp{0};
+    bool operator==(const IpvsTimeouts&) const = default;
 };
 
 struct Ipvs {
     std::optional<SyncDaemon> sync_daemon;
+    IpvsTimeouts timeouts;
     bool remove_on_stop = false;    // on SIGTERM: false = leave the table (traffic flows on)
     bool remove_unmanaged = false;  // true: services directord did not configure are removed
     bool operator==(const Ipvs&) const = default;

@@ -6,6 +6,7 @@
 // acknowledged, which is what makes large tables fast to program.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -40,8 +41,17 @@ struct SyncDaemon {
     Role role = Role::master;
     std::string interface;
     std::uint32_t sync_id = 0;
+    // Unset (none, 0): the kernel chooses (224.0.0.81, 8848, TTL 1, the interface's MTU).
+    std::optional<boost::asio::ip::address> group;
+    std::uint16_t port = 0;
+    std::uint8_t ttl = 0;
+    std::uint16_t max_length = 0;
     bool operator==(const SyncDaemon&) const = default;
+    // Whether `running` (as the kernel tells it, every value filled in) is this daemon.
+    bool is(const SyncDaemon& running) const;
 };
+// "master on eth0, sync id 1, group 239.1.1.1, port 8848, TTL 2, max length 1400"
+std::string describe(const SyncDaemon& daemon);
 
 struct Timeouts {
     std::uint32_t tcp = 0, tcp_fin = 0, udp = 0;  // seconds; 0 = leave unchanged

@@ -89,6 +89,7 @@ class Programmer {
     void apply_slice();
     void finish();
     void follow_sync_daemon();
+    void apply_timeouts(const config::IpvsTimeouts& configured);
     std::string_view sync_daemon_role() const;                  // master, backup, off
     void tell(std::string_view kind, const std::string& text);  // logged and told
 
