@@ -11,12 +11,15 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
       engine_(io, host_),
       checker_(io),
       file_checks_(io),
+      hooks_(io),
       ipvs_(io),
       operator_state_(state_file),
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
         if (!stopping_) ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
+        hooks_.real_server(e.who.virtual_server, e.who.real_server, e.up, e.reason);
     });
+    ipvs_.on_quorum([this](const ipvs::QuorumChange& change) { hooks_.quorum(change); });
     file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) { apply_file(e); });
     engine_.on_role([this](const std::string& instance, bool master) {
         if (!stopping_) ipvs_.set_role(instance, master);
@@ -42,6 +45,7 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     checker_.for_each_state([this](const healthcheck::RealServerRef& rs, bool up) {
         ipvs_.set_health(rs.virtual_server, rs.real_server, up);
     });
+    hooks_.apply(c);
     file_checks_.apply(c);
     file_checks_.for_each_verdict([this](const auto& e) { apply_file(e); });
     if (start)

@@ -1,9 +1,9 @@
 #pragma once
 // The daemon's parts (VRRP engine, health checker, IPVS programmer, event stream, operator
-// state) and the one way a configuration reaches them: configure(), behind the start, SIGHUP,
-// `directorctl reload` and `directorctl reload --check`. It owns the parts' wiring: IPVS
-// follows the checks and the VRRP roles until a stop begins, and every change is published on
-// the event stream.
+// state, virtual servers' hooks) and the one way a configuration reaches them: configure(), behind
+// the start, SIGHUP, `directorctl reload` and `directorctl reload --check`. It owns the parts'
+// wiring: IPVS follows the checks and the VRRP roles until a stop begins, and every change is
+// published on the event stream.
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <optional>
@@ -18,6 +18,7 @@
 #include "loading.hpp"
 #include "operator_state.hpp"
 #include "status.hpp"
+#include "virtual_server_hooks.hpp"
 
 namespace directord::daemon {
 
@@ -50,6 +51,7 @@ class Director {
     vrrp::Engine engine_;
     healthcheck::HealthChecker checker_;
     healthcheck::FileChecks file_checks_;
+    VirtualServerHooks hooks_;
     ipvs::Programmer ipvs_;
     EventStream events_;
     OperatorStateFile operator_state_;

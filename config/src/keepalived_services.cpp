@@ -72,6 +72,29 @@ std::optional<std::string> file_check_of(const Statement& c, const TrackFiles& f
     return out;
 }
 
+// keepalived's per-event scripts (quorum_up / quorum_down, a real server's notify_up /
+// notify_down) as directord's one notify program: a /bin/sh dispatcher on the event and the
+// real server, running each script on its own event as keepalived did.
+struct NotifyScripts {
+    std::vector<std::pair<std::string, std::string>> cases;  // "EVENT REAL_SERVER", command
+
+    void add(const std::string& event, const std::string& real_server, const Statement& s) {
+        cases.emplace_back(event + " " + real_server, s.joined());
+    }
+    std::string yaml() const {
+        std::string script = "case \"$DIRECTORD_EVENT ${DIRECTORD_REAL_SERVER:-}\" in";
+        for (const auto& [key, command] : cases)
+            script += fmt::format(" '{}') exec {} ;;", key, command);
+        return "notify: [\"/bin/sh\", \"-c\", " + yaml_string(script + " esac") + "]";
+    }
+};
+
+// "address:port" as directord names a real server ("[v6]:port").
+std::string real_server_name(const std::string& address, const std::string& port) {
+    return address.find(':') == std::string::npos ? address + ":" + port
+                                                  : "[" + address + "]:" + port;
+}
+
 // One real server's check, as the inside of `check: { ... }`; none when not convertible.
 std::optional<std::string> check_of(const Statement& c, const std::string& interval,
                                     const std::string& virtualhost, ImportNotes& notes) {
@@ -182,6 +205,7 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
     std::vector<Real> reals;
     bool alpha = false;
     std::string persistence;
+    NotifyScripts scripts;
     for (const auto& s : block.children) {
         const auto& k = s.keyword;
         if (k == "delay_loop" || k == "virtualhost") {
@@ -209,6 +233,8 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
             lines.push_back("quorum_hysteresis: " + s.arg(0));
         } else if (k == "alpha") {
             alpha = true;
+        } else if (k == "quorum_up" || k == "quorum_down") {
+            scripts.add(k == "quorum_up" ? "quorum_reached" : "quorum_lost", "", s);
         } else if (k == "real_server") {
             Real r{endpoint(s.arg(0), s.arg(1)), "1", "", std::nullopt, std::nullopt, false};
             for (const auto& c : s.children) {
@@ -224,8 +250,9 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
                     r.file_check = file_check_of(c, files, notes);
                 else if (c.keyword.ends_with("_CHECK") || c.keyword.ends_with("_GET"))
                     r.check = check_of(c, interval, virtualhost, notes);
-                else if (c.keyword.starts_with("notify_"))
-                    notes.skip(c, "use the health events in the log or the metrics");
+                else if (c.keyword == "notify_up" || c.keyword == "notify_down")
+                    scripts.add(c.keyword == "notify_up" ? "real_server_up" : "real_server_down",
+                                real_server_name(s.arg(0), s.arg(1)), c);
                 else
                     notes.skip(c, "not supported for a real server");
             }
@@ -245,6 +272,12 @@ std::string convert_virtual_server(const Statement& block, const TrackFiles& fil
         persistence.clear();
     }
     if (!persistence.empty()) lines.push_back("persistence: { " + persistence + " }");
+    if (!scripts.cases.empty()) {
+        lines.push_back(scripts.yaml());
+        notes.note(block,
+                   "quorum_up/down and notify_up/down: one notify program, a /bin/sh dispatcher "
+                   "on DIRECTORD_EVENT, runs each script on its event");
+    }
     auto inhibited = std::count_if(reals.begin(), reals.end(), [](auto& r) { return r.inhibit; });
     if (inhibited) {
         lines.push_back("on_failure: inhibit");

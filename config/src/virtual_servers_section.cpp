@@ -129,7 +129,7 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                 v, vp,
                 {"name", "address", "fwmark", "protocol", "scheduler", "scheduler_flags",
                  "one_packet", "forwarding", "persistence", "on_failure", "sorry_server", "quorum",
-                 "quorum_hysteresis", "vrrp_instance", "check", "real_servers"});
+                 "quorum_hysteresis", "vrrp_instance", "check", "real_servers", "notify"});
             VirtualServer vs;
             std::size_t errors_before = r.errors().size();
             r.optional_integer(v, vp, "fwmark", vs.fwmark, 1, 0xffffffffLL);
@@ -147,6 +147,7 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
             });
             read_ipvs_settings(r, v, vp, cfg, vs);
             if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
+            if (auto n = v["notify"]) vs.notify = r.argv(n, Reader::join(vp, "notify"));
             if (auto list = r.required(v, vp, "real_servers")) {
                 auto lp = Reader::join(vp, "real_servers");
                 std::set<std::pair<IpAddress, std::uint16_t>> seen;

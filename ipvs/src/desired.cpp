@@ -205,7 +205,7 @@ std::optional<std::uint32_t> DesiredState::operator_weight(std::size_t pool,
 }
 
 DesiredState::Update DesiredState::update(const TableByKey& kernel,
-                                          std::vector<std::string>* events) {
+                                          std::vector<QuorumChange>* events) {
     Update update;
     if (everything_touched_) {
         update.whole = true;
@@ -222,7 +222,7 @@ DesiredState::Update DesiredState::update(const TableByKey& kernel,
     return update;
 }
 
-Table DesiredState::table(const TableByKey& kernel, std::vector<std::string>* events) {
+Table DesiredState::table(const TableByKey& kernel, std::vector<QuorumChange>* events) {
     Table table;
     for (std::size_t i = 0; i < pools_.all().size(); ++i) build(i, kernel, table, events);
     everything_touched_ = false;
@@ -233,7 +233,7 @@ Table DesiredState::table(const TableByKey& kernel, std::vector<std::string>* ev
 
 // Appends pool `i`'s service to `table` when it should be in the kernel.
 void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
-                         std::vector<std::string>* events) {
+                         std::vector<QuorumChange>* events) {
     const Pool& pool = pools_.all()[i];
     if (!pool.vrrp_instance.empty()) {
         auto role = master_.find(pool.vrrp_instance);
@@ -279,12 +279,14 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
                                                           : Quorum::lost;
     bool told = before == Quorum::undecided ? quorum_[i] == Quorum::lost : now != held;
     if (told && events)
-        events->push_back(fmt::format(
-            "{}: quorum {} (live weight {}, quorum {}){}", pool.name, now ? "reached" : "lost",
-            live, pool.quorum,
-            pool.sorry ? (now ? ": sorry server withdrawn"
-                              : ": sorry server " + describe(*pool.sorry) + " takes the traffic")
-                       : ""));
+        events->push_back(
+            QuorumChange{pool.name, now, live, pool.quorum,
+                         fmt::format("{}: quorum {} (live weight {}, quorum {}){}", pool.name,
+                                     now ? "reached" : "lost", live, pool.quorum,
+                                     pool.sorry ? (now ? ": sorry server withdrawn"
+                                                       : ": sorry server " + describe(*pool.sorry) +
+                                                             " takes the traffic")
+                                                : "")});
     if (!now && pool.sorry &&
         std::none_of(vs.destinations.begin(), vs.destinations.end(),
                      [&](const Destination& d) { return d.same_place(*pool.sorry); }))

@@ -142,9 +142,12 @@ void Programmer::run() {
         return;
     }
     applying_ = true;  // events from here on wait for this run
-    std::vector<std::string> events;
+    std::vector<QuorumChange> events;
     target_ = desired_.update(known_, &events);
-    for (const auto& line : events) tell("quorum", line);
+    for (const auto& change : events) {
+        tell("quorum", change.text);
+        for (const auto& listener : quorum_listeners_) listener(change);
+    }
     // Diffing a large table is the next turn's work: adverts leave in between.
     boost::asio::post(io_, [this] { diff(); });
 }

@@ -26,6 +26,12 @@ std::vector<std::string> weights(const VirtualService& vs) {
 
 using Strings = std::vector<std::string>;
 
+Strings texts(const std::vector<QuorumChange>& changes) {
+    Strings out;
+    for (const auto& c : changes) out.push_back(c.text);
+    return out;
+}
+
 const char* kWeb = R"(
 vrrp:
   instances:
@@ -79,7 +85,7 @@ TEST(DesiredState, ServicesCarryEverySetting) {
 
 TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     auto state = state_of(valid_config(kWeb));
-    std::vector<std::string> events;
+    std::vector<QuorumChange> events;
     auto t = state.table({}, &events);
     ASSERT_EQ(t.size(), 2u);                              // db waits for its instance to be MASTER
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});  // nobody up yet: the sorry server
@@ -95,17 +101,17 @@ TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     state.table({}, &events);
     state.set_health("www", "10.0.1.1:80", true);
     state.table({}, &events);
-    EXPECT_EQ(events, (Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
-                               "127.0.0.1:80 takes the traffic",
-                               "www: quorum reached (live weight 2, quorum 1): sorry server "
-                               "withdrawn"}));
+    EXPECT_EQ(texts(events), (Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                                      "127.0.0.1:80 takes the traffic",
+                                      "www: quorum reached (live weight 2, quorum 1): sorry server "
+                                      "withdrawn"}));
     events.clear();
     state.set_health("www", "10.0.1.1:80", false);
     events.clear();
     t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});
-    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
-                              "127.0.0.1:80 takes the traffic"});
+    EXPECT_EQ(texts(events), Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                                     "127.0.0.1:80 takes the traffic"});
 }
 
 TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) {
@@ -114,7 +120,7 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
     auto db = [&] { return state.table()[1]; };
     EXPECT_EQ(describe(db().service.key), "TCP 10.0.0.100:3306");
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=0", "10.0.2.2:3306=0"}));
-    std::vector<std::string> events;
+    std::vector<QuorumChange> events;
     state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
     state.table({}, &events);
     EXPECT_TRUE(events.empty());
@@ -126,7 +132,7 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
     EXPECT_TRUE(events.empty());
     state.set_health("db", "10.0.2.1:3306", false);  // live 0: lost (no sorry server)
     state.table({}, &events);
-    EXPECT_EQ(events, Strings{"db: quorum lost (live weight 0, quorum 2)"});
+    EXPECT_EQ(texts(events), Strings{"db: quorum lost (live weight 0, quorum 2)"});
     state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
     state.table({}, &events);
     EXPECT_EQ(events.size(), 1u);
@@ -137,15 +143,15 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
 TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload) {
     auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
-    std::vector<std::string> events;
+    std::vector<QuorumChange> events;
     state.table({}, &events);
     state.set_health("www", "10.0.1.1:80", false);  // every member's first result: down
     state.table({}, &events);
     EXPECT_TRUE(events.empty());  // 10.0.1.2 has not told yet
     state.set_health("www", "10.0.1.2:80", false);
     state.table({}, &events);
-    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
-                              "127.0.0.1:80 takes the traffic"});
+    EXPECT_EQ(texts(events), Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                                     "127.0.0.1:80 takes the traffic"});
     events.clear();
     (void)state.configure(Pools(cfg));  // a reload: www's members wait again, quorum stays lost
     state.table({}, &events);
@@ -274,14 +280,14 @@ TEST(DesiredState, DrainingEveryMemberLosesQuorumAndTheSorryServerTakesNewTraffi
     auto state = state_of(valid_config(kWeb));
     state.set_health("www", "10.0.1.1:80", true);
     state.set_health("www", "10.0.1.2:80", true);
-    std::vector<std::string> events;
+    std::vector<QuorumChange> events;
     state.table({}, &events);
     state.set_operator_weight("www", "10.0.1.1:80", 0);
     state.set_operator_weight("www", "10.0.1.2:80", 0);
     auto t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=0", "127.0.0.1:80=1"}));
-    EXPECT_EQ(events, Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
-                              "127.0.0.1:80 takes the traffic"});
+    EXPECT_EQ(texts(events), Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
+                                     "127.0.0.1:80 takes the traffic"});
 }
 
 TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {

@@ -4,6 +4,8 @@
 #include "directord/config/keepalived_import.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -160,6 +162,44 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
     auto loaded = load_text(result.yaml, "fidelity");
     if (auto* errors = std::get_if<std::vector<Error>>(&loaded))
         for (const auto& e : *errors) ADD_FAILURE() << e.to_string();
+}
+
+// The dispatcher that replaces keepalived's per-event scripts runs each on its own event only.
+TEST(KeepalivedImport, NotifyScriptsRunOnTheirOwnEvents) {
+    auto dir = std::filesystem::path(::testing::TempDir()) / "import-notify";
+    std::filesystem::create_directories(dir);
+    auto marker = (dir / "ran").string();
+    std::string conf = "virtual_server 10.0.0.1 80 {\n  quorum_down \"/bin/sh -c 'echo lost >>" +
+                       marker +
+                       "'\"\n  real_server 10.0.1.1 80 {\n    notify_up \"/bin/sh -c 'echo " +
+                       "up >>" + marker + "'\"\n  }\n  real_server 10.0.1.2 80 {\n  }\n}\n";
+    std::ofstream(dir / "k.conf") << conf;
+    auto result = import_keepalived((dir / "k.conf").string());
+    auto loaded = load_text(result.yaml, "k.yaml");
+    ASSERT_TRUE(std::holds_alternative<Config>(loaded)) << result.yaml;
+    const auto& argv = std::get<Config>(loaded).virtual_servers.at(0).notify;
+    ASSERT_EQ(argv.size(), 3u) << result.yaml;
+    auto fire = [&](const char* event, const char* real_server) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            std::vector<std::string> env{std::string("DIRECTORD_EVENT=") + event,
+                                         std::string("DIRECTORD_REAL_SERVER=") + real_server};
+            char* envp[] = {env[0].data(), env[1].data(), nullptr};
+            char* args[] = {const_cast<char*>(argv[0].c_str()), const_cast<char*>(argv[1].c_str()),
+                            const_cast<char*>(argv[2].c_str()), nullptr};
+            execve(args[0], args, envp);
+            _exit(127);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+    };
+    fire("real_server_up", "10.0.1.2:80");  // no script for this one
+    fire("real_server_down", "10.0.1.1:80");
+    fire("real_server_up", "10.0.1.1:80");
+    fire("quorum_reached", "");
+    fire("quorum_lost", "");
+    EXPECT_EQ(slurp(marker), "up\nlost\n");
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -12,8 +12,6 @@
 namespace directord::vrrp {
 namespace {
 
-constexpr auto kNotifyTimeout = std::chrono::seconds(30);
-
 std::vector<config::IpAddress> vip_addresses(const config::Instance& cfg) {
     std::vector<config::IpAddress> out;
     for (const auto& vip : cfg.vips) out.push_back(vip.address);
@@ -37,7 +35,7 @@ Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_cha
       link_timer_(services_.io),
       fsm_(FsmParams{}),
       timer_(services_.io),
-      notify_slot_(services_.io) {
+      notify_(services_.io, cfg_.name) {
     announcer_ = services_.host.announcer(cfg_.name, cfg_.interface);
     auto now = services_.host.read_interface(cfg_.interface);
     auto assessment = assess(now, false);
@@ -316,28 +314,10 @@ void Instance::on_transition(const action::Transition& t) {
 
 void Instance::notify(State from, State to) {
     if (cfg_.notify.empty()) return;
-    notify_queue_.push_back({"DIRECTORD_INSTANCE=" + cfg_.name,
-                             "DIRECTORD_STATE=" + std::string(to_string(to)),
-                             "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
-                             fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
-    // Spawned after this event's adverts and ARPs have left, never before them.
-    boost::asio::post(services_.io, [this, alive = std::weak_ptr<bool>(alive_)] {
-        if (alive.lock()) run_next_notify();
-    });
-}
-
-void Instance::run_next_notify() {
-    // One at a time, in order, so a slow hook cannot reorder MASTER/BACKUP for its consumer.
-    if (notify_queue_.empty() || notify_slot_.busy()) return;
-    auto env = std::move(notify_queue_.front());
-    notify_queue_.pop_front();
-    notify_slot_.start(cfg_.notify, env, kNotifyTimeout,
-                       [this](const healthcheck::ProcessResult& result) {
-                           if (!result.success())
-                               log::warning("{}: notify {} failed: {}", cfg_.name,
-                                            cfg_.notify.front(), result.describe());
-                           run_next_notify();
-                       });
+    notify_.push(cfg_.notify, {"DIRECTORD_INSTANCE=" + cfg_.name,
+                               "DIRECTORD_STATE=" + std::string(to_string(to)),
+                               "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
+                               fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
 }
 
 }  // namespace directord::vrrp

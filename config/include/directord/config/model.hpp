@@ -303,6 +303,8 @@ struct VirtualServer {
     std::string vrrp_instance;   // programmed only while this instance is MASTER; empty = always
     std::optional<Check> check;  // inherited by every real server without its own
     std::vector<RealServer> real_servers;
+    // Run (argv) for each real server's check going up or down and each quorum change.
+    std::vector<std::string> notify;
     bool operator==(const VirtualServer&) const = default;
 };
 

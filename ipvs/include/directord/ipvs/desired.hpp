@@ -26,6 +26,15 @@
 
 namespace directord::ipvs {
 
+// A pool's quorum reached or lost; `text` is the log line.
+struct QuorumChange {
+    std::string pool;
+    bool held = false;
+    std::uint64_t live_weight = 0;
+    unsigned quorum = 0;
+    std::string text;
+};
+
 // One configured virtual server, as the table needs it.
 struct Pool {
     struct Member {
@@ -92,12 +101,12 @@ class DesiredState {
         Table table;                    // those of them that should be in the kernel
     };
     // Members still unknown are kept as `kernel` has them. Quorum changes are appended to
-    // `events` as log lines.
-    Update update(const TableByKey& kernel, std::vector<std::string>* events = nullptr);
+    // `events`.
+    Update update(const TableByKey& kernel, std::vector<QuorumChange>* events = nullptr);
     // The next update() is whole (the kernel's table was read again).
     void touch_all() { everything_touched_ = true; }
     // The whole table now.
-    Table table(const TableByKey& kernel = {}, std::vector<std::string>* events = nullptr);
+    Table table(const TableByKey& kernel = {}, std::vector<QuorumChange>* events = nullptr);
     // Every service key of the configured pools (tied to an instance or not).
     std::vector<ServiceKey> keys() const;
 
@@ -108,7 +117,7 @@ class DesiredState {
 
   private:
     void build(std::size_t pool, const TableByKey& kernel, Table& table,
-               std::vector<std::string>* events);
+               std::vector<QuorumChange>* events);
     void touch(std::size_t pool);
 
     Pools pools_;

@@ -66,6 +66,8 @@ class Programmer {
     // kernel ("ipvs"): the event stream.
     using EventListener = std::function<void(std::string_view kind, const std::string& text)>;
     void on_event(EventListener listener) { listeners_.push_back(std::move(listener)); }
+    using QuorumListener = std::function<void(const QuorumChange&)>;
+    void on_quorum(QuorumListener listener) { quorum_listeners_.push_back(std::move(listener)); }
     // SIGTERM: with `ipvs.on_stop: remove`, removes the services it owns and stops the sync
     // daemon; otherwise leaves both, so traffic keeps flowing while directord restarts.
     void shutdown();
@@ -113,6 +115,7 @@ class Programmer {
     std::optional<SyncDaemon> sync_running_;
     std::map<std::string, bool> roles_;
     std::vector<EventListener> listeners_;
+    std::vector<QuorumListener> quorum_listeners_;
     boost::asio::steady_timer retry_;
     unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0, generation_ = 0;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "directord/config/model.hpp"
+#include "directord/healthcheck/hook_queue.hpp"
 #include "directord/healthcheck/monitor.hpp"
 #include "directord/healthcheck/process.hpp"
 #include "directord/log.hpp"
@@ -78,7 +79,7 @@ class Instance : private healthcheck::Monitor::Observer {
     // Graceful: priority-0 advert if MASTER, VIPs removed.
     void shutdown();
     // A notify hook is queued or running (a stop waits for the last transition's hook).
-    bool notifying() const { return !notify_queue_.empty() || notify_slot_.busy(); }
+    bool notifying() const { return notify_.busy(); }
     // Whether `next` can be applied in place (same interface, VRID and version); else recreate.
     bool can_reconfigure(const config::Instance& next) const;
     void reconfigure(const config::Instance& next);
@@ -136,7 +137,6 @@ class Instance : private healthcheck::Monitor::Observer {
     void refresh_expectation();
     std::vector<config::IpAddress> held_addresses() const;
     void notify(State from, State to);
-    void run_next_notify();
     // What a sync group reacts to; a change of any of it is reported to the engine.
     struct Snapshot {
         State state;
@@ -183,8 +183,7 @@ class Instance : private healthcheck::Monitor::Observer {
     std::string own_fault_reason_;
     int own_weight_ = 0;
 
-    healthcheck::ProcessSlot notify_slot_;
-    std::deque<std::vector<std::string>> notify_queue_;  // env of each pending notification
+    healthcheck::HookQueue notify_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted work
 };
 
