@@ -16,11 +16,17 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
       operator_state_(state_file),
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
-        if (!stopping_) ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
-        hooks_.real_server(e.who.virtual_server, e.who.real_server, e.up, e.reason);
+        if (stopping_) return;
+        auto before = member_health(e.who);
+        ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
+        tell_hooks(e.who, before, e.reason);
     });
     ipvs_.on_quorum([this](const ipvs::QuorumChange& change) { hooks_.quorum(change); });
-    file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) { apply_file(e); });
+    file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) {
+        auto before = member_health(e.who);
+        apply_file(e);
+        tell_hooks(e.who, before, e.reason);
+    });
     engine_.on_role([this](const std::string& instance, bool master) {
         if (!stopping_) ipvs_.set_role(instance, master);
     });
@@ -63,9 +69,24 @@ bool Director::configure(Loaded& loaded, bool check_only) {
 }
 
 void Director::apply_file(const healthcheck::FileChecks::Event& e) {
-    if (!stopping_)
-        ipvs_.set_file_verdict(e.who.virtual_server, e.who.real_server, e.verdict.down,
-                               e.verdict.weight_change);
+    if (stopping_) return;
+    ipvs_.set_file_verdict(e.who.virtual_server, e.who.real_server, e.verdict.down,
+                           e.verdict.weight_change);
+}
+
+std::string_view Director::member_health(const healthcheck::RealServerRef& who) const {
+    const auto& desired = ipvs_.desired();
+    auto pool = desired.pools().find(who.virtual_server);
+    auto member = pool ? desired.pools().find_member(*pool, who.real_server) : std::nullopt;
+    return member ? desired.health(*pool, *member) : "unknown";
+}
+
+// A real server's hooks follow its state in the table: its check and its file check together.
+void Director::tell_hooks(const healthcheck::RealServerRef& who, std::string_view before,
+                          const std::string& reason) {
+    auto after = member_health(who);
+    if (after != before && after != "unknown")
+        hooks_.real_server(who.virtual_server, who.real_server, after == "up", reason);
 }
 
 void Director::stop() {

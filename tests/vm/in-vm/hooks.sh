@@ -22,7 +22,8 @@ virtual_servers:
   - { name: web, address: 10.0.0.100:80, scheduler: rr, forwarding: nat, quorum: 2,
       check: { tcp: {}, interval: 200ms, timeout: 500ms },
       notify: [/tmp/hook.sh, from-directord],
-      real_servers: [{ address: 10.0.1.1:80 }, { address: 10.0.1.2:80 }] }
+      real_servers: [{ address: 10.0.1.1:80 },
+                     { address: 10.0.1.2:80, file_check: { path: /run/rs2-down } }] }
 YAML
 start director
 wait_table 10 "-> 10.0.1.2:80 Masq 1" || fail "web never programmed"
@@ -38,6 +39,13 @@ say "rs1's server is back"
 serve rs1
 wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "rs1 not back"
 wait_for 5 hooks_done 6 || fail "not 2 more hooks"
+say "rs2's file says 1, then is removed: the same events, the file's reading as the reason"
+echo 1 >/run/rs2-down
+wait_table 5 "-> 10.0.1.2:80 " absent || fail "rs2 still in the table"
+wait_for 5 hooks_done 8 || fail "not 2 more hooks"
+rm /run/rs2-down
+wait_table 5 "-> 10.0.1.2:80 Masq 1" || fail "rs2 not back"
+wait_for 5 hooks_done 10 || fail "not 2 more hooks"
 cat /tmp/hooks.log
 
 # One at a time: every begin is followed by its end.
@@ -51,8 +59,14 @@ from-directord real_server_up web 10.0.1.2:80 /"
 expected_rest="from-directord real_server_down web 10.0.1.1:80 /
 from-directord quorum_lost web  1/2
 from-directord real_server_up web 10.0.1.1:80 /
+from-directord quorum_reached web  2/2
+from-directord real_server_down web 10.0.1.2:80 /
+from-directord quorum_lost web  1/2
+from-directord real_server_up web 10.0.1.2:80 /
 from-directord quorum_reached web  2/2"
-[ "$(tail -n 4 <<<"$events")" = "$expected_rest" ] || fail "events: $(tail -n 4 <<<"$events")"
+[ "$(tail -n 8 <<<"$events")" = "$expected_rest" ] || fail "events: $(tail -n 8 <<<"$events")"
+grep -q "real_server_down web 10.0.1.2:80 / file /run/rs2-down reads 1" /tmp/hooks.log ||
+    fail "the file's reading is not the reason"
 grep -q "real_server_down web 10.0.1.1:80 / .*refused" /tmp/hooks.log || fail "no reason given"
 kill -TERM "$pid_director"; wait "$pid_director"
 say "PASS"
