@@ -17,13 +17,13 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
         if (stopping_) return;
-        auto before = member_health(e.who);
-        ipvs_.set_health(e.who.virtual_server, e.who.real_server, e.up);
+        auto before = ipvs_.desired().health(e.who);
+        ipvs_.set_health(e.who, e.up);
         tell_hooks(e.who, before, e.reason);
     });
     ipvs_.on_quorum([this](const ipvs::QuorumChange& change) { hooks_.quorum(change); });
     file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) {
-        auto before = member_health(e.who);
+        auto before = ipvs_.desired().health(e.who);
         apply_file(e);
         tell_hooks(e.who, before, e.reason);
     });
@@ -48,9 +48,7 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     engine_.apply(c);
     checker_.apply(c);
     loaded.pools = ipvs_.apply(c, std::move(loaded.pools));  // the old ones, freed off the loop
-    checker_.for_each_state([this](const healthcheck::RealServerRef& rs, bool up) {
-        ipvs_.set_health(rs.virtual_server, rs.real_server, up);
-    });
+    checker_.for_each_state([this](config::RealServerId rs, bool up) { ipvs_.set_health(rs, up); });
     hooks_.apply(c);
     file_checks_.apply(c);
     file_checks_.for_each_verdict([this](const auto& e) { apply_file(e); });
@@ -70,23 +68,16 @@ bool Director::configure(Loaded& loaded, bool check_only) {
 
 void Director::apply_file(const healthcheck::FileChecks::Event& e) {
     if (stopping_) return;
-    ipvs_.set_file_verdict(e.who.virtual_server, e.who.real_server, e.verdict.down,
-                           e.verdict.weight_change);
-}
-
-std::string_view Director::member_health(const healthcheck::RealServerRef& who) const {
-    const auto& desired = ipvs_.desired();
-    auto pool = desired.pools().find(who.virtual_server);
-    auto member = pool ? desired.pools().find_member(*pool, who.real_server) : std::nullopt;
-    return member ? desired.health(*pool, *member) : "unknown";
+    ipvs_.set_file_verdict(e.who, e.verdict.down, e.verdict.weight_change);
 }
 
 // A real server's hooks follow its state in the table: its check and its file check together.
-void Director::tell_hooks(const healthcheck::RealServerRef& who, std::string_view before,
+void Director::tell_hooks(config::RealServerId who, std::string_view before,
                           const std::string& reason) {
-    auto after = member_health(who);
-    if (after != before && after != "unknown")
-        hooks_.real_server(who.virtual_server, who.real_server, after == "up", reason);
+    auto after = ipvs_.desired().health(who);
+    if (after == before || after == "unknown") return;
+    const auto& pool = ipvs_.desired().pools().all()[who.virtual_server];
+    hooks_.real_server(pool.name, pool.members[who.real_server].name, after == "up", reason);
 }
 
 void Director::stop() {

@@ -46,10 +46,7 @@ class Director {
 
   private:
     void apply_file(const healthcheck::FileChecks::Event& e);
-    std::string_view member_health(
-        const healthcheck::RealServerRef& who) const;  // up, down, unknown
-    void tell_hooks(const healthcheck::RealServerRef& who, std::string_view before,
-                    const std::string& reason);
+    void tell_hooks(config::RealServerId who, std::string_view before, const std::string& reason);
 
     vrrp::KernelHost host_;
     vrrp::Engine engine_;

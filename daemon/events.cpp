@@ -54,11 +54,13 @@ void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::Hea
                             {"reason", t.reason},
                             {"priority", instance.effective_priority()}});
         });
-    checker.subscribe([&events](const healthcheck::HealthEvent& e) {
-        if (!events.listening()) return;
+    checker.subscribe([&events, &ipvs](const healthcheck::HealthEvent& e) {
+        const auto& pools = ipvs.desired().pools();
+        if (!events.listening() || !pools.has(e.who)) return;
+        const auto& pool = pools.all()[e.who.virtual_server];
         events.publish({{"type", "real_server"},
-                        {"virtual_server", e.who.virtual_server},
-                        {"real_server", e.who.real_server},
+                        {"virtual_server", pool.name},
+                        {"real_server", pool.members[e.who.real_server].name},
                         {"up", e.up},
                         {"reason", e.reason}});
     });

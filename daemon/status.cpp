@@ -49,8 +49,8 @@ void Exposition::sample(std::string_view name, std::string_view labels, double v
 
 void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into) {
     parts.checker.for_each_monitor(
-        first, last, [&](const healthcheck::RealServerRef& who, const healthcheck::Monitor& m) {
-            into.emplace(who.virtual_server + '\0' + who.real_server,
+        first, last, [&](config::RealServerId who, const healthcheck::Monitor& m) {
+            into.emplace(who,
                          CheckView{std::string(m.kind()), m.decided(), m.up(), m.last_result()});
         });
 }
@@ -116,7 +116,9 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
     auto status = parts.ipvs.pool_status(i);
     const auto& pool = status.pool;
     json members = json::array();
-    for (const auto& m : status.members) {
+    for (std::uint32_t j = 0; j < status.members.size(); ++j) {
+        const auto& m = status.members[j];
+        const config::RealServerId id{static_cast<std::uint32_t>(i), j};
         json rs = {
             {"address", m.name},
             {"weight", m.weight},
@@ -125,7 +127,7 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
             {"kernel_weight", m.kernel ? json(m.kernel->weight) : json(nullptr)},
             {"active_connections", m.kernel ? m.kernel->active_connections : 0},
             {"inactive_connections", m.kernel ? m.kernel->inactive_connections : 0}};
-        auto check = checks.find(pool.name + '\0' + m.name);
+        auto check = checks.find(id);
         if (check != checks.end()) {
             const auto& v = check->second;
             rs["check"] = {{"kind", v.kind},
@@ -138,7 +140,7 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
             if (m.health == "up") rs["health"] = "unchecked";
         }
         rs["file_check"] = nullptr;
-        if (auto* file = parts.files.verdict_of({pool.name, m.name}))
+        if (auto* file = parts.files.verdict_of(id))
             rs["file_check"] = {{"reason", file->reason},
                                 {"down", file->verdict.down},
                                 {"weight_change", file->verdict.weight_change}};
@@ -254,11 +256,12 @@ std::string RealServerFamilies::take() {
 void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
                   RealServerFamilies& out) {
     auto status = parts.ipvs.pool_status(i);
-    for (const auto& m : status.members) {
+    for (std::uint32_t j = 0; j < status.members.size(); ++j) {
+        const auto& m = status.members[j];
         auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"",
                                   label(status.pool.name), label(m.name));
         out.up.sample("directord_real_server_up", labels, m.health == "up" ? 1 : 0);
-        auto c = checks.find(status.pool.name + '\0' + m.name);
+        auto c = checks.find({static_cast<std::uint32_t>(i), j});
         if (c != checks.end() && c->second.decided)
             out.latency.sample("directord_real_server_check_latency_seconds", labels,
                                seconds(c->second.last.latency));

@@ -2,10 +2,10 @@
 // What the daemon tells operators, read off the running parts: the status document served
 // to `directorctl status` (JSON, schema in docs/operations.md) and the Prometheus metrics.
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
@@ -45,7 +45,7 @@ struct CheckView {
     bool up;
     healthcheck::ProbeResult last;
 };
-using CheckViews = std::unordered_map<std::string, CheckView>;
+using CheckViews = std::map<config::RealServerId, CheckView>;
 // The checks of monitors [first, last) of the checker's monitor_count().
 void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into);
 

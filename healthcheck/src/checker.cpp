@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 
 #include "directord/duration.hpp"
 #include "directord/log.hpp"
@@ -96,17 +97,20 @@ void HealthChecker::apply(const config::Config& cfg) {
         std::vector<Monitor::User> users;
         Monitor* existing = nullptr;
     };
-    std::unordered_set<std::string> names;
+    std::vector<std::string> names;
+    names.reserve(cfg.virtual_servers.size());
     std::unordered_map<Key, Wanted, KeyHash> wanted;
     for (const auto& vs : cfg.virtual_servers) {
-        const std::string* name = &*names.insert(vs.name).first;
+        auto vs_index = static_cast<std::uint32_t>(names.size());
+        names.push_back(vs.name);
         auto vs_check = vs.check ? intern(*vs.check) : nullptr;
-        for (const auto& rs : vs.real_servers) {
+        for (std::uint32_t j = 0; j < vs.real_servers.size(); ++j) {
+            const auto& rs = vs.real_servers[j];
             auto check = rs.check ? intern(*rs.check) : vs_check;
             if (!check) continue;
             auto& w = wanted[Key{check.get(), {rs.address, check->port.value_or(rs.port)}}];
             if (!w.check) w.check = check;
-            w.users.push_back(Monitor::User{name, rs.port});
+            w.users.push_back(RealServerId{vs_index, j});
         }
     }
     // Existing monitors whose check and target are still wanted carry on, state and all.
@@ -161,49 +165,42 @@ std::span<const Monitor::User> HealthChecker::users_of(const Monitor& m) const {
 void HealthChecker::on_change(const Monitor& m) {
     const auto& r = m.last_result();
     std::string servers;
+    std::uint32_t last = UINT32_MAX;  // a virtual server's real servers are contiguous
     for (const auto& u : users_of(m))
-        if (servers.find(*u.virtual_server) == std::string::npos)
-            servers += (servers.empty() ? "" : ", ") + *u.virtual_server;
+        if (std::exchange(last, u.virtual_server) != u.virtual_server)
+            servers += (servers.empty() ? "" : ", ") + virtual_server_names_[u.virtual_server];
     log::info("{} {}: {} ({} check, {}, virtual servers: {})", m.target_name(),
               m.up() ? "UP" : "DOWN", r.reason, m.kind(), format_duration(r.latency), servers);
     for (const auto& u : users_of(m)) {
-        HealthEvent event{{*u.virtual_server, endpoint_name(m.target().address(), u.port)},
-                          m.up(),
-                          r.reason,
-                          r.latency};
+        HealthEvent event{u, m.up(), r.reason, r.latency};
         for (const auto& listener : listeners_) listener(event);
     }
 }
 
-bool HealthChecker::is_up(const RealServerRef& who) const {
+bool HealthChecker::is_up(const RealServerId& who) const {
     for (const auto& m : monitors_)
         for (const auto& u : users_of(*m))
-            if (*u.virtual_server == who.virtual_server &&
-                endpoint_name(m->target().address(), u.port) == who.real_server)
-                return m->up();
+            if (u == who) return m->up();
     return false;
 }
 
 void HealthChecker::for_each_state(
-    const std::function<void(const RealServerRef&, bool up)>& visit) const {
-    for_each_monitor([&](const RealServerRef& who, const Monitor& m) {
+    const std::function<void(const RealServerId&, bool up)>& visit) const {
+    for_each_monitor([&](const RealServerId& who, const Monitor& m) {
         if (m.decided()) visit(who, m.up());
     });
 }
 
 void HealthChecker::for_each_monitor(
-    const std::function<void(const RealServerRef&, const Monitor&)>& visit) const {
+    const std::function<void(const RealServerId&, const Monitor&)>& visit) const {
     for_each_monitor(0, monitors_.size(), visit);
 }
 
 void HealthChecker::for_each_monitor(
     std::size_t first, std::size_t last,
-    const std::function<void(const RealServerRef&, const Monitor&)>& visit) const {
+    const std::function<void(const RealServerId&, const Monitor&)>& visit) const {
     for (auto i = first; i < std::min(last, monitors_.size()); ++i)
-        for (const auto& u : users_of(*monitors_[i]))
-            visit(RealServerRef{*u.virtual_server,
-                                endpoint_name(monitors_[i]->target().address(), u.port)},
-                  *monitors_[i]);
+        for (const auto& u : users_of(*monitors_[i])) visit(u, *monitors_[i]);
 }
 
 void HealthChecker::log_status() const {

@@ -72,30 +72,40 @@ FileChecks::FileChecks(boost::asio::io_context& io) : files_(io) {}
 void FileChecks::apply(const config::Config& cfg) {
     // A file check that stays keeps its last reading, so a reload logs only real changes.
     auto before = std::exchange(watched_, {});
-    for (auto& [key, w] : before)
+    std::map<std::pair<std::string_view, std::string_view>, const Watched*> before_by_name;
+    for (auto& [id, w] : before) {
         if (w->watch_id) files_.unwatch(w->watch_id);
-    for (const auto& vs : cfg.virtual_servers)
-        for (const auto& rs : vs.real_servers) {
+        before_by_name.emplace(
+            std::pair<std::string_view, std::string_view>(w->virtual_server, w->real_server),
+            w.get());
+    }
+    for (std::uint32_t i = 0; i < cfg.virtual_servers.size(); ++i) {
+        const auto& vs = cfg.virtual_servers[i];
+        for (std::uint32_t j = 0; j < vs.real_servers.size(); ++j) {
+            const auto& rs = vs.real_servers[j];
             if (!rs.file_check) continue;
             auto w = std::make_unique<Watched>();
-            w->who = {vs.name, endpoint_name(rs.address, rs.port)};
+            w->virtual_server = vs.name;
+            w->real_server = endpoint_name(rs.address, rs.port);
             w->check = *rs.file_check;
-            if (auto old = before.find({w->who.virtual_server, w->who.real_server});
-                old != before.end() && old->second->check == w->check) {
+            if (auto old = before_by_name.find({w->virtual_server, w->real_server});
+                old != before_by_name.end() && old->second->check == w->check) {
                 w->number = old->second->number;
                 w->last = old->second->last;
             }
+            w->last.who = RealServerId{i, j};
             Watched& ref = *w;
             try {
                 w->watch_id =
                     files_.watch_content(w->check.path, [this, &ref] { read(ref, true); });
             } catch (const IoError& e) {
                 log::error("{} {}: file check not watched, only read now: {}", vs.name,
-                           w->who.real_server, e.what());
+                           w->real_server, e.what());
             }
             read(ref, false);
-            watched_.emplace(Key{vs.name, ref.who.real_server}, std::move(w));
+            watched_.emplace(ref.last.who, std::move(w));
         }
+    }
 }
 
 void FileChecks::read(Watched& w, bool tell) {
@@ -111,17 +121,17 @@ void FileChecks::read(Watched& w, bool tell) {
         reason = fmt::format("file {} reads {}", w.check.path, number);
     } else {
         log::warning("{} {}: file {} holds '{}', beyond 32 bits: ignored, {} kept",
-                     w.who.virtual_server, w.who.real_server, w.check.path,
+                     w.virtual_server, w.real_server, w.check.path,
                      text::printable(file.content->substr(0, 40)),
                      w.number ? std::to_string(*w.number) : "0");
         return;
     }
-    Event event{w.who, judge_file(w.check, number), std::move(reason)};
+    Event event{w.last.who, judge_file(w.check, number), std::move(reason)};
     bool changed = !w.number || event.verdict != w.last.verdict;
     w.number = number;
     w.last = std::move(event);
     if (!changed) return;
-    log::info("{} {}: {}: {}", w.who.virtual_server, w.who.real_server, w.last.reason,
+    log::info("{} {}: {}: {}", w.virtual_server, w.real_server, w.last.reason,
               describe(w.last.verdict));
     if (tell)
         for (const auto& listener : listeners_) listener(w.last);
@@ -131,8 +141,8 @@ void FileChecks::for_each_verdict(const std::function<void(const Event&)>& visit
     for (const auto& [key, w] : watched_) visit(w->last);
 }
 
-const FileChecks::Event* FileChecks::verdict_of(const RealServerRef& who) const {
-    auto it = watched_.find(Key{who.virtual_server, who.real_server});
+const FileChecks::Event* FileChecks::verdict_of(const RealServerId& who) const {
+    auto it = watched_.find(who);
     return it == watched_.end() ? nullptr : &it->second->last;
 }
 

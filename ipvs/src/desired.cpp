@@ -134,30 +134,25 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
     return pools;
 }
 
-bool DesiredState::set_health(const std::string& pool, const std::string& member, bool is_up) {
-    auto p = pools_.find(pool);
-    if (!p) return false;
-    auto m = pools_.find_member(*p, member);
-    if (!m) return false;
-    Health& state = health_[*p][*m];
+bool DesiredState::set_health(config::RealServerId member, bool is_up) {
+    if (!pools_.has(member)) return false;
+    Health& state = health_[member.virtual_server][member.real_server];
     Health now = is_up ? up : down;
     if (state == now) return false;
     state = now;
-    touch(*p);
+    touch(member.virtual_server);
     return true;
 }
 
-bool DesiredState::set_file_verdict(const std::string& pool, const std::string& member, bool down,
+bool DesiredState::set_file_verdict(config::RealServerId member, bool down,
                                     std::int64_t weight_change) {
-    auto p = pools_.find(pool);
-    if (!p) return false;
-    auto m = pools_.find_member(*p, member);
-    if (!m) return false;
-    auto [it, fresh] = file_verdicts_.try_emplace({*p, *m}, FileVerdict{down, weight_change});
+    if (!pools_.has(member)) return false;
+    auto [it, fresh] = file_verdicts_.try_emplace({member.virtual_server, member.real_server},
+                                                  FileVerdict{down, weight_change});
     if (!fresh && it->second.down == down && it->second.weight_change == weight_change)
         return false;
     it->second = {down, weight_change};
-    touch(*p);
+    touch(member.virtual_server);
     return true;
 }
 
@@ -307,6 +302,10 @@ std::string_view DesiredState::health(std::size_t pool, std::size_t member) cons
             break;
     }
     return "unknown";
+}
+
+std::string_view DesiredState::health(config::RealServerId member) const {
+    return pools_.has(member) ? health(member.virtual_server, member.real_server) : "unknown";
 }
 
 std::string_view DesiredState::quorum(std::size_t pool) const {

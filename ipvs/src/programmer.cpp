@@ -68,13 +68,12 @@ void Programmer::apply_timeouts(const config::IpvsTimeouts& configured) {
     }
 }
 
-void Programmer::set_health(const std::string& vs, const std::string& rs, bool up) {
-    if (desired_.set_health(vs, rs, up)) request();
+void Programmer::set_health(config::RealServerId rs, bool up) {
+    if (desired_.set_health(rs, up)) request();
 }
 
-void Programmer::set_file_verdict(const std::string& vs, const std::string& rs, bool down,
-                                  std::int64_t weight_change) {
-    if (desired_.set_file_verdict(vs, rs, down, weight_change)) request();
+void Programmer::set_file_verdict(config::RealServerId rs, bool down, std::int64_t weight_change) {
+    if (desired_.set_file_verdict(rs, down, weight_change)) request();
 }
 
 IpvsStatus Programmer::status() const {

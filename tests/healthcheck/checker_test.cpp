@@ -70,8 +70,8 @@ TEST(HealthChecker, DedupFirstCheckGatingAndHysteresis) {
     checker.subscribe([&](const HealthEvent& e) { events.push_back(e); });
     checker.apply(two_virtual_servers(server.endpoint(), 2));
     EXPECT_EQ(checker.monitor_count(), 1u);  // one probe for both virtual servers
-    RealServerRef web{"web", endpoint_name(kLoopback, server.endpoint().port())};
-    EXPECT_FALSE(checker.is_up(web));  // down until the first successful check
+    RealServerId web{0, 0};                  // "web"'s only real server
+    EXPECT_FALSE(checker.is_up(web));        // down until the first successful check
 
     io.run_for(1100ms);
     EXPECT_TRUE(checker.is_up(web));
@@ -169,7 +169,7 @@ TEST(HealthChecker, NoDescriptorIsAnInternalErrorNotADown) {
     for (int fd : hogs) close(fd);
     setrlimit(RLIMIT_NOFILE, &saved);
     EXPECT_EQ(events.size(), 2u) << "a check without a descriptor was told as a state change";
-    RealServerRef web{"web", endpoint_name(kLoopback, server.endpoint().port())};
+    RealServerId web{0, 0};  // "web"'s only real server
     EXPECT_TRUE(checker.is_up(web));
     bool counted = false;
     for (const auto& [kind, reasons] : checker.stats().failures())
@@ -186,7 +186,7 @@ TEST(HealthChecker, FallNeedsConsecutiveFailures) {
     HealthChecker checker(io);
     std::vector<std::pair<std::chrono::steady_clock::time_point, bool>> changes;
     checker.subscribe([&](const HealthEvent& e) {
-        if (e.who.virtual_server == "web")
+        if (e.who.virtual_server == 0)  // "web"
             changes.emplace_back(std::chrono::steady_clock::now(), e.up);
     });
     checker.apply(two_virtual_servers(target, 3));

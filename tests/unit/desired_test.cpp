@@ -26,6 +26,16 @@ std::vector<std::string> weights(const VirtualService& vs) {
 
 using Strings = std::vector<std::string>;
 
+// A member's id as the checks would carry it; one of no pool when there is none so named.
+config::RealServerId member(const DesiredState& state, const std::string& pool,
+                            const std::string& name) {
+    const auto& pools = state.pools();
+    auto p = pools.find(pool);
+    auto m = p ? pools.find_member(*p, name) : std::nullopt;
+    if (!m) return {UINT32_MAX, UINT32_MAX};
+    return {static_cast<std::uint32_t>(*p), static_cast<std::uint32_t>(*m)};
+}
+
 Strings texts(const std::vector<QuorumChange>& changes) {
     Strings out;
     for (const auto& c : changes) out.push_back(c.text);
@@ -91,22 +101,22 @@ TEST(DesiredState, CheckedServersWaitForTheirFirstSuccessThenFollowHealth) {
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});  // nobody up yet: the sorry server
     EXPECT_EQ(weights(t[1]), Strings{"10.0.3.1:80=1"});   // unchecked: always up
     EXPECT_TRUE(events.empty());                          // the start is not an event
-    EXPECT_TRUE(state.set_health("www", "10.0.1.1:80", true));
-    EXPECT_FALSE(state.set_health("www", "10.0.1.1:80", true));
-    EXPECT_FALSE(state.set_health("www", "10.9.9.9:80", true));  // unknown: ignored
+    EXPECT_TRUE(state.set_health(member(state, "www", "10.0.1.1:80"), true));
+    EXPECT_FALSE(state.set_health(member(state, "www", "10.0.1.1:80"), true));
+    EXPECT_FALSE(state.set_health(member(state, "www", "10.9.9.9:80"), true));  // unknown: ignored
     t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.1:80=2"});
     EXPECT_TRUE(events.empty());
-    state.set_health("www", "10.0.1.1:80", false);
+    state.set_health(member(state, "www", "10.0.1.1:80"), false);
     state.table({}, &events);
-    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
     state.table({}, &events);
     EXPECT_EQ(texts(events), (Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
                                       "127.0.0.1:80 takes the traffic",
                                       "www: quorum reached (live weight 2, quorum 1): sorry server "
                                       "withdrawn"}));
     events.clear();
-    state.set_health("www", "10.0.1.1:80", false);
+    state.set_health(member(state, "www", "10.0.1.1:80"), false);
     events.clear();
     t = state.table({}, &events);
     EXPECT_EQ(weights(t[0]), Strings{"127.0.0.1:80=1"});
@@ -121,19 +131,24 @@ TEST(DesiredState, InhibitKeepsFailedServersAtWeightZeroAndQuorumHasHysteresis) 
     EXPECT_EQ(describe(db().service.key), "TCP 10.0.0.100:3306");
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=0", "10.0.2.2:3306=0"}));
     std::vector<QuorumChange> events;
-    state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
+    state.set_health(member(state, "db", "10.0.2.2:3306"),
+                     true);  // live 2 < quorum 2 + hysteresis 1
     state.table({}, &events);
     EXPECT_TRUE(events.empty());
-    state.set_health("db", "10.0.2.1:3306", true);  // live 3: reached (the start: untold)
+    state.set_health(member(state, "db", "10.0.2.1:3306"),
+                     true);  // live 3: reached (the start: untold)
     state.table({}, &events);
-    state.set_health("db", "10.0.2.2:3306", false);  // live 1 = quorum - hysteresis: held
+    state.set_health(member(state, "db", "10.0.2.2:3306"),
+                     false);  // live 1 = quorum - hysteresis: held
     EXPECT_EQ(weights(db()), (Strings{"10.0.2.1:3306=1", "10.0.2.2:3306=0"}));
     state.table({}, &events);
     EXPECT_TRUE(events.empty());
-    state.set_health("db", "10.0.2.1:3306", false);  // live 0: lost (no sorry server)
+    state.set_health(member(state, "db", "10.0.2.1:3306"),
+                     false);  // live 0: lost (no sorry server)
     state.table({}, &events);
     EXPECT_EQ(texts(events), Strings{"db: quorum lost (live weight 0, quorum 2)"});
-    state.set_health("db", "10.0.2.2:3306", true);  // live 2 < quorum 2 + hysteresis 1
+    state.set_health(member(state, "db", "10.0.2.2:3306"),
+                     true);  // live 2 < quorum 2 + hysteresis 1
     state.table({}, &events);
     EXPECT_EQ(events.size(), 1u);
     EXPECT_TRUE(state.set_role("web", false));
@@ -145,18 +160,19 @@ TEST(DesiredState, QuorumIsToldWhenFirstResultsLeaveAPoolWithoutItButNotOnReload
     auto state = state_of(cfg);
     std::vector<QuorumChange> events;
     state.table({}, &events);
-    state.set_health("www", "10.0.1.1:80", false);  // every member's first result: down
+    state.set_health(member(state, "www", "10.0.1.1:80"),
+                     false);  // every member's first result: down
     state.table({}, &events);
     EXPECT_TRUE(events.empty());  // 10.0.1.2 has not told yet
-    state.set_health("www", "10.0.1.2:80", false);
+    state.set_health(member(state, "www", "10.0.1.2:80"), false);
     state.table({}, &events);
     EXPECT_EQ(texts(events), Strings{"www: quorum lost (live weight 0, quorum 1): sorry server "
                                      "127.0.0.1:80 takes the traffic"});
     events.clear();
     (void)state.configure(Pools(cfg));  // a reload: www's members wait again, quorum stays lost
     state.table({}, &events);
-    state.set_health("www", "10.0.1.1:80", false);
-    state.set_health("www", "10.0.1.2:80", false);
+    state.set_health(member(state, "www", "10.0.1.1:80"), false);
+    state.set_health(member(state, "www", "10.0.1.2:80"), false);
     state.table({}, &events);
     EXPECT_TRUE(events.empty());
 }
@@ -171,7 +187,7 @@ TEST(DesiredState, UpdatesCarryOnlyThePoolsEventsTouched) {
     EXPECT_TRUE(quiet.scope.empty());
     EXPECT_TRUE(quiet.table.empty());
 
-    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
     auto health = state.update({});
     ASSERT_EQ(health.scope.size(), 1u);
     EXPECT_EQ(describe(health.scope[0]), "TCP 10.0.0.100:80");
@@ -199,7 +215,7 @@ TEST(DesiredState, UnknownServersStayAsTheKernelHasThem) {
     auto kernel = by_key({VirtualService{www.service, {www.members[1].destination}}});  // 10.0.1.2
     auto t = state.table(kernel);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.2:80=1"});  // kept; 10.0.1.1 not added unchecked
-    state.set_health("www", "10.0.1.2:80", false);
+    state.set_health(member(state, "www", "10.0.1.2:80"), false);
     EXPECT_EQ(weights(state.table(kernel)[0]), Strings{"127.0.0.1:80=1"});  // now known: down
 }
 
@@ -244,8 +260,8 @@ ipvs:
 TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurviveReloads) {
     auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
-    state.set_health("www", "10.0.1.1:80", true);
-    state.set_health("www", "10.0.1.2:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
+    state.set_health(member(state, "www", "10.0.1.2:80"), true);
     auto www = [&] { return weights(state.table()[0]); };
     EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.1:80", 0));  // drained
     EXPECT_FALSE(state.set_operator_weight("www", "10.0.1.1:80", 0));
@@ -254,14 +270,14 @@ TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurvi
     EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.2:80", 7));
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
     // A drained member that fails leaves as any other; one that comes back is still drained.
-    state.set_health("www", "10.0.1.1:80", false);
+    state.set_health(member(state, "www", "10.0.1.1:80"), false);
     EXPECT_EQ(www(), Strings{"10.0.1.2:80=7"});
-    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
     // Kept across a reload; a member no longer configured takes its weight with it.
     (void)state.configure(Pools(cfg));
-    state.set_health("www", "10.0.1.1:80", true);
-    state.set_health("www", "10.0.1.2:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
+    state.set_health(member(state, "www", "10.0.1.2:80"), true);
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
     auto smaller = cfg;
     smaller.virtual_servers[0].real_servers.pop_back();
@@ -270,7 +286,7 @@ TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurvi
     EXPECT_EQ(forgotten, Strings{"www 10.0.1.2:80"});
     EXPECT_EQ(state.operator_weights().at("www").size(), 1u);
     // Back to the configured weight.
-    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
     EXPECT_TRUE(state.set_operator_weight("www", "10.0.1.1:80", std::nullopt));
     EXPECT_EQ(www(), Strings{"10.0.1.1:80=2"});
     EXPECT_TRUE(state.operator_weights().empty());
@@ -278,8 +294,8 @@ TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurvi
 
 TEST(DesiredState, DrainingEveryMemberLosesQuorumAndTheSorryServerTakesNewTraffic) {
     auto state = state_of(valid_config(kWeb));
-    state.set_health("www", "10.0.1.1:80", true);
-    state.set_health("www", "10.0.1.2:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
+    state.set_health(member(state, "www", "10.0.1.2:80"), true);
     std::vector<QuorumChange> events;
     state.table({}, &events);
     state.set_operator_weight("www", "10.0.1.1:80", 0);
@@ -304,27 +320,29 @@ TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {
 TEST(DesiredState, FileVerdictsTakeServersDownOrMoveTheirWeightUnderAnOperatorWeight) {
     auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
-    state.set_health("www", "10.0.1.1:80", true);
-    state.set_health("www", "10.0.1.2:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
+    state.set_health(member(state, "www", "10.0.1.2:80"), true);
     auto www = [&] { return weights(state.table()[0]); };
-    EXPECT_TRUE(state.set_file_verdict("www", "10.0.1.1:80", false, 3));
-    EXPECT_FALSE(state.set_file_verdict("www", "10.0.1.1:80", false, 3));
-    EXPECT_FALSE(state.set_file_verdict("www", "10.9.9.9:80", true, 0));  // unknown member
+    EXPECT_TRUE(state.set_file_verdict(member(state, "www", "10.0.1.1:80"), false, 3));
+    EXPECT_FALSE(state.set_file_verdict(member(state, "www", "10.0.1.1:80"), false, 3));
+    EXPECT_FALSE(
+        state.set_file_verdict(member(state, "www", "10.9.9.9:80"), true, 0));  // unknown member
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=5", "10.0.1.2:80=1"}));
-    state.set_file_verdict("www", "10.0.1.1:80", false, -10);  // never below 0
+    state.set_file_verdict(member(state, "www", "10.0.1.1:80"), false, -10);  // never below 0
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=1"}));
-    state.set_file_verdict("www", "10.0.1.2:80", false, 4'000'000'000);  // at most 2^31 - 1
+    state.set_file_verdict(member(state, "www", "10.0.1.2:80"), false,
+                           4'000'000'000);  // at most 2^31 - 1
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=2147483647"}));
     // Down by its file although its check says up; an operator's weight does not bring it back.
-    state.set_file_verdict("www", "10.0.1.2:80", true, 0);
+    state.set_file_verdict(member(state, "www", "10.0.1.2:80"), true, 0);
     state.set_operator_weight("www", "10.0.1.2:80", 9);
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "127.0.0.1:80=1"}));  // no live weight: sorry
     EXPECT_EQ(state.health(0, 1), "down");
-    state.set_file_verdict("www", "10.0.1.2:80", false, 0);
+    state.set_file_verdict(member(state, "www", "10.0.1.2:80"), false, 0);
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=9"}));
     EXPECT_EQ(state.health(0, 1), "up");
     // A reload forgets the verdicts: the file checks tell them again.
     (void)state.configure(Pools(cfg));
-    state.set_health("www", "10.0.1.1:80", true);
+    state.set_health(member(state, "www", "10.0.1.1:80"), true);
     EXPECT_EQ(www(), Strings{"10.0.1.1:80=2"});
 }

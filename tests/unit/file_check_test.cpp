@@ -101,8 +101,7 @@ TEST_F(FileCheckLab, WritesRenamesAndRemovalsAreSeenAndReadAgain) {
     write(path("web1"), "1\n");  // a completed write
     await_event();
     ASSERT_EQ(events_.size(), 1u);
-    EXPECT_EQ(events_[0].who.virtual_server, "web");
-    EXPECT_EQ(events_[0].who.real_server, "10.0.1.1:80");
+    EXPECT_EQ(events_[0].who, (config::RealServerId{0, 0}));  // web 10.0.1.1:80
     EXPECT_TRUE(events_[0].verdict.down);
     EXPECT_EQ(events_[0].reason, "file " + path("web1") + " reads 1");
 

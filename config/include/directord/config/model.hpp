@@ -2,6 +2,7 @@
 // The typed, validated configuration. An immutable snapshot: a reload builds a new
 // one and the daemon applies the difference.
 #include <boost/asio/ip/address.hpp>
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -280,6 +281,16 @@ struct RealServer {
     std::uint32_t upper_threshold = 0;
     std::uint32_t lower_threshold = 0;
     bool operator==(const RealServer&) const = default;
+};
+
+// A real server by its place in the configuration it was read from:
+// virtual_servers[virtual_server].real_servers[real_server]. Health events carry it from the
+// checks to the IPVS table instead of names that two formatters would have to agree on; it
+// means nothing in another configuration (a reload hands out new ones).
+struct RealServerId {
+    std::uint32_t virtual_server = 0;
+    std::uint32_t real_server = 0;
+    auto operator<=>(const RealServerId&) const = default;
 };
 
 struct VirtualServer {

@@ -8,7 +8,6 @@
 #include <random>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "directord/config/model.hpp"
@@ -17,14 +16,10 @@
 
 namespace directord::healthcheck {
 
-struct RealServerRef {
-    std::string virtual_server;  // its name
-    std::string real_server;     // "address:port"
-    bool operator==(const RealServerRef&) const = default;
-};
+using config::RealServerId;
 
 struct HealthEvent {
-    RealServerRef who;
+    RealServerId who;
     bool up;
     std::string reason;
     std::chrono::microseconds latency;
@@ -44,17 +39,17 @@ class HealthChecker : private Monitor::Observer {
     void apply(const config::Config& cfg);
 
     // The state of one real server of one virtual server (false when unknown or unchecked).
-    bool is_up(const RealServerRef& who) const;
+    bool is_up(const RealServerId& who) const;
     // Every real server's state that a check result decided (after a reload, consumers
     // resynchronise with it; the others are still waiting for their first result).
-    void for_each_state(const std::function<void(const RealServerRef&, bool up)>& visit) const;
+    void for_each_state(const std::function<void(const RealServerId&, bool up)>& visit) const;
     // Every real server's monitor, decided or not (status, metrics); or those of monitors
     // [first, last) of monitor_count(), for work done in slices.
     void for_each_monitor(
-        const std::function<void(const RealServerRef&, const Monitor&)>& visit) const;
+        const std::function<void(const RealServerId&, const Monitor&)>& visit) const;
     void for_each_monitor(
         std::size_t first, std::size_t last,
-        const std::function<void(const RealServerRef&, const Monitor&)>& visit) const;
+        const std::function<void(const RealServerId&, const Monitor&)>& visit) const;
     const CheckStats& stats() const { return scheduler_.stats(); }
     std::size_t monitor_count() const { return monitors_.size(); }
     // One line: monitors up/down, probes started, start lateness percentiles.
@@ -66,7 +61,7 @@ class HealthChecker : private Monitor::Observer {
     Monitor::Observer& observer() { return *this; }
 
     Scheduler& scheduler_;
-    std::unordered_set<std::string> virtual_server_names_;  // what Monitor::User points at
+    std::vector<std::string> virtual_server_names_;  // by RealServerId::virtual_server
     std::vector<std::unique_ptr<Monitor>> monitors_;
     std::vector<Monitor::User> users_;  // each monitor's users, contiguous
     std::vector<Listener> listeners_;

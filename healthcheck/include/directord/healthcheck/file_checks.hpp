@@ -33,7 +33,7 @@ FileVerdict judge_file(const config::FileCheck& check, std::int64_t number);
 class FileChecks {
   public:
     struct Event {
-        RealServerRef who;
+        RealServerId who;
         FileVerdict verdict;
         std::string reason;  // "file /run/lb/web1 reads 3", "file /run/lb/web1 is missing (0)"
     };
@@ -46,11 +46,11 @@ class FileChecks {
     // Every watched real server's current verdict (after a reload, consumers resynchronise).
     void for_each_verdict(const std::function<void(const Event&)>& visit) const;
     // One real server's (status); null when it has no file check.
-    const Event* verdict_of(const RealServerRef& who) const;
+    const Event* verdict_of(const RealServerId& who) const;
 
   private:
     struct Watched {
-        RealServerRef who;
+        std::string virtual_server, real_server;  // names, for the log and across reloads
         config::FileCheck check;
         int watch_id = 0;
         std::optional<std::int64_t> number;  // as last read
@@ -58,9 +58,8 @@ class FileChecks {
     };
     void read(Watched& w, bool tell);
 
-    using Key = std::pair<std::string, std::string>;  // virtual server, real server
     FileWatch files_;
-    std::map<Key, std::unique_ptr<Watched>> watched_;
+    std::map<RealServerId, std::unique_ptr<Watched>> watched_;
     std::vector<Listener> listeners_;
 };
 

@@ -27,11 +27,8 @@ class Monitor {
       protected:
         ~Observer() = default;
     };
-    // A virtual server using this check's verdict for one of its real servers.
-    struct User {
-        const std::string* virtual_server;  // owned by the monitor's owner
-        std::uint16_t port;                 // the real server's port (the check's may differ)
-    };
+    // A real server whose health is this check's verdict.
+    using User = config::RealServerId;
 
     Monitor(Scheduler& scheduler, Observer& observer, std::shared_ptr<const config::Check> check,
             boost::asio::ip::tcp::endpoint target);

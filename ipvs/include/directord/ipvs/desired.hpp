@@ -65,6 +65,12 @@ class Pools {
     const std::vector<Pool>& all() const { return pools_; }
     std::optional<std::size_t> find(const std::string& pool) const;
     std::optional<std::size_t> find_member(std::size_t pool, const std::string& member) const;
+    // Whether a health event's real server is one of these pools' members (pool i is
+    // virtual_servers[i] of the configuration they were built from, member j its real_servers[j]).
+    bool has(config::RealServerId id) const {
+        return id.virtual_server < pools_.size() &&
+               id.real_server < pools_[id.virtual_server].members.size();
+    }
 
   private:
     std::vector<Pool> pools_;
@@ -80,10 +86,9 @@ class DesiredState {
     // take a while).
     [[nodiscard]] Pools configure(Pools pools, std::vector<std::string>* forgotten = nullptr);
     // Return whether anything changed.
-    bool set_health(const std::string& pool, const std::string& member, bool up);
+    bool set_health(config::RealServerId member, bool up);
     bool set_role(const std::string& instance, bool master);
-    bool set_file_verdict(const std::string& pool, const std::string& member, bool down,
-                          std::int64_t weight_change);
+    bool set_file_verdict(config::RealServerId member, bool down, std::int64_t weight_change);
     // An operator's weight for a configured member, or none to return to the configured one.
     // Returns false (nothing changed) for an unknown pool or member, or the same weight.
     bool set_operator_weight(const std::string& pool, const std::string& member,
@@ -113,7 +118,8 @@ class DesiredState {
     // For status and metrics.
     const Pools& pools() const { return pools_; }
     std::string_view health(std::size_t pool, std::size_t member) const;  // up, down, unknown
-    std::string_view quorum(std::size_t pool) const;                      // held, lost, undecided
+    std::string_view health(config::RealServerId member) const;  // also unknown: not a member
+    std::string_view quorum(std::size_t pool) const;             // held, lost, undecided
 
   private:
     void build(std::size_t pool, const TableByKey& kernel, Table& table,

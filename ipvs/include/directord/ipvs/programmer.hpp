@@ -55,10 +55,9 @@ class Programmer {
     // check says before a result, so feed the checker's current states with set_health() right
     // after. Returns the pools it held before, to be freed off the loop.
     [[nodiscard]] Pools apply(const config::Config& cfg, Pools pools);
-    void set_health(const std::string& virtual_server, const std::string& real_server, bool up);
+    void set_health(config::RealServerId real_server, bool up);
     void set_role(const std::string& instance, bool master);
-    void set_file_verdict(const std::string& virtual_server, const std::string& real_server,
-                          bool down, std::int64_t weight_change);
+    void set_file_verdict(config::RealServerId real_server, bool down, std::int64_t weight_change);
     // An operator's weight (DesiredState::set_operator_weight); returns whether it changed.
     bool set_operator_weight(const std::string& virtual_server, const std::string& real_server,
                              std::optional<std::uint32_t> weight);
