@@ -146,11 +146,15 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
                                 {"weight_change", file->verdict.weight_change}};
         members.push_back(std::move(rs));
     }
+    json services = json::array();
+    for (const auto& s : pool.services) services.push_back(describe(s.key));
     return {{"name", pool.name},
-            {"service", describe(pool.service.key)},
-            {"scheduler", pool.service.scheduler},
+            {"service", describe(pool.services.front().key)},
+            {"services", services},
+            {"scheduler", pool.services.front().scheduler},
             {"vrrp_instance", pool.vrrp_instance},
-            {"in_kernel", status.in_kernel},
+            {"in_kernel", status.services_in_kernel == pool.services.size()},
+            {"services_in_kernel", status.services_in_kernel},
             {"quorum", status.quorum},
             {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)},
             {"real_servers", std::move(members)}};

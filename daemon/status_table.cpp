@@ -72,10 +72,17 @@ void print_status(const json& s) {
         print_table(rows, "");
     }
     for (const auto& vs : s["virtual_servers"]) {
+        // A group: its first service and how many more, and how many are in the kernel.
+        const auto services = vs["services"].size();
+        const auto in_kernel = vs["services_in_kernel"].get<std::size_t>();
         fmt::print(
-            "\nvirtual server {}: {} {}, quorum {}, {}{}\n", text_of(vs["name"]),
-            text_of(vs["service"]), text_of(vs["scheduler"]), text_of(vs["quorum"]),
-            vs["in_kernel"].get<bool>() ? "in the kernel" : "not in the kernel",
+            "\nvirtual server {}: {}{} {}, quorum {}, {}{}\n", text_of(vs["name"]),
+            text_of(vs["service"]),
+            services > 1 ? fmt::format(" and {} more services", services - 1) : "",
+            text_of(vs["scheduler"]), text_of(vs["quorum"]),
+            in_kernel == services ? "in the kernel"
+            : in_kernel == 0      ? "not in the kernel"
+                             : fmt::format("{} of {} services in the kernel", in_kernel, services),
             vs["sorry_server"].is_null() ? "" : ", sorry server " + text_of(vs["sorry_server"]));
         std::vector<std::vector<std::string>> rows{
             {"REAL SERVER", "HEALTH", "WEIGHT", "IN KERNEL", "ACTIVE", "INACTIVE", "LAST CHECK"}};

@@ -73,9 +73,13 @@ class VrrpConverter {
     std::string instances_, groups_;
 };
 
+// virtual_server_group blocks by name, each as the flow list of its `group:` entries.
+using ServiceGroups = std::map<std::string, std::string>;
+std::string convert_group(const Statement& block, ImportNotes& notes);
+
 // A virtual_server block as one entry of virtual_servers: (YAML lines), or "" when it cannot
 // be converted.
 std::string convert_virtual_server(const Statement& block, const TrackFiles& files,
-                                   ImportNotes& notes);
+                                   const ServiceGroups& groups, ImportNotes& notes);
 
 }  // namespace directord::config::detail

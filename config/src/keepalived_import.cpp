@@ -88,6 +88,7 @@ class Converter {
         for (const auto& s : top) {
             if (s.keyword == "vrrp_script") vrrp_.script(s);
             if (is_track_file(s)) track_files_[s.arg(0)] = read_track_file(s, notes_);
+            if (s.keyword == "virtual_server_group") groups_[s.arg(0)] = convert_group(s, notes_);
         }
         for (const auto& s : top) {
             if (s.keyword == "global_defs") {
@@ -97,10 +98,9 @@ class Converter {
             } else if (s.keyword == "vrrp_sync_group") {
                 vrrp_.sync_group(s);
             } else if (s.keyword == "virtual_server") {
-                services_ += convert_virtual_server(s, track_files_, notes_);
-            } else if (s.keyword == "virtual_server_group") {
-                notes_.skip(s, "list its services as virtual servers one by one");
-            } else if (s.keyword != "vrrp_script" && !is_track_file(s)) {
+                services_ += convert_virtual_server(s, track_files_, groups_, notes_);
+            } else if (s.keyword != "vrrp_script" && s.keyword != "virtual_server_group" &&
+                       !is_track_file(s)) {
                 notes_.skip(s, "no directord equivalent");
             }
         }
@@ -178,6 +178,7 @@ class Converter {
 
     ImportNotes notes_;
     TrackFiles track_files_;
+    ServiceGroups groups_;
     VrrpConverter vrrp_{notes_, track_files_};
     std::string router_id_, process_;
     std::string services_, ipvs_;

@@ -180,15 +180,44 @@ std::optional<std::string> check_of(const Statement& c, const std::string& inter
 
 }  // namespace
 
+// Entries: "ADDRESS[-LAST|/PREFIX] PORT" (directord reads the same ranges) or "fwmark N
+// [inet|inet6]" (the real servers give the family). No port (0) is an all-ports service,
+// which directord does not make.
+std::string convert_group(const Statement& block, ImportNotes& notes) {
+    std::string entries;
+    for (const auto& e : block.children) {
+        std::string entry;
+        if (e.keyword == "fwmark" && !e.arg(0).empty()) {
+            entry = "{ fwmark: " + e.arg(0) + " }";
+        } else if (e.keyword != "fwmark" && !e.arg(0).empty() &&
+                   e.arg(0).find_first_not_of('0') != std::string::npos) {
+            entry = "{ address: " + yaml_string(e.keyword) + ", port: " + e.arg(0) + " }";
+        } else {
+            notes.skip(e, "a group entry needs a port (directord makes no all-ports services)");
+            continue;
+        }
+        entries += (entries.empty() ? "" : ", ") + entry;
+    }
+    return "[" + entries + "]";
+}
+
 std::string convert_virtual_server(const Statement& block, const TrackFiles& files,
-                                   ImportNotes& notes) {
+                                   const ServiceGroups& groups, ImportNotes& notes) {
     std::vector<std::string> lines;
     if (block.arg(0) == "fwmark") {
         lines.push_back("fwmark: " + block.arg(1));
+    } else if (block.arg(0) == "group") {
+        auto group = groups.find(block.arg(1));
+        if (group == groups.end()) {
+            notes.skip(block, "no virtual_server_group named '" + block.arg(1) + "'");
+            return {};
+        }
+        lines.push_back("name: " + yaml_string(block.arg(1)));
+        lines.push_back("group: " + group->second);
     } else if (block.args.size() == 2) {
         lines.push_back("address: " + endpoint(block.arg(0), block.arg(1)));
     } else {
-        notes.skip(block, "expected an address and a port, or fwmark N (groups are not supported)");
+        notes.skip(block, "expected an address and a port, fwmark N or group NAME");
         return {};
     }
     std::string interval = "60", virtualhost;  // keepalived's defaults

@@ -23,6 +23,8 @@ PingCheck read_ping(Reader& r, const YAML::Node& node, const std::string& path);
 std::optional<FileCheck> read_file_check(Reader& r, const YAML::Node& node,
                                          const std::string& path);
 std::optional<Check> read_check(Reader& r, const YAML::Node& node, const std::string& path);
+// A virtual server's `group`: its services, ranges expanded.
+std::vector<Frontend> read_group(Reader& r, const YAML::Node& node, const std::string& path);
 bool instance_exists(const Config& cfg, const std::string& name);
 
 void read_track(Reader& r, const YAML::Node& node, const std::string& path, Instance& inst);

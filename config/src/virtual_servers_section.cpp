@@ -58,8 +58,7 @@ void read_thresholds(Reader& r, const YAML::Node& x, const std::string& rp, Real
 // What only makes sense for one family, refused once the family is known.
 void check_family_settings(Reader& r, const YAML::Node& v, const std::string& vp,
                            const VirtualServer& vs) {
-    bool v6 = vs.fwmark ? !vs.real_servers.empty() && vs.real_servers.front().address.is_v6()
-                        : vs.address.is_v6();
+    bool v6 = serves_ipv6(vs);
     auto p = v["persistence"];
     auto pp = Reader::join(vp, "persistence");
     if (v6 && vs.persistence_netmask)
@@ -118,30 +117,101 @@ void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, c
     }
 }
 
+namespace {
+
+std::string frontend_name(const Frontend& f) {
+    if (f.fwmark) return fmt::format("fwmark:{}", f.fwmark);
+    return f.address.is_v6() ? fmt::format("[{}]:{}", f.address.to_string(), f.port)
+                             : fmt::format("{}:{}", f.address.to_string(), f.port);
+}
+
+// Where the virtual server takes traffic: `address`, `fwmark` or `group`, one of them.
+void read_frontends(Reader& r, const YAML::Node& v, const std::string& vp, VirtualServer& vs) {
+    int given = !!v["address"] + !!v["fwmark"] + !!v["group"];
+    if (given != 1) {
+        r.fail(v, vp,
+               given ? "address, fwmark and group exclude each other (a fwmark service has no "
+                       "address; a group lists its addresses and marks)"
+                     : "missing key 'address' (or fwmark, or group)");
+        return;
+    }
+    if (auto n = v["group"]) {
+        auto gp = Reader::join(vp, "group");
+        vs.frontends = read_group(r, n, gp);
+        if (!v["name"]) r.fail(v, vp, "a group needs a name");
+        const Frontend* first = nullptr;
+        for (const auto& f : vs.frontends) {
+            if (f.fwmark) continue;
+            if (!first) first = &f;
+            if (f.address.is_v6() != first->address.is_v6()) {
+                r.fail(n, gp, "a group's addresses are all IPv4 or all IPv6");
+                break;
+            }
+        }
+        return;
+    }
+    Frontend f;
+    r.optional_integer(v, vp, "fwmark", f.fwmark, 1, 0xffffffffLL);
+    if (auto n = v["address"]) {
+        auto ep = read_endpoint(r, n, Reader::join(vp, "address"));
+        if (!ep) return;
+        std::tie(f.address, f.port) = *ep;
+    }
+    if (f.fwmark || f.port) vs.frontends.push_back(f);
+}
+
+std::optional<RealServer> read_real_server(Reader& r, const YAML::Node& x, const std::string& rp,
+                                           const VirtualServer& vs,
+                                           std::set<std::pair<IpAddress, std::uint16_t>>& seen) {
+    if (!r.is_map(x, rp)) return std::nullopt;
+    r.reject_unknown_keys(x, rp,
+                          {"address", "weight", "forwarding", "check", "file_check",
+                           "upper_threshold", "lower_threshold"});
+    RealServer rs;
+    auto a = r.required(x, rp, "address");
+    if (!a) return std::nullopt;
+    auto ep = read_endpoint(r, a, Reader::join(rp, "address"));
+    if (!ep) return std::nullopt;
+    std::tie(rs.address, rs.port) = *ep;
+    if (!seen.insert(*ep).second) {
+        r.fail(a, Reader::join(rp, "address"), "duplicate real server in this virtual server");
+        return std::nullopt;
+    }
+    auto with_address = std::find_if(vs.frontends.begin(), vs.frontends.end(),
+                                     [](const Frontend& f) { return !f.fwmark; });
+    if (with_address != vs.frontends.end() && rs.address.is_v6() != with_address->address.is_v6()) {
+        r.fail(a, Reader::join(rp, "address"),
+               "a real server must be of the virtual server's address family");
+        return std::nullopt;
+    }
+    r.optional_integer(x, rp, "weight", rs.weight, 0, 65535);
+    if (auto n = x["forwarding"])
+        rs.forwarding = read_forwarding(r, n, Reader::join(rp, "forwarding"));
+    if (auto n = x["check"]) rs.check = read_check(r, n, Reader::join(rp, "check"));
+    if (auto n = x["file_check"])
+        rs.file_check = read_file_check(r, n, Reader::join(rp, "file_check"));
+    read_thresholds(r, x, rp, rs);
+    return rs;
+}
+
+}  // namespace
+
 void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
     const std::string path = "virtual_servers";
     std::map<std::string, int> names;
-    std::set<std::tuple<IpAddress, std::uint16_t, std::string, std::uint32_t>> endpoints;
+    // Each service once: by address, port and protocol, or by mark; and who has it.
+    std::map<std::tuple<IpAddress, std::uint16_t, std::string, std::uint32_t>, std::string> taken;
     cfg.virtual_servers = read_list<VirtualServer>(
         r, node, path, [&](auto& v, auto vp) -> std::optional<VirtualServer> {
             if (!r.is_map(v, vp)) return std::nullopt;
             r.reject_unknown_keys(
                 v, vp,
-                {"name", "address", "fwmark", "protocol", "scheduler", "scheduler_flags",
+                {"name", "address", "fwmark", "group", "protocol", "scheduler", "scheduler_flags",
                  "one_packet", "forwarding", "persistence", "on_failure", "sorry_server", "quorum",
                  "quorum_hysteresis", "vrrp_instance", "check", "real_servers", "notify"});
             VirtualServer vs;
             std::size_t errors_before = r.errors().size();
-            r.optional_integer(v, vp, "fwmark", vs.fwmark, 1, 0xffffffffLL);
-            if (vs.fwmark && v["address"]) {
-                r.fail(v["address"], Reader::join(vp, "address"),
-                       "a fwmark service has no address (the mark selects the traffic)");
-            } else if (!vs.fwmark) {
-                if (auto n = r.required(v, vp, "address")) {
-                    if (auto ep = read_endpoint(r, n, Reader::join(vp, "address")))
-                        std::tie(vs.address, vs.port) = *ep;
-                }
-            }
+            read_frontends(r, v, vp, vs);
             r.optional_key(v, vp, "protocol", vs.protocol, [&](auto& n, auto p) {
                 return r.choice(n, p, {"tcp", "udp", "sctp"});
             });
@@ -149,56 +219,26 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
             if (auto n = v["check"]) vs.check = read_check(r, n, Reader::join(vp, "check"));
             if (auto n = v["notify"]) vs.notify = r.argv(n, Reader::join(vp, "notify"));
             if (auto list = r.required(v, vp, "real_servers")) {
-                auto lp = Reader::join(vp, "real_servers");
                 std::set<std::pair<IpAddress, std::uint16_t>> seen;
                 vs.real_servers = read_list<RealServer>(
-                    r, list, lp, [&](auto& x, auto rp) -> std::optional<RealServer> {
-                        if (!r.is_map(x, rp)) return std::nullopt;
-                        r.reject_unknown_keys(x, rp,
-                                              {"address", "weight", "forwarding", "check",
-                                               "file_check", "upper_threshold", "lower_threshold"});
-                        RealServer rs;
-                        auto a = r.required(x, rp, "address");
-                        if (!a) return std::nullopt;
-                        auto ep = read_endpoint(r, a, Reader::join(rp, "address"));
-                        if (!ep) return std::nullopt;
-                        std::tie(rs.address, rs.port) = *ep;
-                        if (!seen.insert(*ep).second) {
-                            r.fail(a, Reader::join(rp, "address"),
-                                   "duplicate real server in this virtual server");
-                            return std::nullopt;
-                        }
-                        if (!vs.fwmark && rs.address.is_v6() != vs.address.is_v6()) {
-                            r.fail(a, Reader::join(rp, "address"),
-                                   "a real server must be of the virtual server's address family");
-                            return std::nullopt;
-                        }
-                        r.optional_integer(x, rp, "weight", rs.weight, 0, 65535);
-                        if (auto n = x["forwarding"])
-                            rs.forwarding = read_forwarding(r, n, Reader::join(rp, "forwarding"));
-                        if (auto n = x["check"])
-                            rs.check = read_check(r, n, Reader::join(rp, "check"));
-                        if (auto n = x["file_check"])
-                            rs.file_check = read_file_check(r, n, Reader::join(rp, "file_check"));
-                        read_thresholds(r, x, rp, rs);
-                        return rs;
-                    });
+                    r, list, Reader::join(vp, "real_servers"),
+                    [&](auto& x, auto rp) { return read_real_server(r, x, rp, vs, seen); });
             }
             check_family_settings(r, v, vp, vs);
-            if (r.errors().size() != errors_before) return std::nullopt;
-            vs.name = vs.fwmark
-                          ? fmt::format("fwmark:{}", vs.fwmark)
-                          : fmt::format("{}:{}",
-                                        vs.address.is_v6() ? "[" + vs.address.to_string() + "]"
-                                                           : vs.address.to_string(),
-                                        vs.port);
+            if (r.errors().size() != errors_before || vs.frontends.empty()) return std::nullopt;
+            vs.name = frontend_name(vs.frontends.front());
             r.optional_string(v, vp, "name", vs.name);
-            if (!endpoints.emplace(vs.address, vs.port, vs.fwmark ? "" : vs.protocol, vs.fwmark)
-                     .second) {
-                r.fail(
-                    v, vp,
-                    fmt::format("another virtual server already uses {} {}", vs.protocol, vs.name));
-                return std::nullopt;
+            for (const auto& f : vs.frontends) {
+                auto [it, fresh] = taken.try_emplace(
+                    {f.address, f.port, f.fwmark ? "" : vs.protocol, f.fwmark}, vs.name);
+                if (!fresh) {
+                    r.fail(v, vp,
+                           fmt::format(
+                               "{} is already a service of virtual server '{}'",
+                               f.fwmark ? frontend_name(f) : vs.protocol + " " + frontend_name(f),
+                               it->second));
+                    return std::nullopt;
+                }
             }
             if (auto [it, fresh] = names.emplace(vs.name, r.where(v).line); !fresh) {
                 r.fail(v, vp,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <utility>
 
 namespace directord::ipvs {
@@ -27,18 +28,8 @@ Pool pool_of(const config::VirtualServer& vs) {
     Pool pool;
     pool.name = vs.name;
     pool.vrrp_instance = vs.vrrp_instance;
-    bool v6 = vs.fwmark ? (!vs.real_servers.empty() && vs.real_servers.front().address.is_v6())
-                        : vs.address.is_v6();
-    auto& s = pool.service;
-    s.key.family = v6 ? 10 : 2;
-    if (vs.fwmark) {
-        s.key.protocol = 0;
-        s.key.fwmark = vs.fwmark;
-    } else {
-        s.key.protocol = vs.protocol == "udp" ? 17 : vs.protocol == "sctp" ? 132 : 6;
-        s.key.address = vs.address;
-        s.key.port = vs.port;
-    }
+    const bool v6 = config::serves_ipv6(vs);
+    Service s;
     s.scheduler = vs.scheduler;
     s.timeout = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(vs.persistence).count());
@@ -50,6 +41,21 @@ Pool pool_of(const config::VirtualServer& vs) {
                 : vs.persistence_netmask ? vs.persistence_netmask->to_v4().to_uint()
                                          : 0xffffffff;
     s.persistence_engine = vs.persistence_engine;
+    s.key.family = v6 ? 10 : 2;
+    for (const auto& f : vs.frontends) {
+        if (f.fwmark) {
+            s.key.protocol = 0;
+            s.key.address = Address{};
+            s.key.port = 0;
+            s.key.fwmark = f.fwmark;
+        } else {
+            s.key.protocol = vs.protocol == "udp" ? 17 : vs.protocol == "sctp" ? 132 : 6;
+            s.key.address = f.address;
+            s.key.port = f.port;
+            s.key.fwmark = 0;
+        }
+        pool.services.push_back(s);
+    }
     for (const auto& rs : vs.real_servers) {
         Destination d;
         d.address = rs.address;
@@ -209,7 +215,7 @@ DesiredState::Update DesiredState::update(const TableByKey& kernel,
     }
     std::sort(touched_pools_.begin(), touched_pools_.end());  // in configuration order
     for (auto i : touched_pools_) {
-        update.scope.push_back(pools_.all()[i].service.key);
+        for (const auto& s : pools_.all()[i].services) update.scope.push_back(s.key);
         build(i, kernel, update.table, events);
         touched_[i] = 0;
     }
@@ -226,7 +232,8 @@ Table DesiredState::table(const TableByKey& kernel, std::vector<QuorumChange>* e
     return table;
 }
 
-// Appends pool `i`'s service to `table` when it should be in the kernel.
+// Appends pool `i`'s services to `table` when they should be in the kernel: the same
+// destinations in each (a group's members share their real servers).
 void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
                          std::vector<QuorumChange>* events) {
     const Pool& pool = pools_.all()[i];
@@ -234,7 +241,9 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
         auto role = master_.find(pool.vrrp_instance);
         if (role == master_.end() || !role->second) return;
     }
-    VirtualService vs{pool.service, {}};
+    const auto first = table.size();
+    for (const auto& service : pool.services) table.push_back(VirtualService{service, {}});
+    const std::span<VirtualService> built(table.data() + first, pool.services.size());
     std::uint64_t live = 0;  // file checks can raise weights up to 2^31 - 1 each
     bool waiting = false;    // for a first check result
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
@@ -249,19 +258,20 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
         auto chosen = operator_weights_.empty() ? std::nullopt : operator_weight(i, j);
         d.weight = chosen.value_or(d.weight);
         waiting |= health == unknown;
-        const Destination* kept =
-            health == unknown ? find_destination(kernel, pool.service.key, d) : nullptr;
-        if (kept) {
-            d.weight = chosen.value_or(kept->weight);
-            live += d.weight;
-        } else if (health == up) {
-            live += d.weight;
-        } else if (pool.inhibit) {
-            d.weight = 0;
-        } else {
-            continue;
+        for (auto& vs : built) {
+            // Before its first result a member stays as each service has it in the kernel.
+            Destination placed = d;
+            const Destination* kept =
+                health == unknown ? find_destination(kernel, vs.service.key, d) : nullptr;
+            if (kept)
+                placed.weight = chosen.value_or(kept->weight);
+            else if (health != up && pool.inhibit)
+                placed.weight = 0;  // its connections drain
+            else if (health != up)
+                continue;
+            if (&vs == &built.front()) live += placed.weight;
+            vs.destinations.push_back(placed);
         }
-        vs.destinations.push_back(d);
     }
     Quorum before = quorum_[i];
     bool held = before == Quorum::held;
@@ -282,11 +292,11 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
                                                        : ": sorry server " + describe(*pool.sorry) +
                                                              " takes the traffic")
                                                 : "")});
-    if (!now && pool.sorry &&
-        std::none_of(vs.destinations.begin(), vs.destinations.end(),
-                     [&](const Destination& d) { return d.same_place(*pool.sorry); }))
-        vs.destinations.push_back(*pool.sorry);
-    table.push_back(std::move(vs));
+    if (now || !pool.sorry) return;
+    for (auto& vs : built)
+        if (std::none_of(vs.destinations.begin(), vs.destinations.end(),
+                         [&](const Destination& d) { return d.same_place(*pool.sorry); }))
+            vs.destinations.push_back(*pool.sorry);
 }
 
 std::string_view DesiredState::health(std::size_t pool, std::size_t member) const {
@@ -322,7 +332,8 @@ std::string_view DesiredState::quorum(std::size_t pool) const {
 
 std::vector<ServiceKey> DesiredState::keys() const {
     std::vector<ServiceKey> keys;
-    for (const auto& p : pools_.all()) keys.push_back(p.service.key);
+    for (const auto& p : pools_.all())
+        for (const auto& s : p.services) keys.push_back(s.key);
     return keys;
 }
 

@@ -85,13 +85,17 @@ IpvsStatus Programmer::status() const {
 
 PoolStatus Programmer::pool_status(std::size_t i) const {
     const auto& pool = desired_.pools().all()[i];
-    PoolStatus status{pool, known_.contains(pool.service.key), desired_.quorum(i), {}};
+    PoolStatus status{pool, 0, desired_.quorum(i), {}};
+    const ServiceKey* shown = nullptr;  // members as the first service in the kernel has them
+    for (const auto& s : pool.services)
+        if (known_.contains(s.key) && !status.services_in_kernel++) shown = &s.key;
     status.members.reserve(pool.members.size());
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         const auto& member = pool.members[j];
-        status.members.push_back({member.name, member.destination.weight,
-                                  desired_.operator_weight(i, j), desired_.health(i, j),
-                                  find_destination(known_, pool.service.key, member.destination)});
+        status.members.push_back(
+            {member.name, member.destination.weight, desired_.operator_weight(i, j),
+             desired_.health(i, j),
+             shown ? find_destination(known_, *shown, member.destination) : nullptr});
     }
     return status;
 }

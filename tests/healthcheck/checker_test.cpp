@@ -51,8 +51,8 @@ config::Config two_virtual_servers(tcp::endpoint rs, unsigned fall) {
     for (std::string name : {"web", "web-alt"}) {
         config::VirtualServer vs;
         vs.name = name;
-        vs.address = asio::ip::make_address("10.0.0.1");
-        vs.port = name == "web" ? 80 : 8080;
+        vs.frontends = {
+            {asio::ip::make_address("10.0.0.1"), std::uint16_t(name == "web" ? 80 : 8080), 0}};
         vs.check = check;
         vs.real_servers.push_back(config::RealServer{rs.address(), rs.port(), 1, {}, {}, {}});
         cfg.virtual_servers.push_back(vs);

@@ -304,7 +304,7 @@ TEST(Config, VirtualServersAndChecks) {
     ASSERT_EQ(cfg.virtual_servers.size(), 2u);
     const auto& vs = cfg.virtual_servers[0];
     EXPECT_EQ(vs.name, "mysql");
-    EXPECT_EQ(vs.port, 3306);
+    EXPECT_EQ(vs.frontends.at(0).port, 3306);
     ASSERT_TRUE(vs.check);
     EXPECT_TRUE(std::holds_alternative<TcpCheck>(vs.check->kind));
     EXPECT_EQ(vs.check->interval, 6s);

@@ -79,13 +79,13 @@ virtual_servers:
 
 TEST(DesiredState, ServicesCarryEverySetting) {
     auto cfg = valid_config(kWeb);
-    auto www = pool_of(cfg.virtual_servers[0]).service;
+    auto www = pool_of(cfg.virtual_servers[0]).services.front();
     EXPECT_EQ(describe(www.key), "TCP 10.0.0.100:80");
     EXPECT_EQ(www.scheduler, "rr");
     EXPECT_EQ(www.flags, kPersistent);
     EXPECT_EQ(www.timeout, 50u);
     EXPECT_EQ(www.netmask, 0xffffff00u);
-    auto marks = pool_of(cfg.virtual_servers[2]).service;
+    auto marks = pool_of(cfg.virtual_servers[2]).services.front();
     EXPECT_EQ(describe(marks.key), "FWM 42");
     EXPECT_EQ(marks.flags, kSchedulerFlag1 | kSchedulerFlag2);
     auto db = pool_of(cfg.virtual_servers[1]);
@@ -212,7 +212,8 @@ TEST(DesiredState, UnknownServersStayAsTheKernelHasThem) {
     auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);
     auto www = pool_of(cfg.virtual_servers[0]);
-    auto kernel = by_key({VirtualService{www.service, {www.members[1].destination}}});  // 10.0.1.2
+    auto kernel =
+        by_key({VirtualService{www.services.front(), {www.members[1].destination}}});  // 10.0.1.2
     auto t = state.table(kernel);
     EXPECT_EQ(weights(t[0]), Strings{"10.0.1.2:80=1"});  // kept; 10.0.1.1 not added unchecked
     state.set_health(member(state, "www", "10.0.1.2:80"), false);
@@ -251,7 +252,7 @@ ipvs:
     EXPECT_NE(all.find("a real server must be of the virtual server's address family"),
               std::string::npos)
         << all;
-    EXPECT_NE(all.find("a fwmark service has no address"), std::string::npos) << all;
+    EXPECT_NE(all.find("address, fwmark and group exclude each other"), std::string::npos) << all;
     EXPECT_NE(all.find("ipvs.sync_daemon.instance: no VRRP instance named 'ghost'"),
               std::string::npos)
         << all;
@@ -312,7 +313,7 @@ TEST(DesiredState, AnOperatorWeightAppliesToAServerKeptAsTheKernelHasIt) {
     TableByKey kernel;
     auto kept = www.members[0].destination;
     kept.weight = 5;
-    kernel[www.service.key] = {www.service, {kept}};
+    kernel[www.services.front().key] = {www.services.front(), {kept}};
     state.set_operator_weight("www", "10.0.1.1:80", 0);  // a restart: drained before it
     EXPECT_EQ(weights(state.table(kernel)[0]), (Strings{"10.0.1.1:80=0", "127.0.0.1:80=1"}));
 }

@@ -9,18 +9,6 @@
 using namespace directord;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::vector<std::string> errors_of(const std::string& yaml) {
-    auto result = config::load_text(yaml, "t.yaml");
-    std::vector<std::string> out;
-    if (auto* errors = std::get_if<std::vector<config::Error>>(&result))
-        for (const auto& e : *errors) out.push_back(e.to_string());
-    return out;
-}
-
-}  // namespace
-
 TEST(IpvsSettings, EverySettingReachesTheTable) {
     auto cfg = valid_config(R"(
 vrrp:
@@ -53,20 +41,20 @@ virtual_servers:
     EXPECT_EQ(d.max_length, 1400);
 
     auto sip = ipvs::pool_of(cfg.virtual_servers[0]);
-    EXPECT_EQ(sip.service.persistence_engine, "sip");
-    EXPECT_EQ(sip.service.timeout, 60u);
+    EXPECT_EQ(sip.services.front().persistence_engine, "sip");
+    EXPECT_EQ(sip.services.front().timeout, 60u);
     EXPECT_EQ(sip.members[0].destination.upper_threshold, 100u);
     EXPECT_EQ(sip.members[0].destination.lower_threshold, 80u);
     EXPECT_EQ(sip.members[1].destination.lower_threshold, 0u);  // the kernel's 3/4
     auto v6 = ipvs::pool_of(cfg.virtual_servers[1]);
-    EXPECT_EQ(v6.service.netmask, 64u);
+    EXPECT_EQ(v6.services.front().netmask, 64u);
     auto sctp = ipvs::pool_of(cfg.virtual_servers[2]);
-    EXPECT_EQ(ipvs::describe(sctp.service.key), "SCTP 10.0.0.100:2905");
+    EXPECT_EQ(ipvs::describe(sctp.services.front().key), "SCTP 10.0.0.100:2905");
 }
 
 TEST(IpvsSettings, ExactMessagesForMistakes) {
     EXPECT_EQ(
-        errors_of(R"(
+        config_errors(R"(
 ipvs:
   timeouts: { tcp: 1500ms, udp: 3000000s, syn: 5s }
   sync_daemon: { interface: eth1, instance: "", group: 10.0.0.1, ttl: 0, max_length: 70 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "directord/config/loader.hpp"
 
@@ -13,4 +14,13 @@ inline directord::config::Config valid_config(const std::string& yaml) {
         return {};
     }
     return std::get<directord::config::Config>(result);
+}
+
+// The messages of a configuration a test expects to be refused (none if it loads).
+inline std::vector<std::string> config_errors(const std::string& yaml) {
+    auto result = directord::config::load_text(yaml, "t.yaml");
+    std::vector<std::string> out;
+    if (auto* errors = std::get_if<std::vector<directord::config::Error>>(&result))
+        for (const auto& e : *errors) out.push_back(e.to_string());
+    return out;
 }

@@ -14,10 +14,11 @@ wait_table() {
     done
     return 1
 }
-# answers N: which server answered N requests to the VIP, counted ("rs1=2 rs2=4 ").
+# answers N: which server answered N requests to the VIP (or $TARGET, ADDRESS:PORT), counted
+# ("rs1=2 rs2=4 ").
 answers() {
     for _ in $(seq "$1"); do
-        ip netns exec client timeout 3 wget -q -O - "http://$VIP/" 2>/dev/null | awk '{ print $3 }'
+        ip netns exec client timeout 3 wget -q -O - "http://${TARGET:-$VIP}/" 2>/dev/null | awk '{ print $3 }'
     done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }'
 }
 # expect_answers N EXPECTED WHAT: N requests are answered as EXPECTED ("rs1=2 rs2=4 ").

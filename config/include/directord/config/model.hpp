@@ -293,12 +293,20 @@ struct RealServerId {
     auto operator<=>(const RealServerId&) const = default;
 };
 
-struct VirtualServer {
-    std::string name;  // default "address:port" ("fwmark:N")
+// Where a virtual server takes traffic: one IPVS service each.
+struct Frontend {
     IpAddress address;
     std::uint16_t port = 0;
+    std::uint32_t fwmark = 0;  // non-zero: a firewall-mark service (no address)
+    bool operator==(const Frontend&) const = default;
+};
+
+struct VirtualServer {
+    std::string name;  // default "address:port" ("fwmark:N"); a group's is required
+    // `address` or `fwmark`: one; a `group` (keepalived's virtual_server_group): several IPVS
+    // services sharing these real servers, their checks (one probe per real server) and quorum.
+    std::vector<Frontend> frontends;
     std::string protocol = "tcp";  // tcp, udp, sctp
-    std::uint32_t fwmark = 0;      // non-zero: a firewall-mark service (no address)
     std::string scheduler = "wlc";
     std::vector<std::string> scheduler_flags;  // "sh-fallback", "sh-port", "mh-fallback", ...
     bool one_packet = false;                   // UDP: schedule every datagram
@@ -318,6 +326,10 @@ struct VirtualServer {
     std::vector<std::string> notify;
     bool operator==(const VirtualServer&) const = default;
 };
+
+// The family of a virtual server's services: its addresses', or with firewall marks only, its
+// real servers'.
+bool serves_ipv6(const VirtualServer& vs);
 
 // The kernel's connection-sync daemon, master or backup as the instance is.
 // Unset (0, none): the kernel's defaults, group 224.0.0.81, port 8848, TTL 1, messages sized

@@ -44,7 +44,7 @@ struct Pool {
     };
     std::string name;
     std::string vrrp_instance;
-    Service service;
+    std::vector<Service> services;  // one, or a group's: the same destinations in each
     std::vector<Member> members;
     bool inhibit = false;
     std::optional<Destination> sorry;

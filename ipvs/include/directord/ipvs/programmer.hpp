@@ -39,8 +39,8 @@ struct RealServerStatus {
 };
 struct PoolStatus {
     const Pool& pool;
-    bool in_kernel = false;
-    std::string_view quorum;  // held, lost, undecided
+    std::size_t services_in_kernel = 0;  // of pool.services
+    std::string_view quorum;             // held, lost, undecided
     std::vector<RealServerStatus> members;
 };
 
