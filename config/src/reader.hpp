@@ -16,6 +16,9 @@
 
 namespace directord::config::detail {
 
+// Why a program may not be run (a part of its path others can write), or none.
+std::optional<std::string> unsafe_program(const std::string& program);
+
 // Walks the YAML tree, converts values to typed ones and records every error with its
 // position and key path; callers keep going after an error so all of them are reported.
 class Reader {
@@ -177,6 +180,8 @@ class Reader {
         } else if (access(out.front().c_str(), X_OK) != 0) {
             fail(node[0], index(path, 0),
                  fmt::format("'{}' does not exist or is not executable", out.front()));
+        } else if (auto why = unsafe_program(out.front())) {
+            fail(node[0], index(path, 0), *why);
         }
         return out;
     }

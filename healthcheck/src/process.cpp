@@ -17,8 +17,6 @@
 #include "directord/duration.hpp"
 #include "directord/text.hpp"
 
-extern char** environ;
-
 namespace directord::healthcheck {
 
 std::string ProcessResult::describe() const {
@@ -72,8 +70,10 @@ class Process : public std::enable_shared_from_this<Process> {
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
+        // Nothing of the daemon's own environment (NOTIFY_SOCKET, credentials of whoever
+        // started it): a fixed PATH and locale, and the variables of the event.
         std::vector<char*> env;
-        for (char** e = environ; *e; ++e) env.push_back(*e);
+        for (const char* e : kProgramEnvironment) env.push_back(const_cast<char*>(e));
         for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
         env.push_back(nullptr);
 

@@ -42,9 +42,13 @@ TEST(Process, ExitCodesAndOutput) {
     EXPECT_EQ(bad.describe(), "exit 3");
 }
 
-TEST(Process, EnvironmentIsPassed) {
-    auto r = run({"/bin/sh", "-c", "echo $DIRECTORD_STATE"}, 5s, {"DIRECTORD_STATE=MASTER"});
-    EXPECT_EQ(r.output, "MASTER\n");
+TEST(Process, TheEnvironmentIsTheEventsAndNothingOfTheDaemons) {
+    setenv("DIRECTORD_TEST_SECRET", "leaked", 1);
+    auto r = run({"/usr/bin/env"}, 5s, {"DIRECTORD_STATE=MASTER"});
+    unsetenv("DIRECTORD_TEST_SECRET");
+    EXPECT_EQ(r.output,
+              "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+              "LANG=C.UTF-8\nDIRECTORD_STATE=MASTER\n");
 }
 
 TEST(Process, TimeoutKillsTheWholeGroup) {

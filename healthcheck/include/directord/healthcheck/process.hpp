@@ -26,6 +26,9 @@ struct ProcessResult {
 };
 
 inline constexpr std::size_t kMaxOutput = 4096;
+// Every program's environment, before the variables of its event.
+inline constexpr const char* kProgramEnvironment[] = {
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"};
 
 using ProcessHandler = std::function<void(const ProcessResult&)>;
 

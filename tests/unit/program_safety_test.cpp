@@ -1,0 +1,78 @@
+// Programs directord runs (track scripts, script checks, notify hooks) are refused at load when
+// someone other than root could replace them: keepalived's enable_script_security, always on.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "valid_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class ProgramSafety : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (geteuid() != 0) GTEST_SKIP() << "ownership rules need root";
+        char pattern[] = "/tmp/directord-programs.XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        chmod(dir_.c_str(), 0755);
+    }
+    void TearDown() override {
+        if (!dir_.empty()) fs::remove_all(dir_);
+    }
+    std::string program(const std::string& name, mode_t mode) {
+        auto path = dir_ + "/" + name;
+        std::ofstream(path) << "#!/bin/sh\nexit 0\n";
+        chmod(path.c_str(), mode);
+        return path;
+    }
+    std::vector<std::string> errors_for(const std::string& path) {
+        return config_errors("virtual_servers:\n  - address: 10.0.0.1:80\n    notify: [" + path +
+                             "]\n    real_servers: [{ address: 10.0.1.1:80 }]\n");
+    }
+    std::string rule() const {
+        return " (the program and every directory above it must be root's and writable by root "
+               "alone)";
+    }
+    std::string dir_;
+};
+
+}  // namespace
+
+TEST_F(ProgramSafety, RootsProgramsInRootsDirectoriesRun) {
+    EXPECT_EQ(errors_for(program("ok", 0755)), std::vector<std::string>{});
+    EXPECT_EQ(errors_for("/bin/true"), std::vector<std::string>{});  // a link, resolved
+}
+
+TEST_F(ProgramSafety, AWritableProgramOrDirectoryIsRefusedWithWhatIsWrong) {
+    auto open = program("open", 0757);
+    EXPECT_EQ(errors_for(open),
+              std::vector<std::string>{"t.yaml:3:14: virtual_servers[0].notify[0]: '" + open +
+                                       "' is not safe to run: " + open + " is writable by others" +
+                                       rule()});
+    auto grouped = program("grouped", 0775);
+    ASSERT_EQ(chown(grouped.c_str(), 0, 100), 0);
+    EXPECT_EQ(errors_for(grouped),
+              std::vector<std::string>{"t.yaml:3:14: virtual_servers[0].notify[0]: '" + grouped +
+                                       "' is not safe to run: " + grouped +
+                                       " is writable by group 100" + rule()});
+    auto owned = program("owned", 0755);
+    ASSERT_EQ(chown(owned.c_str(), 1000, 0), 0);
+    EXPECT_EQ(errors_for(owned),
+              std::vector<std::string>{"t.yaml:3:14: virtual_servers[0].notify[0]: '" + owned +
+                                       "' is not safe to run: " + owned + " is owned by uid 1000" +
+                                       rule()});
+    auto inside = program("inside", 0755);
+    chmod(dir_.c_str(), 0777);  // anyone may rename another program onto it
+    EXPECT_EQ(errors_for(inside),
+              std::vector<std::string>{"t.yaml:3:14: virtual_servers[0].notify[0]: '" + inside +
+                                       "' is not safe to run: " + dir_ + " is writable by others" +
+                                       rule()});
+    chmod(dir_.c_str(), 01777);  // sticky, as /tmp: only the owner may rename or remove
+    EXPECT_EQ(errors_for(inside), std::vector<std::string>{});
+}
