@@ -13,7 +13,7 @@ void VirtualServerHooks::apply(const config::Config& cfg) {
         auto old = before.find(vs.name);
         auto queue = old != before.end() ? std::move(old->second.queue)
                                          : std::make_unique<healthcheck::HookQueue>(io_, vs.name);
-        hooks_.emplace(vs.name, Hook{vs.notify, std::move(queue)});
+        hooks_.emplace(vs.name, Hook{vs.notify, vs.notify_as, std::move(queue)});
     }
 }
 
@@ -21,7 +21,7 @@ void VirtualServerHooks::run(const std::string& virtual_server, std::vector<std:
     auto hook = hooks_.find(virtual_server);
     if (hook == hooks_.end()) return;
     env.push_back("DIRECTORD_VIRTUAL_SERVER=" + virtual_server);
-    hook->second.queue->push(hook->second.argv, std::move(env));
+    hook->second.queue->push(hook->second.as, hook->second.argv, std::move(env));
 }
 
 void VirtualServerHooks::real_server(const std::string& virtual_server,

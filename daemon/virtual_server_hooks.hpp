@@ -28,6 +28,7 @@ class VirtualServerHooks {
   private:
     struct Hook {
         std::vector<std::string> argv;
+        config::RunAs as;
         std::unique_ptr<healthcheck::HookQueue> queue;
     };
     void run(const std::string& virtual_server, std::vector<std::string> env);

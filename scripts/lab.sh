@@ -11,6 +11,7 @@ set -euo pipefail
 DIRECTORD=${DIRECTORD:?set DIRECTORD to the directord binary}
 LAB=${LAB:-dt$$}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/directord-test.XXXXXX")
+chmod 755 "$WORK"  # programs run as nobody by default: they must reach what they run
 SUBNET=10.99.0
 INSIDE_SUBNET=10.98.0
 VIP=${SUBNET}.100

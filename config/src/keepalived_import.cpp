@@ -106,7 +106,7 @@ class Converter {
         }
         std::string out = "# Converted from keepalived.conf by directorctl import-keepalived.\n";
         if (!router_id_.empty()) out += "router_id: " + yaml_string(router_id_) + "\n";
-        out += process_;
+        if (!process_.empty()) out += fmt::format("process: {{ {} }}\n", fmt::join(process_, ", "));
         out += vrrp_.yaml();
         if (!ipvs_.empty()) out += "ipvs:\n" + ipvs_;
         if (!services_.empty()) out += "virtual_servers:\n" + services_;
@@ -126,7 +126,15 @@ class Converter {
                 vrrp_.default_version = s.arg(0);
             } else if (s.keyword == "vrrp_priority") {
                 // One loop runs VRRP and the checks: its nice value is the VRRP process's.
-                process_ = "process: { nice: " + yaml_string(s.arg(0)) + " }\n";
+                process_.push_back("nice: " + yaml_string(s.arg(0)));
+            } else if (s.keyword == "script_user") {
+                process_.push_back("script_user: " + yaml_string(s.arg(0)));
+                if (s.args.size() > 1)
+                    notes_.note(s, "programs run with the user's own group, not " + s.arg(1));
+            } else if (s.keyword == "enable_script_security") {
+                notes_.note(s,
+                            "always on: a program someone other than root could replace is "
+                            "refused at load");
             } else {
                 notes_.skip_setting(s);
             }
@@ -180,7 +188,8 @@ class Converter {
     TrackFiles track_files_;
     ServiceGroups groups_;
     VrrpConverter vrrp_{notes_, track_files_};
-    std::string router_id_, process_;
+    std::string router_id_;
+    std::vector<std::string> process_;  // "key: value" of the process section
     std::string services_, ipvs_;
 };
 

@@ -42,10 +42,7 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
         if (auto n = root["ipvs"]) read_ipvs(r, n, cfg);
         if (auto n = root["control"]) read_control(r, n, cfg);
-        if (auto n = root["process"]; n && r.is_map(n, "process")) {
-            r.reject_unknown_keys(n, "process", {"nice"});
-            r.optional_integer(n, "process", "nice", cfg.process.nice, -20, 19);
-        }
+        read_process(r, root, cfg);  // last: it decides who every program runs as
     }
     if (!r.errors().empty()) return std::move(r.errors());
     return cfg;

@@ -32,5 +32,6 @@ void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg);
 void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg);
 void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg);
 void read_control(Reader& r, const YAML::Node& node, Config& cfg);
+void read_process(Reader& r, const YAML::Node& root, Config& cfg);
 
 }  // namespace directord::config::detail

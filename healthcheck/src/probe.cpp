@@ -20,7 +20,7 @@ std::unique_ptr<Probe> make_probe(boost::asio::io_context& io, const config::Che
     if (auto* tcp = std::get_if<config::TcpCheck>(&check.kind))
         return std::make_unique<TcpProbe>(io, target, tcp->bind);
     if (auto* script = std::get_if<config::ScriptCheck>(&check.kind))
-        return std::make_unique<ScriptProbe>(io, target, script->argv);
+        return std::make_unique<ScriptProbe>(io, target, script->argv, script->run_as);
     if (auto* mysql = std::get_if<config::MysqlCheck>(&check.kind))
         return make_mysql_probe(io, *mysql, target);
     if (auto* galera = std::get_if<config::GaleraCheck>(&check.kind))

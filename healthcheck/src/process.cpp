@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 
 #include "directord/duration.hpp"
 #include "directord/text.hpp"
+#include "spawn_program.hpp"
 
 namespace directord::healthcheck {
 
@@ -43,30 +43,14 @@ class Process : public std::enable_shared_from_this<Process> {
   public:
     explicit Process(boost::asio::io_context& io) : output_pipe_(io), exit_fd_(io), timer_(io) {}
 
-    bool spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-               std::string& error) {
+    bool spawn(const config::RunAs& as, const std::vector<std::string>& argv,
+               const std::vector<std::string>& extra_env, std::string& error) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) != 0) {
             error = fmt::format("pipe: {}", std::strerror(errno));
             return false;
         }
         FdGuard read_end{fds[0]}, write_end{fds[1]};
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, write_end.fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, write_end.fd, 2);
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setpgroup(&attr, 0);  // own group, so a timeout kills its children too
-        posix_spawnattr_setflags(
-            &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
@@ -77,13 +61,12 @@ class Process : public std::enable_shared_from_this<Process> {
         for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
         env.push_back(nullptr);
 
-        int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), env.data());
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-        if (rc != 0) {
-            error = fmt::format("{}: {}", argv[0], std::strerror(rc));
+        auto spawned = spawn_program(args, env, write_end.fd, as);
+        if (spawned.pid < 0) {
+            error = std::move(spawned.error);
             return false;
         }
+        pid_ = spawned.pid;
         int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
         if (pidfd < 0) {
             error = fmt::format("pidfd_open: {}", std::strerror(errno));
@@ -182,14 +165,14 @@ ProcessSlot::~ProcessSlot() {
 
 bool ProcessSlot::busy() const { return running_ && !running_->finished(); }
 
-bool ProcessSlot::start(const std::vector<std::string>& argv,
+bool ProcessSlot::start(const config::RunAs& as, const std::vector<std::string>& argv,
                         const std::vector<std::string>& extra_env,
                         std::chrono::microseconds timeout, ProcessHandler done) {
     if (busy()) return false;
     auto process = std::make_shared<Process>(io_);
     ProcessResult failed;
     if (argv.empty()) failed.error = "empty command";
-    if (argv.empty() || !process->spawn(argv, extra_env, failed.error)) {
+    if (argv.empty() || !process->spawn(as, argv, extra_env, failed.error)) {
         running_.reset();
         // Reported asynchronously, like every other outcome, so callers have one code path.
         boost::asio::post(io_,

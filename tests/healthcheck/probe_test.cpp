@@ -57,14 +57,16 @@ TEST(ScriptProbe, ExitCodesEnvironmentAndTimeout) {
     config::Check c;
     c.timeout = 2s;
     tcp::endpoint target(kLoopback, 3306);
+    const config::RunAs self{geteuid(), getegid()};
     c.kind = config::ScriptCheck{
-        {"/bin/sh", "-c", "[ \"$DIRECTORD_RS_ADDRESS:$DIRECTORD_RS_PORT\" = 127.0.0.1:3306 ]"}};
+        {"/bin/sh", "-c", "[ \"$DIRECTORD_RS_ADDRESS:$DIRECTORD_RS_PORT\" = 127.0.0.1:3306 ]"},
+        self};
     EXPECT_TRUE(run_probe(io, c, target).ok);
-    c.kind = config::ScriptCheck{{"/bin/sh", "-c", "echo replica lagging; exit 2"}};
+    c.kind = config::ScriptCheck{{"/bin/sh", "-c", "echo replica lagging; exit 2"}, self};
     auto bad = run_probe(io, c, target);
     EXPECT_FALSE(bad.ok);
     EXPECT_EQ(bad.reason, "exit 2: replica lagging");
-    c.kind = config::ScriptCheck{{"/bin/sleep", "10"}};
+    c.kind = config::ScriptCheck{{"/bin/sleep", "10"}, self};
     c.timeout = 200ms;
     auto hung = run_probe(io, c, target);
     EXPECT_FALSE(hung.ok);

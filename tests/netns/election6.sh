@@ -19,6 +19,7 @@ write() {  # NODE [extra instance line]
       instance_yaml web6 eth0 61 $((102 - i)) "'$VIP6/64'" "${FAST[@]}" \
           "track: { files: [ $DOWN.d$i ], interfaces: [ uplink ] }" \
           "$([ "$1" = d1 ] && echo "notify: [$WORK/notify]")" ${2:+"$2"}
+      echo "process: { root_programs: [$WORK/notify] }"  # it writes in root's $WORK
     } >"$(config "$1")"
 }
 write d1

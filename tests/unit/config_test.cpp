@@ -420,6 +420,8 @@ TEST(Config, ProcessNiceForTheEventLoop) {
         << "unset: as started";
     auto errors = errors_of(std::string(kMinimal) + "process: { nice: -21, realtime: 5 }\n");
     ASSERT_EQ(errors.size(), 2u);
-    EXPECT_EQ(errors[0], "t.yaml:7:23: process.realtime: unknown key (expected one of: nice)");
+    EXPECT_EQ(errors[0],
+              "t.yaml:7:23: process.realtime: unknown key (expected one of: nice, script_user, "
+              "root_programs)");
     EXPECT_EQ(errors[1], "t.yaml:7:18: process.nice: -21 is out of range (-20..19)");
 }

@@ -2,11 +2,14 @@
 #include "directord/healthcheck/process.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 using directord::healthcheck::ProcessResult;
@@ -15,13 +18,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
+const directord::config::RunAs kSelf{geteuid(), getegid()};
+
 ProcessResult run(const std::vector<std::string>& argv, std::chrono::microseconds timeout,
-                  const std::vector<std::string>& env = {}) {
+                  const std::vector<std::string>& env = {},
+                  const directord::config::RunAs& as = kSelf) {
     boost::asio::io_context io;
     ProcessSlot slot(io);
     ProcessResult result;
     bool done = false;
-    EXPECT_TRUE(slot.start(argv, env, timeout, [&](const ProcessResult& r) {
+    EXPECT_TRUE(slot.start(as, argv, env, timeout, [&](const ProcessResult& r) {
         result = r;
         done = true;
     }));
@@ -82,9 +88,9 @@ TEST(Process, NoPileUpWhileARunIsOutstanding) {
     ProcessSlot slot(io);
     int finished = 0;
     auto count = [&](const ProcessResult&) { ++finished; };
-    EXPECT_TRUE(slot.start({"/bin/sleep", "0.3"}, {}, 5s, count));
+    EXPECT_TRUE(slot.start(kSelf, {"/bin/sleep", "0.3"}, {}, 5s, count));
     EXPECT_TRUE(slot.busy());
-    EXPECT_FALSE(slot.start({"/bin/true"}, {}, 5s, count));
+    EXPECT_FALSE(slot.start(kSelf, {"/bin/true"}, {}, 5s, count));
     io.run_for(3s);
     EXPECT_EQ(finished, 1);
     EXPECT_FALSE(slot.busy());
@@ -94,4 +100,26 @@ TEST(Process, OutputIsTruncated) {
     auto r = run({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, 5s);
     EXPECT_TRUE(r.success());
     EXPECT_EQ(r.output.size(), directord::healthcheck::kMaxOutput);
+}
+
+// keepalived's script_user: the program runs with the user's ids, its group and no other.
+TEST(Process, ProgramsRunAsTheirUserWithNoOtherGroups) {
+    if (geteuid() != 0) GTEST_SKIP() << "changing users needs root";
+    const directord::config::RunAs nobody{65534, 65534};
+    auto r = run({"/bin/sh", "-c", "id -u; id -g; id -G; echo $DIRECTORD_X"}, 5s,
+                 {"DIRECTORD_X=kept"}, nobody);
+    EXPECT_TRUE(r.success()) << r.describe();
+    EXPECT_EQ(r.output, "65534\n65534\n65534\nkept\n");
+    auto timed = run({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 200ms, {}, nobody);
+    EXPECT_TRUE(timed.timed_out);  // its process group is still ours to kill
+
+    char dir[] = "/tmp/directord-private.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);  // 0700: out of nobody's reach
+    std::string program = std::string(dir) + "/check";
+    std::ofstream(program) << "#!/bin/sh\n";
+    chmod(program.c_str(), 0755);
+    auto refused = run({program}, 5s, {}, nobody);
+    std::filesystem::remove_all(dir);
+    EXPECT_FALSE(refused.started);
+    EXPECT_EQ(refused.describe(), "spawn failed: " + program + ": Permission denied");
 }

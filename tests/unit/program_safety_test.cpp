@@ -76,3 +76,46 @@ TEST_F(ProgramSafety, AWritableProgramOrDirectoryIsRefusedWithWhatIsWrong) {
     chmod(dir_.c_str(), 01777);  // sticky, as /tmp: only the owner may rename or remove
     EXPECT_EQ(errors_for(inside), std::vector<std::string>{});
 }
+
+// keepalived's script_user, done by default: every program runs as process.script_user
+// (nobody unless named), as root only where process.root_programs lists it.
+TEST(ScriptUser, EveryProgramRunsAsTheScriptUserUnlessListedAsRoots) {
+    auto cfg = valid_config(R"(
+vrrp:
+  instances:
+    - name: web
+      interface: eth0
+      vrid: 51
+      vips: [10.0.0.100/24]
+      notify: [/bin/true, instance]
+      track: { scripts: [{ name: s, run: [/bin/false] }] }
+virtual_servers:
+  - address: 10.0.0.100:80
+    notify: [/bin/true, vs]
+    check: { script: { run: [/bin/echo] } }
+    real_servers: [{ address: 10.0.1.1:80 }]
+process: { root_programs: [/bin/false] }
+)");
+    const directord::config::RunAs nobody{65534, 65534}, root{0, 0};
+    ASSERT_EQ(cfg.instances.size(), 1u);
+    EXPECT_EQ(cfg.process.script_user, "nobody");
+    EXPECT_EQ(cfg.instances[0].notify_as, nobody);
+    EXPECT_EQ(cfg.instances[0].track_scripts.at(0).run_as, root);
+    EXPECT_EQ(cfg.virtual_servers.at(0).notify_as, nobody);
+    const auto& check =
+        std::get<directord::config::ScriptCheck>(cfg.virtual_servers[0].check->kind);
+    EXPECT_EQ(check.run_as, nobody);
+
+    EXPECT_EQ(config_errors(R"(
+virtual_servers:
+  - address: 10.0.0.100:80
+    notify: [/bin/true]
+    real_servers: [{ address: 10.0.1.1:80 }]
+process: { script_user: no-such-user, root_programs: [bin/true] }
+)"),
+              (std::vector<std::string>{
+                  "t.yaml:6:55: process.root_programs[0]: a program is named by its absolute path",
+                  "t.yaml:6:25: process.script_user: no user 'no-such-user' on this host to run "
+                  "programs as: name one, or list the programs to run as root in "
+                  "process.root_programs"}));
+}

@@ -118,8 +118,10 @@ echo "$MODULES" >"$R/etc/vm-modules"
 printf '%s\n' "$CMD" >"$R/etc/vm-cmd"
 : >"$R/etc/vm-env"
 for v in ${VM_ENV:-}; do [ -z "${!v+x}" ] || printf 'export %s=%q\n' "$v" "${!v}" >>"$R/etc/vm-env"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
-printf 'root:x:0:\n' >"$R/etc/group"
+# nobody: the user directord runs programs as by default.
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+    >"$R/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$R/etc/group"
 printf '127.0.0.1 localhost\n' >"$R/etc/hosts"
 
 cat >"$R/init" <<'INIT'

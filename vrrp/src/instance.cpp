@@ -314,10 +314,11 @@ void Instance::on_transition(const action::Transition& t) {
 
 void Instance::notify(State from, State to) {
     if (cfg_.notify.empty()) return;
-    notify_.push(cfg_.notify, {"DIRECTORD_INSTANCE=" + cfg_.name,
-                               "DIRECTORD_STATE=" + std::string(to_string(to)),
-                               "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
-                               fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
+    notify_.push(
+        cfg_.notify_as, cfg_.notify,
+        {"DIRECTORD_INSTANCE=" + cfg_.name, "DIRECTORD_STATE=" + std::string(to_string(to)),
+         "DIRECTORD_PREVIOUS_STATE=" + std::string(to_string(from)),
+         fmt::format("DIRECTORD_PRIORITY={}", fsm_.priority())});
 }
 
 }  // namespace directord::vrrp

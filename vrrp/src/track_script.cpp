@@ -19,8 +19,8 @@ void TrackScript::start() {
 }
 
 void TrackScript::run() {
-    bool started =
-        slot_.start(cfg_.argv, {}, cfg_.timeout, [this](const healthcheck::ProcessResult& result) {
+    bool started = slot_.start(
+        cfg_.run_as, cfg_.argv, {}, cfg_.timeout, [this](const healthcheck::ProcessResult& result) {
             bool ok = result.success();
             if (!ok)
                 log::debug("{}: track script {} failed: {}{}{}", owner_, cfg_.name,

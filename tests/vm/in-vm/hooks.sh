@@ -9,12 +9,14 @@ fail() { echo "FAIL: $*"; table; cat /tmp/hooks.log; tail -n 30 /tmp/director.lo
 nat_topology rs1 rs2
 cat >/tmp/hook.sh <<'SH'
 #!/bin/sh
+[ "$(id -u)" = 65534 ] || echo "ran as uid $(id -u), not nobody's" >>/tmp/hooks.log
 echo "begin $1 $DIRECTORD_EVENT $DIRECTORD_VIRTUAL_SERVER ${DIRECTORD_REAL_SERVER:-} ${DIRECTORD_LIVE_WEIGHT:-}/${DIRECTORD_QUORUM:-} ${DIRECTORD_REASON:-}" >>/tmp/hooks.log
 sleep 0.3  # a slow hook: the next one must wait for it
 echo end >>/tmp/hooks.log
 SH
 chmod 755 /tmp/hook.sh
 : >/tmp/hooks.log
+chown 65534 /tmp/hooks.log  # hooks run as nobody, the default user
 hooks_done() { [ "$(grep -c "^end" /tmp/hooks.log)" = "$1" ]; }
 
 cat >/tmp/director.yaml <<YAML
@@ -29,6 +31,7 @@ start director
 wait_table 10 "-> 10.0.1.2:80 Masq 1" || fail "web never programmed"
 wait_table 5 "-> 10.0.1.1:80 Masq 1" || fail "rs1 never programmed"
 wait_for 5 hooks_done 2 || fail "not 2 hooks at the start"
+grep -q "ran as" /tmp/hooks.log && fail "a hook did not run as nobody"
 
 say "rs1's server stops: its check fails, then the quorum is lost"
 kill "$pid_rs1"

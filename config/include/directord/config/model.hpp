@@ -24,6 +24,13 @@ struct Location {
     bool operator==(const Location&) const = default;
 };
 
+// Who a program directord runs (track script, script check, notify hook) runs as: set by the
+// loader from process.script_user and process.root_programs.
+struct RunAs {
+    std::uint32_t uid = 0, gid = 0;
+    bool operator==(const RunAs&) const = default;
+};
+
 enum class AddressScope { global, site, link, host };
 
 struct Vip {
@@ -65,6 +72,7 @@ struct Garp {
 struct TrackScript {
     std::string name;
     std::vector<std::string> argv;
+    RunAs run_as;
     Duration interval = std::chrono::seconds(1);
     Duration timeout = std::chrono::seconds(1);
     int weight = 0;
@@ -117,6 +125,7 @@ struct HttpCheck {
 struct ScriptCheck {
     static constexpr std::string_view kind_name = "script";
     std::vector<std::string> argv;  // gets DIRECTORD_RS_ADDRESS / DIRECTORD_RS_PORT
+    RunAs run_as;
     bool operator==(const ScriptCheck&) const = default;
 };
 
@@ -238,6 +247,7 @@ struct Instance {
     std::vector<TrackFile> track_files;
     std::vector<TrackCheck> track_checks;
     std::vector<std::string> notify;  // argv run on every state change
+    RunAs notify_as;
     Location location;
     bool operator==(const Instance&) const = default;
     bool ipv6() const { return !vips.empty() && vips.front().address.is_v6(); }
@@ -324,6 +334,7 @@ struct VirtualServer {
     std::vector<RealServer> real_servers;
     // Run (argv) for each real server's check going up or down and each quorum change.
     std::vector<std::string> notify;
+    RunAs notify_as;
     bool operator==(const VirtualServer&) const = default;
 };
 
@@ -370,6 +381,10 @@ struct Control {
 // loop: on a director that also runs other work, a lower nice value keeps adverts on time.
 struct Process {
     std::optional<int> nice;  // -20..19; unset: as started
+    // Programs run as this user (its group, no supplementary groups); as root only those whose
+    // path (argv[0]) is listed in root_programs.
+    std::string script_user = "nobody";
+    std::vector<std::string> root_programs;
     bool operator==(const Process&) const = default;
 };
 

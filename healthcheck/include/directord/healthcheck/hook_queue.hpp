@@ -19,13 +19,14 @@ class HookQueue {
 
     // `owner` names the hook's failures in the log ("web: notify /usr/bin/x failed: exit 1").
     HookQueue(boost::asio::io_context& io, std::string owner);
-    // Queues `argv` with `env` ("NAME=value") added to the environment.
-    void push(std::vector<std::string> argv, std::vector<std::string> env);
+    // Queues `argv`, to run as `as` with `env` ("NAME=value") added to the environment.
+    void push(config::RunAs as, std::vector<std::string> argv, std::vector<std::string> env);
     // A hook is queued or running (a stop waits for the last one).
     bool busy() const { return !queue_.empty() || slot_.busy(); }
 
   private:
     struct Pending {
+        config::RunAs as;
         std::vector<std::string> argv, env;
     };
     void run_next();

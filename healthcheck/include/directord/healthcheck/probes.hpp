@@ -35,11 +35,12 @@ class TcpProbe : public Probe {
 class ScriptProbe : public Probe {
   public:
     ScriptProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint target,
-                std::vector<std::string> argv);
+                std::vector<std::string> argv, config::RunAs run_as);
     void run(std::chrono::microseconds timeout, ProbeHandler done) override;
 
   private:
     std::vector<std::string> argv_;
+    config::RunAs run_as_;
     std::vector<std::string> env_;
     ProcessSlot slot_;
 };

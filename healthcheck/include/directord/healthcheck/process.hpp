@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "directord/config/model.hpp"
+
 namespace directord::healthcheck {
 
 struct ProcessResult {
@@ -43,10 +45,12 @@ class ProcessSlot {
     ProcessSlot& operator=(const ProcessSlot&) = delete;
 
     bool busy() const;
-    // Starts argv with `extra_env` ("NAME=value") added to the environment. Returns false
-    // (and does not call `done`) if a previous run is still outstanding: scripts never pile up.
-    bool start(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-               std::chrono::microseconds timeout, ProcessHandler done);
+    // Starts argv as `as` with `extra_env` ("NAME=value") added to the environment. Returns
+    // false (and does not call `done`) if a previous run is still outstanding: scripts never
+    // pile up.
+    bool start(const config::RunAs& as, const std::vector<std::string>& argv,
+               const std::vector<std::string>& extra_env, std::chrono::microseconds timeout,
+               ProcessHandler done);
 
   private:
     boost::asio::io_context& io_;
