@@ -52,10 +52,7 @@ std::vector<std::string> instance_fields(const Instance& a, const Instance& b) {
     return fields;
 }
 
-std::string endpoint_of(const RealServer& rs) {
-    return rs.address.is_v6() ? fmt::format("[{}]:{}", rs.address.to_string(), rs.port)
-                              : fmt::format("{}:{}", rs.address.to_string(), rs.port);
-}
+std::string endpoint_of(const RealServer& rs) { return endpoint_name(rs.address, rs.port); }
 
 // A changed virtual server: its own settings, and its real servers by address and port.
 std::string virtual_server_change(const VirtualServer& a, const VirtualServer& b) {

@@ -120,9 +120,7 @@ void read_ipvs_settings(Reader& r, const YAML::Node& v, const std::string& vp, c
 namespace {
 
 std::string frontend_name(const Frontend& f) {
-    if (f.fwmark) return fmt::format("fwmark:{}", f.fwmark);
-    return f.address.is_v6() ? fmt::format("[{}]:{}", f.address.to_string(), f.port)
-                             : fmt::format("{}:{}", f.address.to_string(), f.port);
+    return f.fwmark ? fmt::format("fwmark:{}", f.fwmark) : endpoint_name(f.address, f.port);
 }
 
 // Where the virtual server takes traffic: `address`, `fwmark` or `group`, one of them.
@@ -139,11 +137,9 @@ void read_frontends(Reader& r, const YAML::Node& v, const std::string& vp, Virtu
         auto gp = Reader::join(vp, "group");
         vs.frontends = read_group(r, n, gp);
         if (!v["name"]) r.fail(v, vp, "a group needs a name");
-        const Frontend* first = nullptr;
+        const Frontend* first = address_frontend(vs);
         for (const auto& f : vs.frontends) {
-            if (f.fwmark) continue;
-            if (!first) first = &f;
-            if (f.address.is_v6() != first->address.is_v6()) {
+            if (!f.fwmark && f.address.is_v6() != first->address.is_v6()) {
                 r.fail(n, gp, "a group's addresses are all IPv4 or all IPv6");
                 break;
             }
@@ -177,9 +173,7 @@ std::optional<RealServer> read_real_server(Reader& r, const YAML::Node& x, const
         r.fail(a, Reader::join(rp, "address"), "duplicate real server in this virtual server");
         return std::nullopt;
     }
-    auto with_address = std::find_if(vs.frontends.begin(), vs.frontends.end(),
-                                     [](const Frontend& f) { return !f.fwmark; });
-    if (with_address != vs.frontends.end() && rs.address.is_v6() != with_address->address.is_v6()) {
+    if (const auto* f = address_frontend(vs); f && rs.address.is_v6() != f->address.is_v6()) {
         r.fail(a, Reader::join(rp, "address"),
                "a real server must be of the virtual server's address family");
         return std::nullopt;

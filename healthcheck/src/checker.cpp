@@ -58,11 +58,6 @@ struct CheckEqual {
 
 }  // namespace
 
-std::string endpoint_name(const config::IpAddress& address, std::uint16_t port) {
-    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
-                           : fmt::format("{}:{}", address.to_string(), port);
-}
-
 HealthChecker::HealthChecker(boost::asio::io_context& io) : scheduler_(Scheduler::of(io)) {}
 
 HealthChecker::~HealthChecker() = default;

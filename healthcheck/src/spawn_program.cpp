@@ -42,16 +42,21 @@ Spawned spawn_as_self(const std::vector<char*>& argv, const std::vector<char*>& 
     return spawned;
 }
 
-// The child's side, between fork and exec: async-signal-safe calls only, credentials changed
-// by raw system calls (glibc's wrappers would signal threads the child does not have). What
-// failed is written to `report` as a step number and an errno.
+// What the child could not do before exec; written by the child into the parent's memory,
+// which vfork shares until the child execs or exits.
+struct Failure {
+    int step = -1;  // 0: redirecting its output, 1: changing user, 2: exec
+    int error = 0;
+};
+
+// The child's side, between vfork and exec: the calls posix_spawn's child makes, credentials
+// changed by raw system calls (glibc's wrappers would signal threads the child does not have).
 [[noreturn]] void become(const std::vector<char*>& argv, const std::vector<char*>& env, int output,
-                         int report, const config::RunAs& as) {
+                         const config::RunAs& as, Failure& failure) {
     int step = 0;
     auto check = [&](bool ok) {
         if (ok) return;
-        int what[2] = {step, errno};
-        [[maybe_unused]] auto n = write(report, what, sizeof what);
+        failure = {step, errno};
         _exit(127);
     };
     setpgid(0, 0);
@@ -73,30 +78,20 @@ Spawned spawn_as_self(const std::vector<char*>& argv, const std::vector<char*>& 
     _exit(127);
 }
 
+// vfork, like posix_spawn underneath: the daemon's page tables are not copied, so a program's
+// start costs the loop the same whatever the daemon's size; the parent resumes at the exec.
 Spawned spawn_as_other(const std::vector<char*>& argv, const std::vector<char*>& env, int output,
                        const config::RunAs& as) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return {-1, fmt::format("pipe: {}", std::strerror(errno))};
-    pid_t pid = fork();
-    if (pid == 0) become(argv, env, output, fds[1], as);
-    close(fds[1]);
-    if (pid < 0) {
-        close(fds[0]);
-        return {-1, fmt::format("fork: {}", std::strerror(errno))};
-    }
-    setpgid(pid, pid);  // also here: the parent may kill the group before the child runs
-    // Closed at exec (nothing to read) or carrying what failed; exec follows fork at once.
-    int what[2] = {0, 0};
-    ssize_t n;
-    do n = read(fds[0], what, sizeof what);
-    while (n < 0 && errno == EINTR);
-    close(fds[0]);
-    if (n <= 0) return {pid, {}};
+    Failure failure;
+    pid_t pid = vfork();
+    if (pid == 0) become(argv, env, output, as, failure);
+    if (pid < 0) return {-1, fmt::format("vfork: {}", std::strerror(errno))};
+    if (failure.step < 0) return {pid, {}};
     waitpid(pid, nullptr, 0);
-    auto step = what[0] == 1   ? fmt::format("run as uid {} gid {}", as.uid, as.gid)
-                : what[0] == 2 ? std::string(argv[0])
-                               : std::string("redirecting its output");
-    return {-1, fmt::format("{}: {}", step, std::strerror(what[1]))};
+    auto step = failure.step == 1   ? fmt::format("run as uid {} gid {}", as.uid, as.gid)
+                : failure.step == 2 ? std::string(argv[0])
+                                    : std::string("redirecting its output");
+    return {-1, fmt::format("{}: {}", step, std::strerror(failure.error))};
 }
 
 }  // namespace

@@ -87,8 +87,11 @@ PoolStatus Programmer::pool_status(std::size_t i) const {
     const auto& pool = desired_.pools().all()[i];
     PoolStatus status{pool, 0, desired_.quorum(i), {}};
     const ServiceKey* shown = nullptr;  // members as the first service in the kernel has them
-    for (const auto& s : pool.services)
-        if (known_.contains(s.key) && !status.services_in_kernel++) shown = &s.key;
+    for (const auto& s : pool.services) {
+        if (!known_.contains(s.key)) continue;
+        if (!shown) shown = &s.key;
+        ++status.services_in_kernel;
+    }
     status.members.reserve(pool.members.size());
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         const auto& member = pool.members[j];

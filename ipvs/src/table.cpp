@@ -4,16 +4,9 @@
 
 #include <tuple>
 
+#include "directord/config/model.hpp"
+
 namespace directord::ipvs {
-namespace {
-
-std::string endpoint(const Address& address, std::uint16_t port) {
-    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
-                           : fmt::format("{}:{}", address.to_string(), port);
-}
-
-}  // namespace
-
 bool ServiceKey::operator<(const ServiceKey& other) const {
     return std::tie(family, fwmark, protocol, address, port) <
            std::tie(other.family, other.fwmark, other.protocol, other.address, other.port);
@@ -46,11 +39,11 @@ bool Service::same_settings(const Service& other) const {
 std::string describe(const ServiceKey& key) {
     if (key.fwmark) return fmt::format("FWM {}{}", key.fwmark, key.family == 10 ? " IPv6" : "");
     std::string_view protocol = key.protocol == 6 ? "TCP" : key.protocol == 17 ? "UDP" : "SCTP";
-    return fmt::format("{} {}", protocol, endpoint(key.address, key.port));
+    return fmt::format("{} {}", protocol, config::endpoint_name(key.address, key.port));
 }
 
 std::string describe(const Destination& destination) {
-    return endpoint(destination.address, destination.port);
+    return config::endpoint_name(destination.address, destination.port);
 }
 
 std::string_view forward_name(Forward forward) {

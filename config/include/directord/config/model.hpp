@@ -338,6 +338,12 @@ struct VirtualServer {
     bool operator==(const VirtualServer&) const = default;
 };
 
+// "10.0.0.1:80", "[fd00::1]:80": how every part names an endpoint.
+std::string endpoint_name(const IpAddress& address, std::uint16_t port);
+
+// A virtual server's first frontend with an address (none: firewall marks only).
+const Frontend* address_frontend(const VirtualServer& vs);
+
 // The family of a virtual server's services: its addresses', or with firewall marks only, its
 // real servers'.
 bool serves_ipv6(const VirtualServer& vs);

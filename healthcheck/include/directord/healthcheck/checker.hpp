@@ -68,7 +68,6 @@ class HealthChecker : private Monitor::Observer {
     std::mt19937 random_{std::random_device{}()};
 };
 
-// "a:b" form of an endpoint ("[v6]:port" for IPv6).
-std::string endpoint_name(const config::IpAddress& address, std::uint16_t port);
+using config::endpoint_name;
 
 }  // namespace directord::healthcheck
