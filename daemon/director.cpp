@@ -13,6 +13,7 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
       file_checks_(io),
       hooks_(io),
       ipvs_(io),
+      routes_(io, bgp::kernel_routes, [this](std::size_t vs) { return count(vs); }),
       operator_state_(state_file),
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
@@ -20,12 +21,14 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
         auto before = ipvs_.desired().health(e.who);
         ipvs_.set_health(e.who, e.up);
         tell_hooks(e.who, before, e.reason);
+        routes_.reevaluate();
     });
     ipvs_.on_quorum([this](const ipvs::QuorumChange& change) { hooks_.quorum(change); });
     file_checks_.subscribe([this](const healthcheck::FileChecks::Event& e) {
         auto before = ipvs_.desired().health(e.who);
         apply_file(e);
         tell_hooks(e.who, before, e.reason);
+        routes_.reevaluate();
     });
     engine_.on_role([this](const std::string& instance, bool master) {
         if (!stopping_) ipvs_.set_role(instance, master);
@@ -49,6 +52,7 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     checker_.apply(c);
     loaded.pools = ipvs_.apply(c, std::move(loaded.pools));  // the old ones, freed off the loop
     checker_.for_each_state([this](config::RealServerId rs, bool up) { ipvs_.set_health(rs, up); });
+    routes_.apply(c);
     hooks_.apply(c);
     file_checks_.apply(c);
     file_checks_.for_each_verdict([this](const auto& e) { apply_file(e); });
@@ -80,10 +84,25 @@ void Director::tell_hooks(config::RealServerId who, std::string_view before,
     hooks_.real_server(pool.name, pool.members[who.real_server].name, after == "up", reason);
 }
 
-void Director::stop() {
+// An announced virtual server's real servers as the table has them (check and file check).
+bgp::ServiceCount Director::count(std::size_t virtual_server) const {
+    const auto& desired = ipvs_.desired();
+    const auto& pool = desired.pools().all()[virtual_server];
+    bgp::ServiceCount count{pool.name, pool.members.size()};
+    for (std::size_t m = 0; m < pool.members.size(); ++m) {
+        auto health = desired.health(virtual_server, m);
+        count.live += health == "up";
+        count.unknown += health == "unknown";
+    }
+    return count;
+}
+
+std::chrono::microseconds Director::stop() {
+    auto drain = routes_.withdraw_all();
     engine_.shutdown();
     ipvs_.shutdown();
     stopping_ = true;
+    return drain;
 }
 
 void Director::log_status() const {

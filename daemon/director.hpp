@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
 #include "directord/ipvs/programmer.hpp"
@@ -33,8 +34,9 @@ class Director {
     // The configuration applied last (for the next parse to compare with); null before.
     std::shared_ptr<const config::Config> running() const { return running_; }
 
-    // SIGTERM: hand over (priority-0 adverts, VIPs removed); IPVS stops following.
-    void stop();
+    // SIGTERM: hand over (priority-0 adverts, VIPs removed), withdraw the announced addresses;
+    // IPVS stops following. Returns how long to wait before exiting (the routes' drain).
+    std::chrono::microseconds stop();
     bool stopping() const { return stopping_; }
     void log_status() const;
 
@@ -42,10 +44,12 @@ class Director {
     ipvs::Programmer& ipvs() { return ipvs_; }
     EventStream& events() { return events_; }
     OperatorStateFile& operator_state() { return operator_state_; }
-    Parts parts() const { return {engine_, checker_, file_checks_, ipvs_, info_}; }
+    bgp::RouteAnnouncer& routes() { return routes_; }
+    Parts parts() const { return {engine_, checker_, file_checks_, ipvs_, routes_, info_}; }
 
   private:
     void apply_file(const healthcheck::FileChecks::Event& e);
+    bgp::ServiceCount count(std::size_t virtual_server) const;
     void tell_hooks(config::RealServerId who, std::string_view before, const std::string& reason);
 
     vrrp::KernelHost host_;
@@ -54,6 +58,7 @@ class Director {
     healthcheck::FileChecks file_checks_;
     VirtualServerHooks hooks_;
     ipvs::Programmer ipvs_;
+    bgp::RouteAnnouncer routes_;
     EventStream events_;
     OperatorStateFile operator_state_;
     bool operator_state_read_ = false;  // a file never read is never overwritten

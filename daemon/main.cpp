@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "control.hpp"
 #include "director.hpp"
+#include "directord/duration.hpp"
 #include "directord/host_name.hpp"
 #include "directord/io_error.hpp"
 #include "directord/ipvs/programmer.hpp"
@@ -54,7 +55,8 @@ const char* kUsage =
     "                      (default /var/lib/directord/state.json)\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
     "         SIGUSR1 logs every instance's state, priority and counters;\n"
-    "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed) and exit 0\n";
+    "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed, announced\n"
+    "         addresses withdrawn and drained) and exit 0\n";
 
 struct Options {
     std::string config_file;
@@ -128,22 +130,26 @@ void raise_descriptor_limit() {
 // How long a stop waits for the notify hooks of its own transitions.
 constexpr auto kHookGrace = std::chrono::seconds(10);
 
-void stop_when_hooks_done(boost::asio::io_context& io, const directord::vrrp::Engine& engine,
-                          std::chrono::steady_clock::time_point deadline) {
-    if (!engine.notifying()) {
-        io.stop();
-        return;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-        directord::log::warning("stop: notify hooks still running after {}s: not waiting for them",
-                                kHookGrace.count());
+// Ends the loop once the notify hooks of the stop have run (at most until `hooks_deadline`) and
+// the withdrawn routes have drained (not before `drained`: routers still send to this host).
+void stop_when_done(boost::asio::io_context& io, const directord::vrrp::Engine& engine,
+                    std::chrono::steady_clock::time_point drained,
+                    std::chrono::steady_clock::time_point hooks_deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool hooks_done = !engine.notifying() || now >= hooks_deadline;
+    if (hooks_done && now >= drained) {
+        if (engine.notifying())
+            directord::log::warning(
+                "stop: notify hooks still running after {}s: not waiting for them",
+                kHookGrace.count());
         io.stop();
         return;
     }
     auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(10));
-    timer->async_wait([&io, &engine, deadline, timer](const boost::system::error_code&) {
-        stop_when_hooks_done(io, engine, deadline);
-    });
+    timer->async_wait(
+        [&io, &engine, drained, hooks_deadline, timer](const boost::system::error_code&) {
+            stop_when_done(io, engine, drained, hooks_deadline);
+        });
 }
 
 }  // namespace
@@ -256,11 +262,14 @@ int main(int argc, char** argv) {
                 log::info("{}: handing over and stopping",
                           signal == SIGTERM ? "SIGTERM" : "SIGINT");
                 systemd.stopping();
-                director.stop();
+                auto drain = director.stop();
                 signals.async_wait(on_signal);
                 // The hooks of the stop transitions run before the process ends.
-                stop_when_hooks_done(io, director.engine(),
-                                     std::chrono::steady_clock::now() + kHookGrace);
+                const auto now = std::chrono::steady_clock::now();
+                if (drain.count())
+                    log::info("bgp: waiting {} for routers to drain before exiting",
+                              directord::format_duration(drain));
+                stop_when_done(io, director.engine(), now + drain, now + kHookGrace);
             };
         signals.async_wait(on_signal);
         systemd.ready("running: " + summary);

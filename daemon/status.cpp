@@ -109,6 +109,7 @@ json status_header(const Parts& parts) {
                    {"changes_applied", ipvs.changes_applied},
                    {"refusals", ipvs.refusals},
                    {"sync_daemon", ipvs.sync_daemon}};
+    doc["bgp"] = status_bgp(parts.routes.status());
     return doc;
 }
 
@@ -316,7 +317,7 @@ std::string metrics_rest(const Parts& parts) {
     rest.family("directord_ipvs_sync_daemon_master", "gauge",
                 "1 while the connection-sync daemon runs as master.");
     rest.sample("directord_ipvs_sync_daemon_master", "", ipvs.sync_daemon == "master" ? 1 : 0);
-    return rest.take();
+    return rest.take() + metrics_bgp(parts.routes.status());
 }
 
 }  // namespace directord::daemon

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
 #include "directord/ipvs/programmer.hpp"
@@ -28,6 +29,7 @@ struct Parts {
     const healthcheck::HealthChecker& checker;
     const healthcheck::FileChecks& files;
     const ipvs::Programmer& ipvs;
+    const bgp::RouteAnnouncer& routes;
     const DaemonInfo& info;
 };
 
@@ -72,6 +74,9 @@ struct RealServerFamilies {
 std::string metrics_header(const Parts& parts);  // daemon and VRRP families
 void metrics_pool(const Parts& parts, std::size_t pool, const CheckViews& checks,
                   RealServerFamilies& out);
-std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS
+std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS, BGP
+// The announced addresses (null without a bgp: section), and their metrics.
+nlohmann::json status_bgp(const bgp::AnnounceStatus& status);
+std::string metrics_bgp(const bgp::AnnounceStatus& status);
 
 }  // namespace directord::daemon

@@ -71,6 +71,16 @@ void print_status(const json& s) {
         fmt::print("\n");
         print_table(rows, "");
     }
+    if (s.contains("bgp") && !s["bgp"].is_null()) {
+        std::vector<std::vector<std::string>> rows{{"VIP", "BGP", "WITHDRAWALS", "WHY"}};
+        for (const auto& v : s["bgp"]["vips"])
+            rows.push_back({text_of(v["address"]),
+                            v["announced"].get<bool>() ? "ANNOUNCED" : "withdrawn",
+                            text_of(v["withdrawals"]), text_of(v["reason"])});
+        fmt::print("\nbgp (engine {}, routes of protocol {}):\n", text_of(s["bgp"]["engine"]),
+                   text_of(s["bgp"]["route_protocol"]));
+        print_table(rows, "");
+    }
     for (const auto& vs : s["virtual_servers"]) {
         // A group: its first service and how many more, and how many are in the kernel.
         const auto services = vs["services"].size();

@@ -13,6 +13,8 @@ packages=(
     # lab and integration tests
     iproute2 iputils-ping procps tcpdump keepalived perl openssl
     mariadb-server mariadb-client galera-4 rsync socat jq man-db dnsmasq-base
+    # routing engines of the BGP tier (their services are not started)
+    frr bird2
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )

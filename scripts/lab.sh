@@ -21,6 +21,7 @@ VIP6=${SUBNET6}:100
 INSIDE_VIP=${INSIDE_SUBNET}.100
 declare -a LAB_NAMESPACES=()
 declare -a LAB_PIDS=()
+declare -a LAB_DIRS=()  # made outside $WORK (e.g. a routing engine's run directory)
 declare -A NODE_PID=()
 
 ns() { printf '%s-%s' "$LAB" "$1"; }
@@ -37,6 +38,7 @@ lab_cleanup() {
     done
     local n
     for n in "${LAB_NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+    for n in "${LAB_DIRS[@]}"; do rm -rf "$n"; done
     if [ "$rc" != 0 ] || [ -n "${SHOW_LOGS:-}" ]; then
         for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "----- $f"; tail -n 40 "$f"; }; done
     fi

@@ -114,6 +114,7 @@ Changes describe_changes(const Config* before, const Config& after) {
     if (!(old.process == after.process)) report.add("process changed");
     if (!(old.control == after.control)) report.add("control changed");
     if (!(old.ipvs == after.ipvs)) report.add("ipvs changed");
+    if (!(old.bgp == after.bgp)) report.add("bgp changed");
     compare(report, "instance", old.instances, after.instances,
             [](const Instance& a, const Instance& b) {
                 auto located = b;

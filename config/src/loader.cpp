@@ -30,8 +30,8 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
         r.fail(root, "", "the file is empty");
     } else if (r.is_map(root, "")) {
         r.reject_unknown_keys(root, "",
-                              {"router_id", "maintenance_file", "vrrp", "virtual_servers", "ipvs",
-                               "control", "process"});
+                              {"router_id", "maintenance_file", "vrrp", "bgp", "virtual_servers",
+                               "ipvs", "control", "process"});
         if (auto n = root["router_id"]) cfg.router_id = r.string(n, "router_id").value_or("");
         if (auto n = root["maintenance_file"]) {
             auto file = r.string(n, "maintenance_file");
@@ -39,7 +39,9 @@ LoadResult validate(const YAML::Node& root, const std::string& source) {
                 cfg.maintenance_file = *file;
         }
         if (auto n = root["vrrp"]) read_vrrp(r, n, cfg);
+        if (auto n = root["bgp"]) read_bgp(r, n, cfg);
         if (auto n = root["virtual_servers"]) read_virtual_servers(r, n, cfg);
+        settle_bgp_vips(r, root["bgp"], cfg);
         if (auto n = root["ipvs"]) read_ipvs(r, n, cfg);
         if (auto n = root["control"]) read_control(r, n, cfg);
         read_process(r, root, cfg);  // last: it decides who every program runs as

@@ -30,6 +30,11 @@ bool instance_exists(const Config& cfg, const std::string& name);
 void read_track(Reader& r, const YAML::Node& node, const std::string& path, Instance& inst);
 void read_vrrp(Reader& r, const YAML::Node& node, Config& cfg);
 void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg);
+void read_bgp(Reader& r, const YAML::Node& node, Config& cfg);
+// A virtual server's announce and watermarks, once its real servers are read.
+void read_announce(Reader& r, const YAML::Node& v, const std::string& vp, const Config& cfg,
+                   VirtualServer& vs);
+void settle_bgp_vips(Reader& r, const YAML::Node& node, Config& cfg);
 void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg);
 void read_control(Reader& r, const YAML::Node& node, Config& cfg);
 void read_process(Reader& r, const YAML::Node& root, Config& cfg);

@@ -198,11 +198,27 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
     cfg.virtual_servers = read_list<VirtualServer>(
         r, node, path, [&](auto& v, auto vp) -> std::optional<VirtualServer> {
             if (!r.is_map(v, vp)) return std::nullopt;
-            r.reject_unknown_keys(
-                v, vp,
-                {"name", "address", "fwmark", "group", "protocol", "scheduler", "scheduler_flags",
-                 "one_packet", "forwarding", "persistence", "on_failure", "sorry_server", "quorum",
-                 "quorum_hysteresis", "vrrp_instance", "check", "real_servers", "notify"});
+            r.reject_unknown_keys(v, vp,
+                                  {"name",
+                                   "address",
+                                   "fwmark",
+                                   "group",
+                                   "protocol",
+                                   "scheduler",
+                                   "scheduler_flags",
+                                   "one_packet",
+                                   "forwarding",
+                                   "persistence",
+                                   "on_failure",
+                                   "sorry_server",
+                                   "quorum",
+                                   "quorum_hysteresis",
+                                   "vrrp_instance",
+                                   "announce",
+                                   "watermarks",
+                                   "check",
+                                   "real_servers",
+                                   "notify"});
             VirtualServer vs;
             std::size_t errors_before = r.errors().size();
             read_frontends(r, v, vp, vs);
@@ -219,6 +235,7 @@ void read_virtual_servers(Reader& r, const YAML::Node& node, Config& cfg) {
                     [&](auto& x, auto rp) { return read_real_server(r, x, rp, vs, seen); });
             }
             check_family_settings(r, v, vp, vs);
+            read_announce(r, v, vp, cfg, vs);
             if (r.errors().size() != errors_before || vs.frontends.empty()) return std::nullopt;
             vs.name = frontend_name(vs.frontends.front());
             r.optional_string(v, vp, "name", vs.name);

@@ -13,7 +13,7 @@ SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/directord-check.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 install -m 0600 /dev/null "$SCRATCH/mysql.pass"
 echo secret >"$SCRATCH/mysql.pass"
-for f in "$HERE"/../../examples/*.yaml; do
+for f in "$HERE"/../../examples/*.yaml "$HERE"/../../examples/*/*.yaml; do
     copy=$SCRATCH/$(basename "$f")
     sed "s#/etc/directord/mysql.pass#$SCRATCH/mysql.pass#" "$f" >"$copy"
     out=$("$DIRECTORCTL" check "$copy" 2>&1) || fail "$f is rejected: $out"

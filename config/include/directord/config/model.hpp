@@ -311,6 +311,14 @@ struct Frontend {
     bool operator==(const Frontend&) const = default;
 };
 
+// An announced virtual server's health with hysteresis: unhealthy when the fraction of its real
+// servers that are live falls below `low`, healthy again only at `high`.
+struct Watermarks {
+    double low = 0;
+    double high = 0;
+    bool operator==(const Watermarks&) const = default;
+};
+
 struct VirtualServer {
     std::string name;  // default "address:port" ("fwmark:N"); a group's is required
     // `address` or `fwmark`: one; a `group` (keepalived's virtual_server_group): several IPVS
@@ -329,8 +337,11 @@ struct VirtualServer {
     std::optional<Endpoint> sorry_server;  // takes the traffic while quorum is lost
     unsigned quorum = 1;                   // live weight needed
     unsigned quorum_hysteresis = 0;
-    std::string vrrp_instance;   // programmed only while this instance is MASTER; empty = always
-    std::optional<Check> check;  // inherited by every real server without its own
+    std::string vrrp_instance;  // programmed only while this instance is MASTER; empty = always
+    // Its addresses are announced by BGP (bgp: section): no VRRP, DR or tunnel forwarding only.
+    bool announce = false;
+    std::optional<Watermarks> watermarks;  // unset: healthy while one real server is live
+    std::optional<Check> check;            // inherited by every real server without its own
     std::vector<RealServer> real_servers;
     // Run (argv) for each real server's check going up or down and each quorum change.
     std::vector<std::string> notify;
@@ -394,6 +405,25 @@ struct Process {
     bool operator==(const Process&) const = default;
 };
 
+// The BGP tier: directord writes kernel routes and a routing engine (FRR, BIRD) announces them.
+// For each announced address: a `local` route in the local table (delivery, while configured)
+// and a blackhole route in main (present = announced), both of protocol `route_protocol`.
+enum class RoutingEngine { frr, bird, external };
+struct BgpVip {
+    IpAddress address;
+    std::optional<std::string> down_file;  // exists => withdrawn
+    bool require_all = true;               // every virtual server on it healthy; false: one
+    bool operator==(const BgpVip&) const = default;
+};
+struct Bgp {
+    RoutingEngine engine = RoutingEngine::frr;
+    std::uint8_t route_protocol = 249;
+    Duration drain = std::chrono::seconds(3);       // withdrawn route -> VIP or IPVS touched
+    Duration hold_down = std::chrono::seconds(10);  // withdraw -> next announce
+    std::vector<BgpVip> vips;                       // every announced address, with its settings
+    bool operator==(const Bgp&) const = default;
+};
+
 struct SyncGroup {
     std::string name;
     std::vector<std::string> instances;
@@ -407,6 +437,7 @@ struct Config {
     std::vector<Instance> instances;
     std::vector<SyncGroup> sync_groups;
     std::vector<VirtualServer> virtual_servers;
+    std::optional<Bgp> bgp;
     Ipvs ipvs;
     Control control;
     Process process;

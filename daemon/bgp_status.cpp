@@ -1,0 +1,60 @@
+// The BGP tier in the status document and the metrics.
+#include <fmt/format.h>
+
+#include "status.hpp"
+
+namespace directord::daemon {
+
+namespace {
+const char* engine_name(config::RoutingEngine engine) {
+    switch (engine) {
+        case config::RoutingEngine::frr:
+            return "frr";
+        case config::RoutingEngine::bird:
+            return "bird";
+        case config::RoutingEngine::external:
+            return "external";
+    }
+    return "external";
+}
+}  // namespace
+
+nlohmann::json status_bgp(const bgp::AnnounceStatus& status) {
+    if (!status.configured) return nullptr;
+    auto vips = nlohmann::json::array();
+    for (const auto& v : status.vips) {
+        auto since = std::chrono::duration_cast<std::chrono::seconds>(v.since.time_since_epoch());
+        vips.push_back({{"address", v.address.to_string()},
+                        {"announced", v.announced},
+                        {"reason", v.reason},
+                        {"since_unix", since.count()},
+                        {"withdrawals", v.withdrawals},
+                        {"virtual_servers", v.virtual_servers}});
+    }
+    return {{"engine", engine_name(status.engine)},
+            {"route_protocol", status.route_protocol},
+            {"route_errors", status.route_errors},
+            {"vips", std::move(vips)}};
+}
+
+std::string metrics_bgp(const bgp::AnnounceStatus& status) {
+    if (!status.configured) return {};
+    Exposition out;
+    out.family("directord_bgp_vip_announced", "gauge",
+               "1 while the address's announce route is in the kernel (the engine announces it).");
+    for (const auto& v : status.vips)
+        out.sample("directord_bgp_vip_announced", fmt::format("vip=\"{}\"", v.address.to_string()),
+                   v.announced ? 1 : 0);
+    out.family("directord_bgp_vip_withdrawals_total", "counter",
+               "Withdrawals of the address's announce route.");
+    for (const auto& v : status.vips)
+        out.sample("directord_bgp_vip_withdrawals_total",
+                   fmt::format("vip=\"{}\"", v.address.to_string()),
+                   static_cast<double>(v.withdrawals));
+    out.family("directord_bgp_route_errors_total", "counter",
+               "Route changes or reads the kernel refused.");
+    out.sample("directord_bgp_route_errors_total", "", static_cast<double>(status.route_errors));
+    return out.take();
+}
+
+}  // namespace directord::daemon

@@ -1,0 +1,98 @@
+# The BGP tier's lab (sourced after scripts/lab.sh): a router rt running FRR with ECMP, a
+# client c1 behind it and directors d1..d3, each on its own link to rt (10.0.i.0/24) and
+# delivering the VIP locally. Directors d1 and d2 run FRR, d3 runs BIRD, all with the configs
+# shipped in examples/bgp (numbers changed per director). Routing engines run in the
+# foreground, so lab_cleanup stops them with the rest.
+BGP_VIP=192.0.2.10
+BGP_EXAMPLES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../examples/bgp" && pwd)
+declare -A ENGINE_PIDS=()
+
+# bgp_lab_up: the namespaces and links; no routing engine yet.
+bgp_lab_up() {
+    local i
+    add_ns rt
+    add_ns c1
+    ip -n "$(ns rt)" link add rt-c1 type veth peer name c1-rt netns "$(ns c1)"
+    ip -n "$(ns rt)" addr add 10.9.0.1/24 dev rt-c1
+    ip -n "$(ns c1)" addr add 10.9.0.2/24 dev c1-rt
+    ip -n "$(ns rt)" link set rt-c1 up
+    ip -n "$(ns c1)" link set c1-rt up
+    ip -n "$(ns c1)" route add default via 10.9.0.1
+    for i in 1 2 3; do
+        add_ns "d$i"
+        ip -n "$(ns rt)" link add "rt-d$i" type veth peer name "d$i-rt" netns "$(ns "d$i")"
+        ip -n "$(ns rt)" addr add "10.0.$i.1/24" dev "rt-d$i"
+        ip -n "$(ns "d$i")" addr add "10.0.$i.2/24" dev "d$i-rt"
+        ip -n "$(ns rt)" link set "rt-d$i" up
+        ip -n "$(ns "d$i")" link set "d$i-rt" up
+        ip -n "$(ns "d$i")" route add default via "10.0.$i.1"
+    done
+    # L4 hashing: flows of one client spread over the paths (the default hashes hosts).
+    ip netns exec "$(ns rt)" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
+}
+
+# frr_up NODE CONFIG: zebra, bgpd and bfdd in NODE's namespace, CONFIG loaded through vtysh.
+frr_up() {
+    local node=$1 conf=$2 n d
+    n=$(ns "$node")
+    mkdir -p "/var/run/frr/$n"
+    chown frr:frr "/var/run/frr/$n"
+    LAB_DIRS+=("/var/run/frr/$n")
+    for d in zebra bgpd bfdd; do
+        ip netns exec "$n" "/usr/lib/frr/$d" -N "$n" -F datacenter -f /dev/null \
+            -i "/var/run/frr/$n/$d.pid" --log stdout >>"$WORK/$node-frr.log" 2>&1 </dev/null &
+        LAB_PIDS+=($!)
+        ENGINE_PIDS[$node]+=" $!"
+    done
+    for d in zebra bgpd bfdd; do
+        wait_for 10 test -S "/var/run/frr/$n/$d.vty" || fail "$node: FRR's $d did not start"
+    done
+    vtysh -N "$n" -f "$conf" >>"$WORK/$node-frr.log" 2>&1 || fail "$node: vtysh refused $conf"
+}
+
+# bird_up NODE CONFIG: BIRD in NODE's namespace.
+bird_up() {
+    local node=$1 conf=$2
+    bird -p -c "$conf" || fail "BIRD refuses $conf"
+    ip netns exec "$(ns "$node")" bird -f -c "$conf" -s "$WORK/$node.bird.ctl" \
+        -P "$WORK/$node.bird.pid" >>"$WORK/$node-bird.log" 2>&1 </dev/null &
+    LAB_PIDS+=($!)
+    ENGINE_PIDS[$node]=$!
+}
+
+# director_engine_conf I FILE: the example's director config for director I.
+director_engine_conf() {
+    sed -e "s/65011/6501$1/; s/65013/6501$1/; s/10\.0\.1\./10.0.$1./g; s/10\.0\.3\./10.0.$1./g" \
+        "$BGP_EXAMPLES/$2"
+}
+
+# next_hops: the router's paths to the VIP.
+next_hops() { ip -n "$(ns rt)" route show "$BGP_VIP/32" | grep -c 'via 10\.0\.' || true; }
+
+has_next_hops() { [ "$(next_hops)" = "$1" ]; }
+
+# wait_next_hops COUNT SECONDS: the router has COUNT paths within SECONDS; prints the time taken.
+wait_next_hops() {
+    local t0=$EPOCHREALTIME
+    wait_for "$2" has_next_hops "$1" ||
+        fail "the router has $(next_hops) paths to $BGP_VIP, not $1, after $2 s"
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# stays_next_hops COUNT SECONDS: the router keeps COUNT paths all along.
+stays_next_hops() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        [ "$(next_hops)" = "$1" ] || fail "the router went to $(next_hops) paths (expected $1 all along)"
+        sleep 0.1
+    done
+}
+
+# spread CONNECTIONS: which director answered each of the client's new connections
+# ("12 d1 10 d2 8 d3").
+spread() {
+    local i
+    for ((i = 0; i < $1; i++)); do
+        ip netns exec "$(ns c1)" socat -T2 - "TCP4:$BGP_VIP:80,connect-timeout=2" </dev/null 2>/dev/null || echo none
+    done | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? " " : ""), $1, $2 }'
+}

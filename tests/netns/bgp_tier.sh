@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The BGP tier with real routing engines: three directors announce one VIP to a router doing
+# ECMP, d1 and d2 through FRR, d3 through BIRD, each with the shipped example configs. directord
+# only writes kernel routes; the router's table is the verdict. Checked: three paths and traffic
+# on all three; a failed check withdraws (and new connections avoid that director); hold-down
+# delays the return; the down-file and `directorctl maintenance` withdraw; kill -9 of directord
+# leaves the route (by design) and the restart reconciles it with health; a frozen routing
+# engine is withdrawn by BFD, long before the 9 s hold time; a clean stop withdraws, then drains.
+. "$(dirname "$0")/../../scripts/lab.sh"
+. "$(dirname "$0")/bgp_lab.sh"
+DIRECTORCTL=${DIRECTORCTL:?set DIRECTORCTL to the directorctl binary}
+bgp_lab_up
+
+director_yaml() {  # director_yaml I ENGINE
+    mkdir -p "$WORK/d$1"
+    cat <<YAML
+maintenance_file: $WORK/d$1/maintenance
+bgp:
+  engine: $2
+  drain: 1s
+  hold_down: 2s
+  vips: [ { address: $BGP_VIP, down_file: $WORK/d$1/web.down } ]
+virtual_servers:
+  - name: web
+    address: $BGP_VIP:80
+    announce: bgp
+    forwarding: dr
+    scheduler: mh
+    check: { tcp: {}, interval: 200ms, timeout: 200ms, fall: 2, rise: 1 }
+    real_servers: [ { address: 127.0.0.1:8080 } ]
+YAML
+}
+declare -A REAL_PID=()
+real_server_up() {  # the health check's target on director I
+    ip netns exec "$(ns "d$1")" socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:true \
+        >/dev/null 2>&1 </dev/null &
+    REAL_PID[$1]=$!
+    LAB_PIDS+=($!)
+}
+real_server_down() { kill "${REAL_PID[$1]}"; wait "${REAL_PID[$1]}" 2>/dev/null || true; }
+
+frr_up rt "$BGP_EXAMPLES/frr-router.conf"
+for i in 1 2 3; do
+    engine=frr
+    [ "$i" = 3 ] && engine=bird
+    director_engine_conf "$i" "$engine-director.conf" >"$WORK/d$i-$engine.conf"
+    chmod 644 "$WORK/d$i-$engine.conf"
+    if [ "$engine" = frr ]; then frr_up "d$i" "$WORK/d$i-$engine.conf"; else bird_up "d$i" "$WORK/d$i-$engine.conf"; fi
+    director_yaml "$i" "$engine" >"$(config "d$i")"
+    real_server_up "$i"
+    start "d$i"
+done
+delivered() { ip -n "$(ns "$1")" route show table local proto 249 | grep -F "local $BGP_VIP dev lo" >/dev/null; }
+for i in 1 2 3; do
+    wait_for 5 delivered "d$i" || fail "d$i has no local delivery route of protocol 249"
+    # What the client's connections reach: the VIP, delivered locally, says who answered.
+    ip netns exec "$(ns "d$i")" socat "TCP4-LISTEN:80,bind=$BGP_VIP,reuseaddr,fork" \
+        SYSTEM:"echo d$i" >>"$WORK/d$i-vip.log" 2>&1 </dev/null &
+    LAB_PIDS+=($!)
+done
+
+say "1. start: every director announces"
+took=$(wait_next_hops 3 60)
+say "3 paths after ${took} s"
+for i in 1 2 3; do expect_log "d$i" "bgp: $BGP_VIP announced (healthy)"; done
+spread=$(spread 30)
+say "30 connections: $spread"
+for i in 1 2 3; do [[ " $spread" == *" d$i"* ]] || fail "no connection reached d$i ($spread)"; done
+
+say "2. d2's real server fails its check: d2 is withdrawn"
+real_server_down 2
+took=$(wait_next_hops 2 3)  # fall 2 x 200 ms, plus BGP
+say "2 paths after ${took} s"
+expect_log d2 "bgp: $BGP_VIP withdrawn (web: 0/1 real servers live)"
+spread=$(spread 20)
+say "20 connections: $spread"
+[[ "$spread" == *d2* || "$spread" == *none* ]] && fail "a connection reached d2 or none ($spread)"
+
+say "3. it returns: announced again after the 2 s hold-down"
+real_server_up 2
+took=$(wait_next_hops 3 8)
+say "3 paths after ${took} s"
+# The hold-down, from d2's own log: the announce is at least 2 s after the withdraw.
+stamp() { grep -- "$2" "$WORK/$1.log" | tail -n1 | awk '{ split($1, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] }'; }
+held=$(awk -v a="$(stamp d2 "$BGP_VIP withdrawn")" -v b="$(stamp d2 "$BGP_VIP announced")" 'BEGIN { printf "%.3f", b - a }')
+say "d2 announced again ${held} s after its withdraw"
+awk -v h="$held" 'BEGIN { exit !(h >= 1.99) }' || fail "announced again ${held} s after the withdraw (hold-down 2 s)"
+
+say "4. the down-file withdraws d1 at once"
+: >"$WORK/d1/web.down"
+took=$(wait_next_hops 2 2)
+say "2 paths after ${took} s"
+expect_log d1 "bgp: $BGP_VIP withdrawn (down file $WORK/d1/web.down present)"
+rm "$WORK/d1/web.down"
+wait_next_hops 3 8 >/dev/null
+
+say "5. directorctl maintenance on withdraws d3 (BIRD)"
+"$DIRECTORCTL" --socket "$(control_socket d3)" maintenance on >/dev/null
+took=$(wait_next_hops 2 2)
+say "2 paths after ${took} s"
+"$DIRECTORCTL" --socket "$(control_socket d3)" status --json >"$WORK/d3-status.json"
+jq -e '.bgp.vips[0].announced == false and (.bgp.vips[0].reason | startswith("maintenance file"))' \
+    "$WORK/d3-status.json" >/dev/null || fail "d3's status: $(jq -c .bgp "$WORK/d3-status.json")"
+"$DIRECTORCTL" --socket "$(control_socket d3)" maintenance off >/dev/null
+took=$(wait_next_hops 3 8)
+say "3 paths after ${took} s"
+
+say "6. kill -9 of d1's directord: the route stays; the restart reconciles it with health"
+stop d1 KILL
+stays_next_hops 3 3
+real_server_down 1  # while nobody watches
+start d1
+expect_log d1 "bgp: $BGP_VIP found announced: kept through the warm-up" 5
+took=$(wait_next_hops 2 5)
+say "withdrawn after the restart's first check round: 2 paths after ${took} s"
+real_server_up 1
+wait_next_hops 3 8 >/dev/null
+
+say "7. d2's routing engine frozen: BFD withdraws it, long before the 9 s hold time"
+kill -STOP ${ENGINE_PIDS[d2]}
+took=$(wait_next_hops 2 2)
+say "2 paths after ${took} s"
+kill -CONT ${ENGINE_PIDS[d2]}
+took=$(wait_next_hops 3 30)
+say "3 paths after ${took} s once it runs again"
+
+say "8. a clean stop of d3: withdrawn first, the process exits after the 1 s drain"
+t0=$EPOCHREALTIME
+kill -TERM "${NODE_PID[d3]}"
+wait_next_hops 2 2 >/dev/null
+running d3 || fail "d3 exited before its route was gone from the router"
+wait "${NODE_PID[d3]}" || true
+took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+say "d3 exited ${took} s after SIGTERM"
+awk -v t="$took" 'BEGIN { exit !(t >= 1.0) }' || fail "d3 exited after ${took} s, before its drain"
+expect_log d3 "bgp: waiting 1s for routers to drain before exiting"
+say "PASS"

@@ -1,0 +1,241 @@
+// The BGP tier: the `bgp:` section and `announce: bgp`, when an address is announced, and the
+// route announcer against an in-memory routing table.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <map>
+
+#include "directord/bgp/announce_rule.hpp"
+#include "directord/bgp/route_announcer.hpp"
+#include "valid_config.hpp"
+
+using namespace directord;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* kAnnounced = R"(
+bgp:
+  hold_down: 10s
+  vips:
+    - { address: 192.0.2.20, require: any }
+virtual_servers:
+  - name: web
+    address: 192.0.2.20:80
+    announce: bgp
+    forwarding: dr
+    scheduler: mh
+    watermarks: { low: 0.5, high: 0.75 }
+    real_servers: [ { address: 10.1.0.1:80 }, { address: 10.1.0.2:80 } ]
+  - name: api
+    address: 192.0.2.10:443
+    announce: bgp
+    forwarding: tun
+    real_servers: [ { address: 10.1.0.1:443 } ]
+)";
+
+std::string with(const std::string& extra_vs_lines, const std::string& top = "bgp: {}\n") {
+    return top + "virtual_servers:\n  - address: 192.0.2.10:80\n" + extra_vs_lines +
+           "    real_servers: [ { address: 10.1.0.1:80 } ]\n";
+}
+
+}  // namespace
+
+TEST(BgpConfig, EveryAnnouncedAddressIsAVipWithItsSettingsInAddressOrder) {
+    auto cfg = valid_config(kAnnounced);
+    ASSERT_TRUE(cfg.bgp);
+    ASSERT_EQ(cfg.bgp->vips.size(), 2u);
+    EXPECT_EQ(cfg.bgp->vips[0].address.to_string(), "192.0.2.10");
+    EXPECT_TRUE(cfg.bgp->vips[0].require_all);  // the default
+    EXPECT_EQ(cfg.bgp->vips[1].address.to_string(), "192.0.2.20");
+    EXPECT_FALSE(cfg.bgp->vips[1].require_all);
+    EXPECT_EQ(cfg.bgp->route_protocol, 249);
+    EXPECT_EQ(cfg.bgp->hold_down, 10s);
+    EXPECT_EQ(cfg.bgp->drain, 3s);
+    EXPECT_TRUE(cfg.virtual_servers[0].announce);
+    EXPECT_EQ(cfg.virtual_servers[0].watermarks, (config::Watermarks{0.5, 0.75}));
+}
+
+TEST(BgpConfig, RefusalsNameTheirPlaceAndWhy) {
+    auto first = [](const std::string& yaml) {
+        auto errors = config_errors(yaml);
+        return errors.empty() ? std::string("(loaded)") : errors.front();
+    };
+    EXPECT_EQ(first(with("    announce: bgp\n    forwarding: dr\n", "")),
+              "t.yaml:3:15: virtual_servers[0].announce: announce: bgp needs a bgp: section");
+    EXPECT_NE(first(with("    announce: bgp\n")).find("announce: bgp needs forwarding dr or tun"),
+              std::string::npos);
+    EXPECT_NE(first(with("    announce: bgp\n    forwarding: dr\n    watermarks: { low: 0.8, "
+                         "high: 0.5 }\n"))
+                  .find("high must be at least low"),
+              std::string::npos);
+    EXPECT_NE(first(with("    announce: bgp\n    forwarding: dr\n    watermarks: { low: 0, "
+                         "high: 0.5 }\n"))
+                  .find("watermarks.low: expected a fraction"),
+              std::string::npos);
+    EXPECT_NE(first(with("    forwarding: dr\n    watermarks: { low: 0.5, high: 0.5 }\n"))
+                  .find("watermarks apply to a virtual server with announce: bgp"),
+              std::string::npos);
+    EXPECT_NE(
+        first(with("    announce: bgp\n    forwarding: dr\n", "bgp: { route_protocol: 186 }\n"))
+            .find("protocol 186 belongs to the kernel or a routing engine"),
+        std::string::npos);
+    EXPECT_NE(first(with("    announce: bgp\n    forwarding: dr\n",
+                         "bgp: { vips: [ { address: 192.0.2.99 } ] }\n"))
+                  .find("bgp.vips[0]: 192.0.2.99 is no address of a virtual server with announce"),
+              std::string::npos);
+    EXPECT_NE(first("vrrp:\n  instances:\n    - { name: web, interface: eth0, vrid: 51, priority: "
+                    "100, vips: [10.0.0.1/24] }\n" +
+                    with("    announce: bgp\n    forwarding: dr\n    vrrp_instance: web\n"))
+                  .find("announce: bgp and vrrp_instance exclude each other"),
+              std::string::npos);
+}
+
+TEST(ServiceHealth, WatermarksWithdrawBelowLowAndReturnOnlyAtHigh) {
+    bgp::ServiceHealth h(config::Watermarks{0.5, 0.75});
+    auto live = [&](std::size_t n) { return h.update({"web", 4, n, 0}); };
+    EXPECT_FALSE(live(2));  // the first verdict needs high
+    EXPECT_TRUE(live(3));
+    EXPECT_TRUE(live(2));   // 0.5 is not below low
+    EXPECT_FALSE(live(1));  // 0.25
+    EXPECT_FALSE(live(2));  // back at 0.5: not yet high
+    EXPECT_TRUE(live(3));
+    bgp::ServiceHealth plain(std::nullopt);  // no watermarks: one live real server
+    EXPECT_TRUE(plain.update({"web", 4, 1, 0}));
+    EXPECT_FALSE(plain.update({"web", 4, 0, 0}));
+}
+
+TEST(VipHealth, AllOrAnyVirtualServer) {
+    bgp::VipHealth all({std::nullopt, std::nullopt}, true);
+    std::vector<bgp::ServiceCount> one_sick{{"web", 2, 2, 0}, {"api", 1, 0, 0}};
+    EXPECT_EQ(all.judge(one_sick), "api: 0/1 real servers live");
+    bgp::VipHealth any({std::nullopt, std::nullopt}, false);
+    EXPECT_EQ(any.judge(one_sick), std::nullopt);
+}
+
+TEST(VipRule, WarmUpKeepsWhatWasFoundAndMaintenanceWithdrawsAtOnce) {
+    auto t0 = bgp::Clock::now();
+    bgp::VipRule found(10s, true);
+    auto d = found.decide({std::nullopt, 2, std::nullopt}, t0);
+    EXPECT_TRUE(d.announce);
+    EXPECT_EQ(d.reason, "warming up: 2 real server(s) not checked yet");
+    bgp::VipRule fresh(10s, false);
+    EXPECT_FALSE(fresh.decide({std::nullopt, 2, std::nullopt}, t0).announce);
+    d = found.decide({std::string("maintenance file /m present"), 2, std::nullopt}, t0);
+    EXPECT_FALSE(d.announce);
+    EXPECT_TRUE(d.changed);
+    EXPECT_EQ(d.reason, "maintenance file /m present");
+}
+
+TEST(VipRule, HoldDownDelaysTheAnnounceAfterAWithdrawOnly) {
+    auto t0 = bgp::Clock::now();
+    bgp::VipRule rule(10s, false);
+    EXPECT_TRUE(rule.decide({}, t0).announce);  // first announce: no hold-down
+    auto d = rule.decide({std::nullopt, 0, std::string("web: 0/2 real servers live")}, t0 + 1s);
+    EXPECT_FALSE(d.announce);
+    EXPECT_TRUE(d.changed);
+    d = rule.decide({}, t0 + 2s);
+    EXPECT_FALSE(d.announce);
+    ASSERT_TRUE(d.retry_at);
+    EXPECT_EQ(*d.retry_at, t0 + 11s);
+    EXPECT_EQ(d.reason, "healthy, held down for 9.0 s more");
+    d = rule.decide({}, t0 + 11s);
+    EXPECT_TRUE(d.announce);
+    EXPECT_TRUE(d.changed);
+}
+
+namespace {
+
+// The kernel's routes of directord's protocol, in memory.
+class FakeRoutes : public bgp::Routes {
+  public:
+    explicit FakeRoutes(bgp::OwnRoutes& table) : table_(table) {}
+    std::optional<std::string> set_delivery(const config::IpAddress& a, bool present) override {
+        present ? (void)table_.delivered.insert(a) : (void)table_.delivered.erase(a);
+        return std::nullopt;
+    }
+    std::optional<std::string> set_announced(const config::IpAddress& a, bool present) override {
+        present ? (void)table_.announced.insert(a) : (void)table_.announced.erase(a);
+        return std::nullopt;
+    }
+    bgp::OwnRoutes read() override { return table_; }
+
+  private:
+    bgp::OwnRoutes& table_;
+};
+
+config::IpAddress ip(const char* text) { return boost::asio::ip::make_address(text); }
+
+struct Lab {
+    boost::asio::io_context io;
+    bgp::OwnRoutes kernel;
+    std::map<std::size_t, bgp::ServiceCount> counts;
+    bgp::RouteAnnouncer routes{
+        io, [this](std::uint8_t) { return std::make_unique<FakeRoutes>(kernel); },
+        [this](std::size_t vs) { return counts[vs]; }};
+    void turn() {
+        io.restart();
+        io.poll();
+    }
+};
+
+}  // namespace
+
+TEST(RouteAnnouncer, AnnouncesAfterTheWarmUpAndWithdrawsWhatIsUnhealthy) {
+    Lab lab;
+    lab.counts[0] = {"web", 2, 0, 2};
+    lab.counts[1] = {"api", 1, 0, 1};
+    lab.routes.apply(valid_config(kAnnounced));
+    lab.turn();
+    EXPECT_EQ(lab.kernel.delivered, (std::set{ip("192.0.2.10"), ip("192.0.2.20")}));
+    EXPECT_TRUE(lab.kernel.announced.empty());  // warming up
+    lab.counts[0] = {"web", 2, 2, 0};
+    lab.counts[1] = {"api", 1, 0, 0};
+    lab.routes.reevaluate();
+    lab.turn();
+    EXPECT_EQ(lab.kernel.announced, std::set{ip("192.0.2.20")});
+    auto status = lab.routes.status();
+    ASSERT_EQ(status.vips.size(), 2u);
+    EXPECT_EQ(status.vips[0].reason, "api: 0/1 real servers live");
+    EXPECT_EQ(status.vips[1].reason, "healthy");
+    EXPECT_EQ(status.vips[1].virtual_servers, std::vector<std::string>{"web"});
+}
+
+TEST(RouteAnnouncer, ARestartKeepsAFoundRouteAndRemovesStaleOnes) {
+    Lab lab;
+    lab.kernel.announced = {ip("192.0.2.20"), ip("198.51.100.1")};
+    lab.kernel.delivered = {ip("192.0.2.20"), ip("198.51.100.1"), ip("198.51.100.2")};
+    lab.counts[0] = {"web", 2, 0, 2};
+    lab.counts[1] = {"api", 1, 0, 1};
+    lab.routes.apply(valid_config(kAnnounced));
+    lab.turn();
+    EXPECT_EQ(lab.kernel.announced, std::set{ip("192.0.2.20")});  // kept through the warm-up
+    EXPECT_EQ(lab.kernel.delivered, (std::set{ip("192.0.2.10"), ip("192.0.2.20")}));
+    lab.counts[0] = {"web", 2, 0, 0};  // checked: all down
+    lab.routes.reevaluate();
+    lab.turn();
+    EXPECT_TRUE(lab.kernel.announced.empty());
+}
+
+TEST(RouteAnnouncer, AStopWithdrawsAndAsksForTheDrainAReloadDeliversUntilItEnds) {
+    Lab lab;
+    lab.counts[0] = {"web", 2, 2, 0};
+    lab.counts[1] = {"api", 1, 1, 0};
+    std::string yaml = kAnnounced;
+    lab.routes.apply(valid_config("bgp: { drain: 50ms }\n" + yaml.substr(yaml.find("virtual"))));
+    lab.turn();
+    EXPECT_EQ(lab.kernel.announced.size(), 2u);
+    // A reload without api: its address is withdrawn at once, still delivered while it drains.
+    auto web_only = yaml.substr(yaml.find("virtual"));
+    web_only = "bgp: { drain: 50ms }\n" + web_only.substr(0, web_only.find("  - name: api"));
+    lab.routes.apply(valid_config(web_only));
+    lab.turn();
+    EXPECT_EQ(lab.kernel.announced, std::set{ip("192.0.2.20")});
+    EXPECT_EQ(lab.kernel.delivered, (std::set{ip("192.0.2.10"), ip("192.0.2.20")}));
+    lab.io.restart();
+    lab.io.run_for(200ms);
+    EXPECT_EQ(lab.kernel.delivered, std::set{ip("192.0.2.20")});
+    EXPECT_EQ(lab.routes.withdraw_all(), 50ms);
+    EXPECT_TRUE(lab.kernel.announced.empty());
+    EXPECT_EQ(lab.routes.withdraw_all(), 0ms);  // nothing left to drain
+}
