@@ -21,6 +21,7 @@
 #include "commands.hpp"
 #include "control.hpp"
 #include "director.hpp"
+#include "directord/bgp/routes.hpp"
 #include "directord/duration.hpp"
 #include "directord/host_name.hpp"
 #include "directord/io_error.hpp"
@@ -46,6 +47,8 @@ const char* kUsage =
     "  --node NAME         which of a cluster file's nodes this director is (default: the host "
     "name)\n"
     "  --check             validate FILE, print every error, exit 0 (valid) or 2 (invalid)\n"
+    "  --withdraw-routes   remove the announce routes of FILE's bgp.route_protocol and exit\n"
+    "                      (the unit's OnFailure=, once restarts are exhausted)\n"
     "  --foreground        stay in the foreground and log to stderr (default: detach, log to "
     "syslog)\n"
     "  --syslog            log to syslog even in the foreground\n"
@@ -61,6 +64,7 @@ const char* kUsage =
 struct Options {
     std::string config_file;
     bool check = false;
+    bool withdraw_routes = false;
     bool foreground = false;
     bool syslog = false;
     std::string control_socket;
@@ -83,6 +87,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
             o.config_file = *v;
         } else if (arg == "--check" || arg == "-t") {
             o.check = true;
+        } else if (arg == "--withdraw-routes") {
+            o.withdraw_routes = true;
         } else if (arg == "--foreground" || arg == "-n") {
             o.foreground = true;
         } else if (arg == "--syslog") {
@@ -125,6 +131,27 @@ void raise_descriptor_limit() {
     limit.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
         directord::log::warning("cannot raise the descriptor limit: {}", std::strerror(errno));
+}
+
+// A director that will not come back stops being announced: routers send its flows elsewhere.
+int withdraw_routes(const directord::config::Config& cfg) {
+    if (!cfg.bgp) {
+        fmt::print("no bgp: section: nothing to withdraw\n");
+        return kExitOk;
+    }
+    try {
+        auto routes = directord::bgp::kernel_routes(cfg.bgp->route_protocol);
+        int failed = 0;
+        for (const auto& address : routes->read().announced) {
+            auto error = routes->set_announced(address, false);
+            fmt::print("{}\n", error ? *error : "withdrawn " + address.to_string());
+            failed += error.has_value();
+        }
+        return failed ? kExitRuntime : kExitOk;
+    } catch (const directord::IoError& e) {
+        fmt::print(stderr, "directord: {}\n", e.what());
+        return kExitRuntime;
+    }
 }
 
 // How long a stop waits for the notify hooks of its own transitions.
@@ -173,6 +200,7 @@ int main(int argc, char** argv) {
     }
     auto loaded = std::make_optional(std::move(std::get<daemon::Loaded>(parsed)));
     parsed = {};
+    if (options->withdraw_routes) return withdraw_routes(loaded->config);
     if (options->check) {
         fmt::print("{}: OK ({})\n", options->config_file, daemon::summary(loaded->config));
         return kExitOk;

@@ -8,6 +8,7 @@ trap 'rm -rf "$PREFIX"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cmake --install "$BUILD_DIR" --prefix "$PREFIX" >/dev/null
 for f in sbin/directord sbin/directorctl lib/systemd/system/directord.service \
+    lib/systemd/system/directord-withdraw.service share/doc/directord/examples/bgp/frr-director.conf \
     etc/directord/directord.yaml share/man/man8/directord.8 share/man/man8/directorctl.8 \
     share/man/man5/directord.yaml.5 share/doc/directord/examples/d1-nat-mysql.yaml; do
     [ -e "$PREFIX/$f" ] || fail "$f not installed"
@@ -18,6 +19,7 @@ unit=$PREFIX/lib/systemd/system/directord.service
 grep -qx "Type=notify" "$unit" || fail "the unit is not Type=notify"
 grep -q '^ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "ExecReload"
 grep -q "^CapabilityBoundingSet=.*CAP_NET_ADMIN.*CAP_NET_RAW" "$unit" || fail "capabilities"
+grep -qx "OnFailure=directord-withdraw.service" "$unit" || fail "no withdraw once restarts are exhausted"
 for page in "$PREFIX"/share/man/man*/*; do
     out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null) || fail "$page"
     [ -z "$out" ] || fail "$page: $out"

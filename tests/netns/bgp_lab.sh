@@ -31,7 +31,8 @@ bgp_lab_up() {
     ip netns exec "$(ns rt)" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.fib_multipath_hash_policy=1
 }
 
-# frr_up NODE CONFIG: zebra, bgpd and bfdd in NODE's namespace, CONFIG loaded through vtysh.
+# frr_up NODE CONFIG: zebra, bgpd and bfdd in NODE's namespace, CONFIG loaded through vtysh once
+# bgpd and bfdd are zebra's clients (before that, bgpd's BFD registrations are lost for good).
 frr_up() {
     local node=$1 conf=$2 n d
     n=$(ns "$node")
@@ -43,11 +44,28 @@ frr_up() {
             -i "/var/run/frr/$n/$d.pid" --log stdout >>"$WORK/$node-frr.log" 2>&1 </dev/null &
         LAB_PIDS+=($!)
         ENGINE_PIDS[$node]+=" $!"
+        [ "$d" = zebra ] && { wait_for 10 test -S "/var/run/frr/$n/zserv.api" || fail "$node: zebra did not start"; }
     done
     for d in zebra bgpd bfdd; do
         wait_for 10 test -S "/var/run/frr/$n/$d.vty" || fail "$node: FRR's $d did not start"
     done
+    until_seconds 20 zebra_serves "$n" || fail "$node: bgpd and bfdd did not connect to zebra"
     vtysh -N "$n" -f "$conf" >>"$WORK/$node-frr.log" 2>&1 || fail "$node: vtysh refused $conf"
+}
+zebra_serves() {
+    local clients
+    clients=$(vtysh -N "$1" -c 'show zebra client summary' 2>/dev/null)
+    [[ "$clients" == *bgp* && "$clients" == *bfd* ]]
+}
+
+# until_seconds SECONDS COMMAND...: polls a slow COMMAND until it succeeds or SECONDS have passed.
+until_seconds() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
 }
 
 # bird_up NODE CONFIG: BIRD in NODE's namespace.
@@ -74,10 +92,17 @@ has_next_hops() { [ "$(next_hops)" = "$1" ]; }
 # wait_next_hops COUNT SECONDS: the router has COUNT paths within SECONDS; prints the time taken.
 wait_next_hops() {
     local t0=$EPOCHREALTIME
+    # (run in $(...): the message goes to stderr, or the failure would be silent)
     wait_for "$2" has_next_hops "$1" ||
-        fail "the router has $(next_hops) paths to $BGP_VIP, not $1, after $2 s"
+        fail "the router has $(next_hops) paths to $BGP_VIP, not $1, after $2 s" >&2
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'
 }
+
+# bfd_peers_up: how many of the router's BFD sessions are up.
+bfd_peers_up() {
+    vtysh -N "$(ns rt)" -c 'show bfd peers json' 2>/dev/null | jq '[.[] | select(.status == "up")] | length'
+}
+has_bfd_peers_up() { [ "$(bfd_peers_up)" = "$1" ]; }
 
 # stays_next_hops COUNT SECONDS: the router keeps COUNT paths all along.
 stays_next_hops() {

@@ -5,7 +5,8 @@
 # on all three; a failed check withdraws (and new connections avoid that director); hold-down
 # delays the return; the down-file and `directorctl maintenance` withdraw; kill -9 of directord
 # leaves the route (by design) and the restart reconciles it with health; a frozen routing
-# engine is withdrawn by BFD, long before the 9 s hold time; a clean stop withdraws, then drains.
+# engine is withdrawn by BFD, long before the 9 s hold time; a clean stop withdraws, then drains;
+# --withdraw-routes (the unit's OnFailure) withdraws what a dead daemon left.
 . "$(dirname "$0")/../../scripts/lab.sh"
 . "$(dirname "$0")/bgp_lab.sh"
 DIRECTORCTL=${DIRECTORCTL:?set DIRECTORCTL to the directorctl binary}
@@ -62,6 +63,7 @@ done
 say "1. start: every director announces"
 took=$(wait_next_hops 3 60)
 say "3 paths after ${took} s"
+until_seconds 30 has_bfd_peers_up 3 || fail "the router has $(bfd_peers_up) BFD sessions up, not 3"
 for i in 1 2 3; do expect_log "d$i" "bgp: $BGP_VIP announced (healthy)"; done
 spread=$(spread 30)
 say "30 connections: $spread"
@@ -134,4 +136,12 @@ took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
 say "d3 exited ${took} s after SIGTERM"
 awk -v t="$took" 'BEGIN { exit !(t >= 1.0) }' || fail "d3 exited after ${took} s, before its drain"
 expect_log d3 "bgp: waiting 1s for routers to drain before exiting"
+
+say "9. d1 fails for good (kill -9, restarts exhausted): the unit's OnFailure withdraws its route"
+stop d1 KILL
+stays_next_hops 2 1
+out=$(ip netns exec "$(ns d1)" "$DIRECTORD" --withdraw-routes -f "$(config d1)")
+[ "$out" = "withdrawn $BGP_VIP" ] || fail "--withdraw-routes printed: $out"
+took=$(wait_next_hops 1 2)
+say "1 path after ${took} s"
 say "PASS"
