@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "directord/ipvs/sloppy.hpp"
+#include "directord/ipvs/sloppy.hpp"
 #include "directord/text.hpp"
 
 namespace directord::daemon {
@@ -108,7 +110,8 @@ json status_header(const Parts& parts) {
                    {"reconciles", ipvs.reconciles},
                    {"changes_applied", ipvs.changes_applied},
                    {"refusals", ipvs.refusals},
-                   {"sync_daemon", ipvs.sync_daemon}};
+                   {"sync_daemon", ipvs.sync_daemon},
+                   {"sloppy_tcp", ipvs::sloppy("tcp").value_or(false)}};
     doc["bgp"] = status_bgp(parts.routes.status());
     return doc;
 }

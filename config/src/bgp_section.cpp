@@ -104,6 +104,14 @@ void read_announce(Reader& r, const YAML::Node& v, const std::string& vp, const 
         r.fail(v, vp,
                "announce: bgp needs forwarding dr or tun (with NAT, replies must return through "
                "the director that holds the connection)");
+    // Every director must keep the same real servers in the same places (mh's table).
+    if (v["on_failure"] && vs.on_failure == OnFailure::remove)
+        r.fail(v["on_failure"], Reader::join(vp, "on_failure"),
+               "announce: bgp keeps a failed real server at weight 0 (inhibit): removing it "
+               "would change the other directors' choice of real server");
+    if (vs.sorry_server)
+        r.fail(v["sorry_server"], Reader::join(vp, "sorry_server"),
+               "announce: bgp has no sorry server: a director without quorum is withdrawn");
     if (!address_frontend(vs))
         r.fail(v, vp, "announce: bgp needs an address (a firewall mark has none to announce)");
 }

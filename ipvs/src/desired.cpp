@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <tuple>
 #include <utility>
 
 namespace directord::ipvs {
@@ -67,7 +68,9 @@ Pool pool_of(const config::VirtualServer& vs) {
         const auto& check = rs.check ? rs.check : vs.check;
         pool.members.push_back({describe(d), d, !check || check->initially_up});
     }
-    pool.inhibit = vs.on_failure == config::OnFailure::inhibit;
+    pool.inhibit = vs.on_failure == config::OnFailure::inhibit || vs.announce;
+    // Announced by every director of a tier: the same destinations in the same order on each.
+    for (auto& service : pool.services) service.ordered = vs.announce;
     if (vs.sorry_server) {
         Destination d;
         d.address = vs.sorry_server->address;
@@ -292,6 +295,12 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
                                                        : ": sorry server " + describe(*pool.sorry) +
                                                              " takes the traffic")
                                                 : "")});
+    for (auto& vs : built)
+        if (vs.service.ordered)  // by place: the order every director adds them in
+            std::sort(vs.destinations.begin(), vs.destinations.end(),
+                      [](const Destination& a, const Destination& b) {
+                          return std::tie(a.address, a.port) < std::tie(b.address, b.port);
+                      });
     if (now || !pool.sorry) return;
     for (auto& vs : built)
         if (std::none_of(vs.destinations.begin(), vs.destinations.end(),

@@ -1,9 +1,11 @@
 #include "directord/ipvs/programmer.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <utility>
 
+#include "directord/ipvs/sloppy.hpp"
 #include "directord/log.hpp"
 
 namespace directord::ipvs {
@@ -42,8 +44,18 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
     sync_ = cfg.ipvs.sync_daemon;
     follow_sync_daemon();
     apply_timeouts(cfg.ipvs.timeouts);
+    require_sloppy_for(cfg);
     request();
     return old;
+}
+
+// A BGP tier's directors take over each other's flows mid-way: IPVS must accept them.
+void Programmer::require_sloppy_for(const config::Config& cfg) {
+    if (!client_) return;
+    for (std::string_view protocol : {"tcp", "sctp"})
+        if (std::any_of(cfg.virtual_servers.begin(), cfg.virtual_servers.end(),
+                        [&](const auto& vs) { return vs.announce && vs.protocol == protocol; }))
+            if (auto error = require_sloppy(protocol)) log::error("ipvs: {}", *error);
 }
 
 // The configured timeouts where they differ from the kernel's; one left out stays as it is.
@@ -247,6 +259,8 @@ void Programmer::finish() {
     }
     for (auto& vs : target_.table) {
         auto key = vs.service.key;
+        // As the kernel lists them: newest first.
+        if (vs.service.ordered) std::reverse(vs.destinations.begin(), vs.destinations.end());
         known_.insert_or_assign(key, std::move(vs));
     }
     target_ = {};

@@ -22,6 +22,14 @@ Places places_of(const VirtualService& vs) {
     return places;
 }
 
+// An ordered service's destinations are in the kernel as it lists them after adding `want`'s
+// in order: the same places, newest first.
+bool in_order(const VirtualService& want, const VirtualService& have) {
+    return std::equal(want.destinations.rbegin(), want.destinations.rend(),
+                      have.destinations.begin(), have.destinations.end(),
+                      [](const Destination& a, const Destination& b) { return a.same_place(b); });
+}
+
 }  // namespace
 
 bool Change::operator==(const Change& other) const {
@@ -80,6 +88,13 @@ bool StepwiseReconcile::step(std::size_t services) {
             kept_.insert(want.service.key);
             if (!have->service.same_settings(want.service))
                 changes_.push_back({Kind::update_service, want.service, {}});
+        }
+        if (have && want.service.ordered && !in_order(want, *have)) {
+            // Rebuilt in order (connections keep their real servers: a deleted destination
+            // waits in the kernel's trash and is taken back when added again).
+            for (const auto& d : have->destinations)
+                changes_.push_back({Kind::delete_destination, want.service, d});
+            have = nullptr;
         }
         Places existing = have ? places_of(*have) : Places{};
         for (const auto& d : want.destinations) {

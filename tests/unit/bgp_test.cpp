@@ -7,6 +7,7 @@
 
 #include "directord/bgp/announce_rule.hpp"
 #include "directord/bgp/route_announcer.hpp"
+#include "directord/ipvs/desired.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;
@@ -88,6 +89,49 @@ TEST(BgpConfig, RefusalsNameTheirPlaceAndWhy) {
                     "100, vips: [10.0.0.1/24] }\n" +
                     with("    announce: bgp\n    forwarding: dr\n    vrrp_instance: web\n"))
                   .find("announce: bgp and vrrp_instance exclude each other"),
+              std::string::npos);
+}
+
+TEST(BgpConfig, AnAnnouncedVirtualServerKeepsEveryRealServerInAddressOrder) {
+    auto cfg = valid_config(R"(
+bgp: {}
+virtual_servers:
+  - address: 192.0.2.10:80
+    announce: bgp
+    forwarding: dr
+    scheduler: mh
+    check: { tcp: {} }
+    real_servers: [ { address: 10.1.0.3:80 }, { address: 10.1.0.1:80 }, { address: 10.1.0.2:80 } ]
+)");
+    ipvs::DesiredState state;
+    (void)state.configure(ipvs::Pools(cfg));
+    auto listed = [&] {
+        std::string out;
+        auto table = state.table();
+        for (const auto& d : table.front().destinations)
+            out += ipvs::describe(d) + "=" + std::to_string(d.weight) + " ";
+        return out;
+    };
+    // Before any check result: every one, at weight 0, by address.
+    EXPECT_TRUE(state.table().front().service.ordered);
+    EXPECT_EQ(listed(), "10.1.0.1:80=0 10.1.0.2:80=0 10.1.0.3:80=0 ");
+    state.set_health({0, 0}, true);  // 10.1.0.3 up
+    state.set_health({0, 1}, false);
+    EXPECT_EQ(listed(), "10.1.0.1:80=0 10.1.0.2:80=0 10.1.0.3:80=1 ");
+    auto refused = config_errors(R"(
+bgp: {}
+virtual_servers:
+  - address: 192.0.2.10:80
+    announce: bgp
+    forwarding: dr
+    on_failure: remove
+    sorry_server: 10.1.0.9:80
+    real_servers: [ { address: 10.1.0.3:80 } ]
+)");
+    ASSERT_EQ(refused.size(), 2u);
+    EXPECT_NE(refused[0].find("on_failure: announce: bgp keeps a failed real server at weight 0"),
+              std::string::npos);
+    EXPECT_NE(refused[1].find("sorry_server: announce: bgp has no sorry server"),
               std::string::npos);
 }
 

@@ -70,7 +70,7 @@ Table kernel_after(Table table, const std::vector<Change>& changes) {
                 break;
             case Kind::add_destination:
                 EXPECT_EQ(d, ds.end()) << "destination exists";
-                ds.push_back(c.destination);
+                ds.insert(ds.begin(), c.destination);  // the kernel lists the newest first
                 break;
             case Kind::update_destination:
                 EXPECT_NE(d, ds.end()) << "no such destination";
@@ -218,4 +218,33 @@ TEST(Reconcile, RandomTablesConvergeInOneStep) {
         EXPECT_EQ(steps, std::max<std::size_t>(want.size(), 1));
         if (HasFailure()) FAIL() << "round " << round;
     }
+}
+
+// Announced services (BGP tier): the same destinations in the same order on every director,
+// whatever order the kernel has them in now.
+TEST(Reconcile, AnOrderedServiceIsRebuiltInOrderOnlyWhenItsOrderIsWrong) {
+    auto want = service(tcp("192.0.2.10", 80),
+                        {rs("10.1.0.1", 80), rs("10.1.0.2", 80, 0), rs("10.1.0.3", 80)}, "mh");
+    want.service.ordered = true;
+    auto places = [](const Table& t) {
+        std::vector<std::string> out;
+        for (const auto& d : t.front().destinations) out.push_back(describe(d));
+        return out;
+    };
+    const std::vector<std::string> newest_first{"10.1.0.3:80", "10.1.0.2:80", "10.1.0.1:80"};
+    // A reload added 10.1.0.2: the kernel would put it first, and this director's table would
+    // differ from a director that started with all three.
+    Table actual{service(tcp("192.0.2.10", 80), {rs("10.1.0.3", 80), rs("10.1.0.1", 80)}, "mh")};
+    auto changes = reconcile({want}, actual, kAll);
+    auto after = kernel_after(actual, changes);
+    EXPECT_EQ(places(after), newest_first);
+    EXPECT_EQ(changes.size(), 5u);  // 2 deleted, 3 added
+    EXPECT_TRUE(reconcile({want}, after, kAll).empty());
+    // In order: a weight is only updated.
+    after.front().destinations[0].weight = 0;
+    changes = reconcile({want}, after, kAll);
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].kind, Kind::update_destination);
+    // A new service gets them in order.
+    EXPECT_EQ(places(kernel_after({}, reconcile({want}, Table{}, kAll))), newest_first);
 }

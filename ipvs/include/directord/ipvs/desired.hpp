@@ -9,6 +9,9 @@
 //  - Quorum: while the live weight is below `quorum` (entering needs quorum + hysteresis,
 //    leaving quorum - hysteresis) the sorry server, if any, is added. Changes are told as
 //    events; the start is not one (a pool whose first results leave it without quorum is).
+//  - An announced virtual server's services (BGP tier) are ordered: every member is in them,
+//    at weight 0 while not up (or not checked yet), sorted by address and port, so that every
+//    director of the tier has the same destinations in the same order.
 //  - A service tied to a VRRP instance is in the table only while that instance is MASTER.
 //  - A file check's verdict (down, or a change of the configured weight, never below 0) is
 //    applied on top of the member's check; forgotten by configure(), told again after it.

@@ -91,6 +91,7 @@ class Programmer {
     void finish();
     void follow_sync_daemon();
     void apply_timeouts(const config::IpvsTimeouts& configured);
+    void require_sloppy_for(const config::Config& cfg);
     std::string_view sync_daemon_role() const;                  // master, backup, off
     void tell(std::string_view kind, const std::string& text);  // logged and told
 

@@ -37,7 +37,9 @@ using Managed = std::function<bool(const ServiceKey&)>;
 // added or updated, then its destinations added and updated, then its destinations removed;
 // then services removed. A service of `actual` that is not desired is removed only if
 // `managed` says it is ours; every destination of a desired service is ours. Applying the
-// result to `actual` gives `desired`; reconciling equal tables gives nothing.
+// result to `actual` gives `desired`; reconciling equal tables gives nothing. An ordered service
+// whose destinations are not the desired places in order (newest first, as the kernel lists
+// them) has them all deleted, then added in order.
 std::vector<Change> reconcile(const Table& desired, const Table& actual, const Managed& managed);
 // The same, with the services of `actual` given by key: the part of the kernel's table that is
 // compared (all of it, or only the services concerned by an update).

@@ -47,6 +47,10 @@ struct Service {
     std::uint32_t timeout = 0;           // persistence timeout, seconds
     std::uint32_t netmask = 0xffffffff;  // persistence granularity (IPv6: prefix length)
     std::string persistence_engine;      // e.g. "sip"; empty = none
+    // directord's, not the kernel's: its destinations are kept in one canonical order, the
+    // same on every director, because schedulers such as mh fill their table in list order
+    // (the kernel lists destinations newest first). Not compared.
+    bool ordered = false;
     // Equal settings (the kernel's own flags are ignored).
     bool same_settings(const Service& other) const;
 };
