@@ -19,7 +19,8 @@ const char* engine_name(config::RoutingEngine engine) {
 }
 }  // namespace
 
-nlohmann::json status_bgp(const bgp::AnnounceStatus& status) {
+nlohmann::json status_bgp(const bgp::AnnounceStatus& status,
+                          const std::optional<bgp::EngineReading>& sessions) {
     if (!status.configured) return nullptr;
     auto vips = nlohmann::json::array();
     for (const auto& v : status.vips) {
@@ -31,13 +32,23 @@ nlohmann::json status_bgp(const bgp::AnnounceStatus& status) {
                         {"withdrawals", v.withdrawals},
                         {"virtual_servers", v.virtual_servers}});
     }
+    nlohmann::json engine = {{"name", engine_name(status.engine)}};
+    if (sessions) {
+        auto list = nlohmann::json::array();
+        for (const auto& s : sessions->sessions)
+            list.push_back({{"peer", s.peer}, {"state", s.state}, {"established", s.established}});
+        engine["sessions"] = std::move(list);
+        engine["error"] = sessions->error ? nlohmann::json(*sessions->error) : nullptr;
+    }
     return {{"engine", engine_name(status.engine)},
             {"route_protocol", status.route_protocol},
             {"route_errors", status.route_errors},
+            {"engine_status", std::move(engine)},
             {"vips", std::move(vips)}};
 }
 
-std::string metrics_bgp(const bgp::AnnounceStatus& status) {
+std::string metrics_bgp(const bgp::AnnounceStatus& status,
+                        const std::optional<bgp::EngineReading>& sessions) {
     if (!status.configured) return {};
     Exposition out;
     out.family("directord_bgp_vip_announced", "gauge",
@@ -54,6 +65,13 @@ std::string metrics_bgp(const bgp::AnnounceStatus& status) {
     out.family("directord_bgp_route_errors_total", "counter",
                "Route changes or reads the kernel refused.");
     out.sample("directord_bgp_route_errors_total", "", static_cast<double>(status.route_errors));
+    if (sessions) {
+        out.family("directord_bgp_session_established", "gauge",
+                   "1 while the routing engine's BGP session is established (read every 5 s).");
+        for (const auto& s : sessions->sessions)
+            out.sample("directord_bgp_session_established", fmt::format("peer=\"{}\"", s.peer),
+                       s.established ? 1 : 0);
+    }
     return out.take();
 }
 

@@ -14,6 +14,7 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
       hooks_(io),
       ipvs_(io),
       routes_(io, bgp::kernel_routes, [this](std::size_t vs) { return count(vs); }),
+      engine_sessions_(io),
       operator_state_(state_file),
       info_(info) {
     checker_.subscribe([this](const healthcheck::HealthEvent& e) {
@@ -53,6 +54,7 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     loaded.pools = ipvs_.apply(c, std::move(loaded.pools));  // the old ones, freed off the loop
     checker_.for_each_state([this](config::RealServerId rs, bool up) { ipvs_.set_health(rs, up); });
     routes_.apply(c);
+    engine_sessions_.apply(c);
     hooks_.apply(c);
     file_checks_.apply(c);
     file_checks_.for_each_verdict([this](const auto& e) { apply_file(e); });

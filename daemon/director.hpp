@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "directord/bgp/engine_sessions.hpp"
 #include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
@@ -45,7 +46,9 @@ class Director {
     EventStream& events() { return events_; }
     OperatorStateFile& operator_state() { return operator_state_; }
     bgp::RouteAnnouncer& routes() { return routes_; }
-    Parts parts() const { return {engine_, checker_, file_checks_, ipvs_, routes_, info_}; }
+    Parts parts() const {
+        return {engine_, checker_, file_checks_, ipvs_, routes_, engine_sessions_, info_};
+    }
 
   private:
     void apply_file(const healthcheck::FileChecks::Event& e);
@@ -59,6 +62,7 @@ class Director {
     VirtualServerHooks hooks_;
     ipvs::Programmer ipvs_;
     bgp::RouteAnnouncer routes_;
+    bgp::EngineWatch engine_sessions_;
     EventStream events_;
     OperatorStateFile operator_state_;
     bool operator_state_read_ = false;  // a file never read is never overwritten

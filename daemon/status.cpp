@@ -6,7 +6,6 @@
 #include <map>
 
 #include "directord/ipvs/sloppy.hpp"
-#include "directord/ipvs/sloppy.hpp"
 #include "directord/text.hpp"
 
 namespace directord::daemon {
@@ -112,7 +111,7 @@ json status_header(const Parts& parts) {
                    {"refusals", ipvs.refusals},
                    {"sync_daemon", ipvs.sync_daemon},
                    {"sloppy_tcp", ipvs::sloppy("tcp").value_or(false)}};
-    doc["bgp"] = status_bgp(parts.routes.status());
+    doc["bgp"] = status_bgp(parts.routes.status(), parts.engine_sessions.last());
     return doc;
 }
 
@@ -320,7 +319,7 @@ std::string metrics_rest(const Parts& parts) {
     rest.family("directord_ipvs_sync_daemon_master", "gauge",
                 "1 while the connection-sync daemon runs as master.");
     rest.sample("directord_ipvs_sync_daemon_master", "", ipvs.sync_daemon == "master" ? 1 : 0);
-    return rest.take() + metrics_bgp(parts.routes.status());
+    return rest.take() + metrics_bgp(parts.routes.status(), parts.engine_sessions.last());
 }
 
 }  // namespace directord::daemon

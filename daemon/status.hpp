@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "directord/bgp/engine_sessions.hpp"
 #include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
@@ -30,6 +31,7 @@ struct Parts {
     const healthcheck::FileChecks& files;
     const ipvs::Programmer& ipvs;
     const bgp::RouteAnnouncer& routes;
+    const bgp::EngineWatch& engine_sessions;
     const DaemonInfo& info;
 };
 
@@ -76,7 +78,9 @@ void metrics_pool(const Parts& parts, std::size_t pool, const CheckViews& checks
                   RealServerFamilies& out);
 std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS, BGP
 // The announced addresses (null without a bgp: section), and their metrics.
-nlohmann::json status_bgp(const bgp::AnnounceStatus& status);
-std::string metrics_bgp(const bgp::AnnounceStatus& status);
+nlohmann::json status_bgp(const bgp::AnnounceStatus& status,
+                          const std::optional<bgp::EngineReading>& sessions);
+std::string metrics_bgp(const bgp::AnnounceStatus& status,
+                        const std::optional<bgp::EngineReading>& sessions);
 
 }  // namespace directord::daemon

@@ -80,6 +80,15 @@ void print_status(const json& s) {
         fmt::print("\nbgp (engine {}, routes of protocol {}):\n", text_of(s["bgp"]["engine"]),
                    text_of(s["bgp"]["route_protocol"]));
         print_table(rows, "");
+        const auto& engine = s["bgp"]["engine_status"];
+        if (engine.contains("sessions")) {
+            std::string sessions;
+            for (const auto& x : engine["sessions"])
+                sessions += fmt::format("{}{} {}", sessions.empty() ? "" : ", ", text_of(x["peer"]),
+                                        text_of(x["state"]));
+            fmt::print("engine sessions: {}{}\n", sessions.empty() ? "none" : sessions,
+                       engine["error"].is_null() ? "" : " (" + text_of(engine["error"]) + ")");
+        }
     }
     for (const auto& vs : s["virtual_servers"]) {
         // A group: its first service and how many more, and how many are in the kernel.

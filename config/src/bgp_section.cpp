@@ -39,7 +39,8 @@ void read_bgp(Reader& r, const YAML::Node& node, Config& cfg) {
     using namespace std::chrono_literals;
     const std::string path = "bgp";
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(node, path, {"engine", "route_protocol", "drain", "hold_down", "vips"});
+    r.reject_unknown_keys(
+        node, path, {"engine", "route_protocol", "drain", "hold_down", "vips", "status_command"});
     Bgp bgp;
     r.optional_key(node, path, "engine", bgp.engine, [&](auto& n, auto p) {
         auto name = r.choice(n, p, {"frr", "bird", "external"});
@@ -66,6 +67,8 @@ void read_bgp(Reader& r, const YAML::Node& node, Config& cfg) {
         bgp.vips = read_list<BgpVip>(r, list, Reader::join(path, "vips"),
                                      [&](auto& x, auto xp) { return read_vip(r, x, xp); });
     }
+    if (auto n = node["status_command"])
+        bgp.status_command = r.argv(n, Reader::join(path, "status_command"));
     cfg.bgp = std::move(bgp);
 }
 

@@ -30,6 +30,8 @@ void for_each_program(Config& cfg,
         for (auto& s : i.track_scripts) visit(s.argv, s.run_as);
         for (auto& t : i.track_checks) check(t.check);
     }
+    if (cfg.bgp && !cfg.bgp->status_command.empty())
+        visit(cfg.bgp->status_command, cfg.bgp->status_as);
     for (auto& vs : cfg.virtual_servers) {
         if (!vs.notify.empty()) visit(vs.notify, vs.notify_as);
         if (vs.check) check(*vs.check);

@@ -121,3 +121,66 @@ spread() {
         ip netns exec "$(ns c1)" socat -T2 - "TCP4:$BGP_VIP:80,connect-timeout=2" </dev/null 2>/dev/null || echo none
     done | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? " " : ""), $1, $2 }'
 }
+
+# director_yaml I ENGINE: director I's configuration: the VIP announced while its one real
+# server answers its check (fall 2 x 200 ms), hold-down 2 s, drain 1 s.
+director_yaml() {
+    local reader="[ /usr/bin/vtysh, -N, $(ns "d$1"), -c, show bgp summary json ]"
+    [ "$2" = bird ] && reader="[ /usr/sbin/birdc, -s, $WORK/d$1.bird.ctl, show protocols ]"
+    mkdir -p "$WORK/d$1"
+    cat <<YAML
+maintenance_file: $WORK/d$1/maintenance
+process: { root_programs: [ /usr/bin/vtysh, /usr/sbin/birdc ] }
+bgp:
+  engine: $2
+  status_command: $reader
+  drain: 1s
+  hold_down: 2s
+  vips: [ { address: $BGP_VIP, down_file: $WORK/d$1/web.down } ]
+virtual_servers:
+  - name: web
+    address: $BGP_VIP:80
+    announce: bgp
+    forwarding: dr
+    scheduler: mh
+    check: { tcp: {}, interval: 200ms, timeout: 200ms, fall: 2, rise: 1 }
+    real_servers: [ { address: 127.0.0.1:8080 } ]
+YAML
+}
+
+# real_server_up I / real_server_down I: the target of director I's check.
+declare -A REAL_PID=()
+real_server_up() {
+    ip netns exec "$(ns "d$1")" socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:true \
+        >/dev/null 2>&1 </dev/null &
+    REAL_PID[$1]=$!
+    LAB_PIDS+=($!)
+}
+real_server_down() { kill "${REAL_PID[$1]}"; wait "${REAL_PID[$1]}" 2>/dev/null || true; }
+
+delivered() { ip -n "$(ns "$1")" route show table local proto 249 | grep -F "local $BGP_VIP dev lo" >/dev/null; }
+
+# bgp_tier_up: the lab with its engines (d1, d2 FRR; d3 BIRD), each director running directord
+# (log: $WORK/dN.log) and its VIP answering "dN" to the client.
+bgp_tier_up() {
+    local i engine
+    bgp_lab_up
+    frr_up rt "$BGP_EXAMPLES/frr-router.conf"
+    for i in 1 2 3; do
+        engine=frr
+        [ "$i" = 3 ] && engine=bird
+        director_engine_conf "$i" "$engine-director.conf" >"$WORK/d$i-$engine.conf"
+        chmod 644 "$WORK/d$i-$engine.conf"
+        "${engine}_up" "d$i" "$WORK/d$i-$engine.conf"
+        director_yaml "$i" "$engine" >"$(config "d$i")"
+        real_server_up "$i"
+        start "d$i"
+    done
+    for i in 1 2 3; do
+        wait_for 5 delivered "d$i" || fail "d$i has no local delivery route of protocol 249"
+        # What the client's connections reach: the VIP, delivered locally (a listener needs it).
+        ip netns exec "$(ns "d$i")" socat "TCP4-LISTEN:80,bind=$BGP_VIP,reuseaddr,fork" \
+            SYSTEM:"echo d$i" >>"$WORK/d$i-vip.log" 2>&1 </dev/null &
+        LAB_PIDS+=($!)
+    done
+}

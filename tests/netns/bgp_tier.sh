@@ -10,61 +10,23 @@
 . "$(dirname "$0")/../../scripts/lab.sh"
 . "$(dirname "$0")/bgp_lab.sh"
 DIRECTORCTL=${DIRECTORCTL:?set DIRECTORCTL to the directorctl binary}
-bgp_lab_up
-
-director_yaml() {  # director_yaml I ENGINE
-    mkdir -p "$WORK/d$1"
-    cat <<YAML
-maintenance_file: $WORK/d$1/maintenance
-bgp:
-  engine: $2
-  drain: 1s
-  hold_down: 2s
-  vips: [ { address: $BGP_VIP, down_file: $WORK/d$1/web.down } ]
-virtual_servers:
-  - name: web
-    address: $BGP_VIP:80
-    announce: bgp
-    forwarding: dr
-    scheduler: mh
-    check: { tcp: {}, interval: 200ms, timeout: 200ms, fall: 2, rise: 1 }
-    real_servers: [ { address: 127.0.0.1:8080 } ]
-YAML
-}
-declare -A REAL_PID=()
-real_server_up() {  # the health check's target on director I
-    ip netns exec "$(ns "d$1")" socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:true \
-        >/dev/null 2>&1 </dev/null &
-    REAL_PID[$1]=$!
-    LAB_PIDS+=($!)
-}
-real_server_down() { kill "${REAL_PID[$1]}"; wait "${REAL_PID[$1]}" 2>/dev/null || true; }
-
-frr_up rt "$BGP_EXAMPLES/frr-router.conf"
-for i in 1 2 3; do
-    engine=frr
-    [ "$i" = 3 ] && engine=bird
-    director_engine_conf "$i" "$engine-director.conf" >"$WORK/d$i-$engine.conf"
-    chmod 644 "$WORK/d$i-$engine.conf"
-    if [ "$engine" = frr ]; then frr_up "d$i" "$WORK/d$i-$engine.conf"; else bird_up "d$i" "$WORK/d$i-$engine.conf"; fi
-    director_yaml "$i" "$engine" >"$(config "d$i")"
-    real_server_up "$i"
-    start "d$i"
-done
-delivered() { ip -n "$(ns "$1")" route show table local proto 249 | grep -F "local $BGP_VIP dev lo" >/dev/null; }
-for i in 1 2 3; do
-    wait_for 5 delivered "d$i" || fail "d$i has no local delivery route of protocol 249"
-    # What the client's connections reach: the VIP, delivered locally, says who answered.
-    ip netns exec "$(ns "d$i")" socat "TCP4-LISTEN:80,bind=$BGP_VIP,reuseaddr,fork" \
-        SYSTEM:"echo d$i" >>"$WORK/d$i-vip.log" 2>&1 </dev/null &
-    LAB_PIDS+=($!)
-done
+bgp_tier_up
 
 say "1. start: every director announces"
 took=$(wait_next_hops 3 60)
 say "3 paths after ${took} s"
 until_seconds 30 has_bfd_peers_up 3 || fail "the router has $(bfd_peers_up) BFD sessions up, not 3"
 for i in 1 2 3; do expect_log "d$i" "bgp: $BGP_VIP announced (healthy)"; done
+# Status shows the engine's session, read from FRR's JSON and BIRD's protocol list.
+session_shown() {
+    "$DIRECTORCTL" --socket "$(control_socket "$1")" status --json |
+        jq -e '.bgp.engine_status.sessions | length == 1 and .[0].established' >/dev/null
+}
+for i in 1 3; do
+    until_seconds 12 session_shown "d$i" || fail "d$i's status: $("$DIRECTORCTL" --socket "$(control_socket "d$i")" status --json | jq -c .bgp.engine_status)"
+done
+say "d1 (FRR): $("$DIRECTORCTL" --socket "$(control_socket d1)" status | grep 'engine sessions')"
+say "d3 (BIRD): $("$DIRECTORCTL" --socket "$(control_socket d3)" status | grep 'engine sessions')"
 spread=$(spread 30)
 say "30 connections: $spread"
 for i in 1 2 3; do [[ " $spread" == *" d$i"* ]] || fail "no connection reached d$i ($spread)"; done

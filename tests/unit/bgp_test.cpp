@@ -6,6 +6,7 @@
 #include <map>
 
 #include "directord/bgp/announce_rule.hpp"
+#include "directord/bgp/engine_sessions.hpp"
 #include "directord/bgp/route_announcer.hpp"
 #include "directord/ipvs/desired.hpp"
 #include "valid_config.hpp"
@@ -282,4 +283,34 @@ TEST(RouteAnnouncer, AStopWithdrawsAndAsksForTheDrainAReloadDeliversUntilItEnds)
     EXPECT_EQ(lab.routes.withdraw_all(), 50ms);
     EXPECT_TRUE(lab.kernel.announced.empty());
     EXPECT_EQ(lab.routes.withdraw_all(), 0ms);  // nothing left to drain
+}
+
+TEST(EngineSessions, FrrSummaryAndBirdProtocolsAreRead) {
+    auto frr = bgp::parse_frr_summary(R"(% Can't open configuration file /etc/frr/vtysh.conf
+{
+  "ipv4Unicast": {"routerId": "10.0.1.2", "as": 65011,
+    "peers": {"10.0.1.1": {"remoteAs": 65000, "state": "Established", "pfxRcd": 0},
+              "10.0.9.1": {"remoteAs": 65000, "state": "Active"}}},
+  "ipv6Unicast": {"peers": {"10.0.1.1": {"state": "Established"}}}})");
+    EXPECT_EQ(frr.error, std::nullopt);
+    ASSERT_EQ(frr.sessions.size(), 2u);  // a peer of two families once
+    EXPECT_EQ(frr.sessions[0].peer, "10.0.1.1");
+    EXPECT_TRUE(frr.sessions[0].established);
+    EXPECT_EQ(frr.sessions[1].state, "Active");
+    EXPECT_FALSE(frr.sessions[1].established);
+    EXPECT_TRUE(bgp::parse_frr_summary("% Unknown command").error);
+
+    auto bird = bgp::parse_bird_protocols(R"(BIRD 2.0.12 ready.
+Name       Proto      Table      State  Since         Info
+device1    Device     ---        up     13:24:56.801
+directord  Kernel     master4    up     13:24:56.801
+upstream   BGP        ---        up     13:25:51.197  Established
+backup     BGP        ---        start  13:24:57.604  Idle          Error: BFD session down
+)");
+    EXPECT_EQ(bird.error, std::nullopt);
+    ASSERT_EQ(bird.sessions.size(), 2u);
+    EXPECT_TRUE(bird.sessions[0].established);
+    EXPECT_EQ(bird.sessions[1].state, "Idle          Error: BFD session down");
+    EXPECT_FALSE(bird.sessions[1].established);
+    EXPECT_TRUE(bgp::parse_bird_protocols("Unable to connect to server control socket").error);
 }

@@ -421,6 +421,9 @@ struct Bgp {
     Duration drain = std::chrono::seconds(3);       // withdrawn route -> VIP or IPVS touched
     Duration hold_down = std::chrono::seconds(10);  // withdraw -> next announce
     std::vector<BgpVip> vips;                       // every announced address, with its settings
+    // Reads the engine's sessions for status (empty: the engine's own command, run as root).
+    std::vector<std::string> status_command;
+    RunAs status_as;
     bool operator==(const Bgp&) const = default;
 };
 
