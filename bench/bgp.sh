@@ -16,7 +16,7 @@ export DIRECTORD=${DIRECTORD:-$PWD/build/daemon/directord}
 export DIRECTORCTL=${DIRECTORCTL:-$PWD/build/daemon/directorctl}
 [ -x "$DIRECTORD" ] || { echo "build first (cmake --build build)" >&2; exit 2; }
 if [ "${2:-}" = vm ]; then
-    tests/vm/directord.sh bgp_flows | grep -E "ok after each step|after d2 left"
+    VM_MEM=${VM_MEM:-1536} tests/vm/directord.sh bgp_flows | grep -E "ok after each step|after d2 left"
 fi
 . scripts/lab.sh
 . tests/netns/bgp_lab.sh

@@ -101,7 +101,9 @@ void EngineWatch::read() {
     slot_->start(run_as_, command_, {}, kTimeout, [this](const healthcheck::ProcessResult& r) {
         EngineReading reading;
         if (!r.success())
-            reading.error = command_.front() + ": " + r.describe();
+            reading.error =
+                command_.front() + ": " + r.describe() +
+                (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
         else
             reading = engine_ == config::RoutingEngine::bird ? parse_bird_protocols(r.output)
                                                              : parse_frr_summary(r.output);
