@@ -34,7 +34,7 @@ Director::Director(boost::asio::io_context& io, const std::string& state_file, D
     engine_.on_role([this](const std::string& instance, bool master) {
         if (!stopping_) ipvs_.set_role(instance, master);
     });
-    publish_changes(events_, engine_, checker_, ipvs_);
+    publish_changes(events_, engine_, checker_, ipvs_, routes_);
 }
 
 bool Director::configure(Loaded& loaded, bool check_only) {

@@ -43,7 +43,7 @@ json reload_event(const ReloadResult& result) {
 }
 
 void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::HealthChecker& checker,
-                     ipvs::Programmer& ipvs) {
+                     ipvs::Programmer& ipvs, bgp::RouteAnnouncer& routes) {
     engine.on_transition(
         [&events](const vrrp::Instance& instance, const vrrp::action::Transition& t) {
             if (!events.listening()) return;
@@ -63,6 +63,13 @@ void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::Hea
                         {"real_server", pool.members[e.who.real_server].name},
                         {"up", e.up},
                         {"reason", e.reason}});
+    });
+    routes.on_change([&events](const bgp::VipStatus& vip) {
+        if (!events.listening()) return;
+        events.publish({{"type", "bgp"},
+                        {"vip", vip.address.to_string()},
+                        {"announced", vip.announced},
+                        {"reason", vip.reason}});
     });
     ipvs.on_event([&events](std::string_view kind, const std::string& text) {
         if (!events.listening()) return;

@@ -2,11 +2,12 @@
 // The event stream behind `directorctl events`: every state change as one JSON object per line
 // to every client listening: instance transitions with their reason, real servers up or down
 // with theirs, quorum changes, changes applied to IPVS, reloads, drains and weights,
-// maintenance. Nothing is built while nobody listens.
+// maintenance, announced addresses announced or withdrawn. Nothing is built while nobody listens.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
@@ -37,6 +38,6 @@ nlohmann::json reload_event(const ReloadResult& result);
 
 // The parts' changes, published on `events`.
 void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::HealthChecker& checker,
-                     ipvs::Programmer& ipvs);
+                     ipvs::Programmer& ipvs, bgp::RouteAnnouncer& routes);
 
 }  // namespace directord::daemon

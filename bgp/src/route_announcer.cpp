@@ -42,7 +42,8 @@ void RouteAnnouncer::apply(const config::Config& cfg) {
             ++it;
             continue;
         }
-        forget(it->first, drain);
+        // A new protocol: the old routes go now, while they can still be named.
+        forget(it->first, fresh ? std::chrono::microseconds(0) : drain);
         it = vips_.erase(it);
     }
     settings_ = cfg.bgp;
@@ -225,10 +226,15 @@ void RouteAnnouncer::write(Vip& vip, bool announce) {
     log::info("bgp: {} {} ({})", address.to_string(), announce ? "announced" : "withdrawn",
               vip.reason);
     if (listeners_.empty()) return;
-    auto status = this->status();
-    for (const auto& s : status.vips)
-        if (s.address == address)
-            for (const auto& listener : listeners_) listener(s);
+    auto status = status_of(vip);
+    for (const auto& listener : listeners_) listener(status);
+}
+
+VipStatus RouteAnnouncer::status_of(const Vip& vip) const {
+    VipStatus v{
+        vip.settings.address, vip.route_present, vip.reason, vip.since, vip.withdrawals, {}};
+    for (auto i : vip.virtual_servers) v.virtual_servers.push_back(count_(i).name);
+    return v;
 }
 
 void RouteAnnouncer::schedule(std::optional<Clock::time_point> at) {
@@ -260,11 +266,7 @@ AnnounceStatus RouteAnnouncer::status() const {
     s.engine = settings_->engine;
     s.route_protocol = settings_->route_protocol;
     s.route_errors = route_errors_;
-    for (const auto& [address, vip] : vips_) {
-        VipStatus v{address, vip->route_present, vip->reason, vip->since, vip->withdrawals, {}};
-        for (auto i : vip->virtual_servers) v.virtual_servers.push_back(count_(i).name);
-        s.vips.push_back(std::move(v));
-    }
+    for (const auto& [address, vip] : vips_) s.vips.push_back(status_of(*vip));
     return s;
 }
 

@@ -230,10 +230,16 @@ TEST(RouteAnnouncer, AnnouncesAfterTheWarmUpAndWithdrawsWhatIsUnhealthy) {
     Lab lab;
     lab.counts[0] = {"web", 2, 0, 2};
     lab.counts[1] = {"api", 1, 0, 1};
+    std::vector<std::string> told;  // what the event stream is told
+    lab.routes.on_change([&](const bgp::VipStatus& v) {
+        told.push_back(v.address.to_string() + (v.announced ? " announced: " : " withdrawn: ") +
+                       v.reason);
+    });
     lab.routes.apply(valid_config(kAnnounced));
     lab.turn();
     EXPECT_EQ(lab.kernel.delivered, (std::set{ip("192.0.2.10"), ip("192.0.2.20")}));
     EXPECT_TRUE(lab.kernel.announced.empty());  // warming up
+    EXPECT_TRUE(told.empty());
     lab.counts[0] = {"web", 2, 2, 0};
     lab.counts[1] = {"api", 1, 0, 0};
     lab.routes.reevaluate();
@@ -244,6 +250,7 @@ TEST(RouteAnnouncer, AnnouncesAfterTheWarmUpAndWithdrawsWhatIsUnhealthy) {
     EXPECT_EQ(status.vips[0].reason, "api: 0/1 real servers live");
     EXPECT_EQ(status.vips[1].reason, "healthy");
     EXPECT_EQ(status.vips[1].virtual_servers, std::vector<std::string>{"web"});
+    EXPECT_EQ(told, std::vector<std::string>{"192.0.2.20 announced: healthy"});
 }
 
 TEST(RouteAnnouncer, ARestartKeepsAFoundRouteAndRemovesStaleOnes) {

@@ -32,7 +32,6 @@ class ServiceHealth {
         : watermarks_(watermarks) {}
     // Updates and returns the verdict; the first one (no earlier state) needs `high`.
     bool update(const ServiceCount& count);
-    bool healthy() const { return healthy_.value_or(false); }
 
   private:
     std::optional<config::Watermarks> watermarks_;
@@ -58,7 +57,6 @@ class VipRule {
     VipRule(std::chrono::microseconds hold_down, bool announced)
         : hold_down_(hold_down), announced_(announced) {}
     Decision decide(const Inputs& in, Clock::time_point now);
-    bool announced() const { return announced_; }
     void set_hold_down(std::chrono::microseconds hold_down) { hold_down_ = hold_down; }
 
   private:

@@ -71,6 +71,7 @@ class RouteAnnouncer {
     void watch_files(const config::Config& cfg);
     std::optional<std::string> maintenance(const Vip& vip) const;
     void schedule(std::optional<Clock::time_point> at);
+    VipStatus status_of(const Vip& vip) const;
 
     boost::asio::io_context& io_;
     RoutesFactory make_routes_;
