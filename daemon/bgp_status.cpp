@@ -38,6 +38,10 @@ nlohmann::json status_bgp(const bgp::AnnounceStatus& status,
         for (const auto& s : sessions->sessions)
             list.push_back({{"peer", s.peer}, {"state", s.state}, {"established", s.established}});
         engine["sessions"] = std::move(list);
+        auto bfd = nlohmann::json::array();
+        for (const auto& b : sessions->bfd)
+            bfd.push_back({{"peer", b.peer}, {"state", b.state}, {"up", b.up}});
+        engine["bfd"] = std::move(bfd);
         engine["error"] = sessions->error ? nlohmann::json(*sessions->error) : nullptr;
     }
     return {{"engine", engine_name(status.engine)},
@@ -71,6 +75,11 @@ std::string metrics_bgp(const bgp::AnnounceStatus& status,
         for (const auto& s : sessions->sessions)
             out.sample("directord_bgp_session_established", fmt::format("peer=\"{}\"", s.peer),
                        s.established ? 1 : 0);
+        out.family("directord_bfd_session_up", "gauge",
+                   "1 while the routing engine's BFD session is up (read every 5 s).");
+        for (const auto& b : sessions->bfd)
+            out.sample("directord_bfd_session_up", fmt::format("peer=\"{}\"", b.peer),
+                       b.up ? 1 : 0);
     }
     return out.take();
 }

@@ -45,6 +45,14 @@ std::string text_of(const json& value) {
     return value.dump();
 }
 
+// The engine's sessions: "10.0.1.1 Established, 10.0.9.1 Active", or "none".
+std::string peers_listed(const json& sessions) {
+    std::string listed;
+    for (const auto& x : sessions)
+        listed += fmt::format("{}{} {}", listed.empty() ? "" : ", ", text_of(x["peer"]),
+                              text_of(x["state"]));
+    return listed.empty() ? "none" : listed;
+}
 }  // namespace
 
 void print_status(const json& s) {
@@ -82,12 +90,10 @@ void print_status(const json& s) {
         print_table(rows, "");
         const auto& engine = s["bgp"]["engine_status"];
         if (engine.contains("sessions")) {
-            std::string sessions;
-            for (const auto& x : engine["sessions"])
-                sessions += fmt::format("{}{} {}", sessions.empty() ? "" : ", ", text_of(x["peer"]),
-                                        text_of(x["state"]));
-            fmt::print("engine sessions: {}{}\n", sessions.empty() ? "none" : sessions,
+            fmt::print("engine sessions: {}{}\n", peers_listed(engine["sessions"]),
                        engine["error"].is_null() ? "" : " (" + text_of(engine["error"]) + ")");
+            if (engine.contains("bfd") && !engine["bfd"].empty())
+                fmt::print("engine BFD: {}\n", peers_listed(engine["bfd"]));
         }
     }
     for (const auto& vs : s["virtual_servers"]) {

@@ -1,5 +1,6 @@
 #include "directord/bgp/engine_sessions.hpp"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -14,14 +15,30 @@ constexpr auto kEvery = std::chrono::seconds(5);
 constexpr auto kTimeout = std::chrono::seconds(3);
 }  // namespace
 
+namespace {
+// FRR's `show bfd peers json`: [{"peer": "10.0.1.1", "status": "up", ...}, ...].
+void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
+    for (const auto& p : peers) {
+        if (!p.is_object() || !p.value("peer", nlohmann::json()).is_string()) continue;
+        auto status = p.value("status", nlohmann::json());
+        std::string state = status.is_string() ? status.get<std::string>() : "unknown";
+        reading.bfd.push_back({p["peer"].get<std::string>(), state, state == "up"});
+    }
+}
+}  // namespace
+
 EngineReading parse_frr_summary(const std::string& json) {
     EngineReading reading;
     // The program's output has stderr too: vtysh warns before the document.
     auto start = json.find('{');
-    auto doc = start == std::string::npos
-                   ? nlohmann::json()
-                   : nlohmann::json::parse(json.substr(start), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {  // (a null too: no document at all)
+    nlohmann::json doc;
+    std::istringstream in(start == std::string::npos ? std::string() : json.substr(start));
+    try {
+        in >> doc;  // the first document only: the BFD list follows it
+    } catch (const nlohmann::json::exception&) {
+        doc = nullptr;
+    }
+    if (!doc.is_object()) {
         reading.error = "not JSON: " + json.substr(0, 80);
         return reading;
     }
@@ -39,6 +56,11 @@ EngineReading parse_frr_summary(const std::string& json) {
             if (!known) reading.sessions.push_back({peer, state, state == "Established"});
         }
     }
+    std::string rest(std::istreambuf_iterator<char>(in), {});
+    if (auto list = rest.find('['); list != std::string::npos) {
+        auto peers = nlohmann::json::parse(rest.substr(list), nullptr, false);
+        if (peers.is_array()) read_frr_bfd(peers, reading);
+    }
     return reading;
 }
 
@@ -46,12 +68,23 @@ EngineReading parse_bird_protocols(const std::string& text) {
     // Name       Proto      Table      State  Since         Info
     // upstream   BGP        ---        up     13:25:51.197  Established
     EngineReading reading;
+    // IP address                Interface  State      Since         Interval  Timeout
+    // 10.0.1.1                  eth0       Up         13:25:51.197    0.100    0.300
     std::istringstream lines(text);
     std::string line;
-    bool header = false;
+    bool header = false, bfd_table = false;
     while (std::getline(lines, line)) {
         std::istringstream words(line);
         std::string name, proto, table, state, since, info;
+        if (line.rfind("IP address", 0) == 0) {
+            bfd_table = true;
+            continue;
+        }
+        if (bfd_table) {
+            words >> name >> proto >> state;
+            if (!state.empty()) reading.bfd.push_back({name, state, state == "Up"});
+            continue;
+        }
         words >> name >> proto >> table >> state >> since;
         std::getline(words >> std::ws, info);
         info.erase(info.find_last_not_of(" \t\r") + 1);
@@ -64,57 +97,85 @@ EngineReading parse_bird_protocols(const std::string& text) {
     return reading;
 }
 
-std::vector<std::string> engine_command(const config::Bgp& bgp) {
-    if (!bgp.status_command.empty()) return bgp.status_command;
+std::vector<EngineCommand> engine_commands(const config::Bgp& bgp) {
+    std::vector<std::string> sessions, bfd;
     switch (bgp.engine) {
         case config::RoutingEngine::frr:
-            return {"/usr/bin/vtysh", "-c", "show bgp summary json"};
+            sessions = {"/usr/bin/vtysh", "-c", "show bgp summary json"};
+            bfd = {"/usr/bin/vtysh", "-c", "show bfd peers json"};
+            break;
         case config::RoutingEngine::bird:
-            return {"/usr/sbin/birdc", "show protocols"};
+            sessions = {"/usr/sbin/birdc", "show protocols"};
+            bfd = {"/usr/sbin/birdc", "show bfd sessions"};
+            break;
         case config::RoutingEngine::external:
-            return {};
+            break;
     }
-    return {};
+    // The engine's own commands as root (its sockets need its group or root); a configured
+    // one as process.script_user says.
+    std::vector<EngineCommand> commands;
+    for (auto [configured, as, fallback] :
+         {std::tuple(&bgp.status_command, &bgp.status_as, &sessions),
+          std::tuple(&bgp.bfd_command, &bgp.bfd_as, &bfd)}) {
+        if (!configured->empty())
+            commands.push_back({*configured, *as});
+        else if (!fallback->empty())
+            commands.push_back({*fallback, {}});
+    }
+    return commands;
 }
 
 EngineWatch::EngineWatch(boost::asio::io_context& io) : io_(io), timer_(io) {}
 EngineWatch::~EngineWatch() = default;
 
 void EngineWatch::apply(const config::Config& cfg) {
-    auto command = cfg.bgp ? engine_command(*cfg.bgp) : std::vector<std::string>{};
-    if (command == command_ && cfg.bgp && cfg.bgp->engine == engine_ &&
-        cfg.bgp->status_as == run_as_)
-        return;
-    command_ = std::move(command);
+    auto commands = cfg.bgp ? engine_commands(*cfg.bgp) : std::vector<EngineCommand>{};
+    if (commands == commands_ && cfg.bgp && cfg.bgp->engine == engine_) return;
+    commands_ = std::move(commands);
     if (cfg.bgp) engine_ = cfg.bgp->engine;
-    // The engine's own command as root (its sockets need its group or root); a configured one
-    // as process.script_user says.
-    run_as_ = cfg.bgp ? cfg.bgp->status_as : config::RunAs{};
     last_.reset();
     timer_.cancel();
-    if (command_.empty()) return;
+    if (commands_.empty()) return;
     if (!slot_) slot_ = std::make_unique<healthcheck::ProcessSlot>(io_);
     read();
 }
 
 void EngineWatch::read() {
-    slot_->start(run_as_, command_, {}, kTimeout, [this](const healthcheck::ProcessResult& r) {
-        EngineReading reading;
-        if (!r.success())
-            reading.error =
-                command_.front() + ": " + r.describe() +
-                (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
-        else
-            reading = engine_ == config::RoutingEngine::bird ? parse_bird_protocols(r.output)
-                                                             : parse_frr_summary(r.output);
-        if (reading.error && (!last_ || last_->error != reading.error))
-            log::warning("bgp: cannot read the routing engine's sessions: {}", *reading.error);
-        last_ = std::move(reading);
-    });
+    run(0, {});
     timer_.expires_after(kEvery);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) read();
     });
+}
+
+// Command `index`, with the output of those before it.
+void EngineWatch::run(std::size_t index, std::string output) {
+    if (index >= commands_.size()) return;  // a reload took the commands away
+    const auto& [argv, as] = commands_[index];
+    slot_->start(
+        as, argv, {}, kTimeout,
+        [this, index, argv, output = std::move(output)](const healthcheck::ProcessResult& r) {
+            EngineReading reading;
+            if (!r.success()) {
+                reading.error =
+                    argv.front() + ": " + r.describe() +
+                    (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
+            } else if (index + 1 < commands_.size() && argv == commands_[index].argv) {
+                // Posted: the slot's process is still reporting.
+                boost::asio::post(io_, [this, index, all = output + r.output,
+                                        alive = std::weak_ptr<bool>(alive_)]() mutable {
+                    if (alive.lock()) run(index + 1, std::move(all));
+                });
+                return;
+            } else {
+                auto all = output + r.output;
+                reading = engine_ == config::RoutingEngine::bird ? parse_bird_protocols(all)
+                                                                 : parse_frr_summary(all);
+            }
+            if (reading.error && (!last_ || last_->error != reading.error))
+                log::warning("bgp: cannot read the routing engine's sessions: {}", *reading.error);
+            last_ = std::move(reading);
+        });
 }
 
 }  // namespace directord::bgp

@@ -39,8 +39,9 @@ void read_bgp(Reader& r, const YAML::Node& node, Config& cfg) {
     using namespace std::chrono_literals;
     const std::string path = "bgp";
     if (!r.is_map(node, path)) return;
-    r.reject_unknown_keys(
-        node, path, {"engine", "route_protocol", "drain", "hold_down", "vips", "status_command"});
+    r.reject_unknown_keys(node, path,
+                          {"engine", "route_protocol", "drain", "hold_down", "vips",
+                           "status_command", "bfd_command"});
     Bgp bgp;
     r.optional_key(node, path, "engine", bgp.engine, [&](auto& n, auto p) {
         auto name = r.choice(n, p, {"frr", "bird", "external"});
@@ -69,6 +70,8 @@ void read_bgp(Reader& r, const YAML::Node& node, Config& cfg) {
     }
     if (auto n = node["status_command"])
         bgp.status_command = r.argv(n, Reader::join(path, "status_command"));
+    if (auto n = node["bfd_command"])
+        bgp.bfd_command = r.argv(n, Reader::join(path, "bfd_command"));
     cfg.bgp = std::move(bgp);
 }
 

@@ -32,6 +32,7 @@ void for_each_program(Config& cfg,
     }
     if (cfg.bgp && !cfg.bgp->status_command.empty())
         visit(cfg.bgp->status_command, cfg.bgp->status_as);
+    if (cfg.bgp && !cfg.bgp->bfd_command.empty()) visit(cfg.bgp->bfd_command, cfg.bgp->bfd_as);
     for (auto& vs : cfg.virtual_servers) {
         if (!vs.notify.empty()) visit(vs.notify, vs.notify_as);
         if (vs.check) check(*vs.check);

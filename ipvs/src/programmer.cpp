@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "directord/duration.hpp"
 #include "directord/ipvs/sloppy.hpp"
 #include "directord/log.hpp"
 
@@ -19,7 +20,7 @@ constexpr std::size_t kSmallestSlice = 8;
 constexpr std::size_t kServicesPerStep = 32;
 }  // namespace
 
-Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io) {
+Programmer::Programmer(boost::asio::io_context& io) : io_(io), retry_(io), drain_timer_(io) {
     try {
         client_ = std::make_unique<Client>();
     } catch (const IpvsError& e) {
@@ -37,6 +38,14 @@ Pools Programmer::apply(const config::Config& cfg, Pools pools) {
     Pools old = desired_.configure(std::move(pools), &forgotten);
     for (const auto& member : forgotten)
         log::info("ipvs: {}: operator weight forgotten, no longer configured", member);
+    if (client_)
+        for (const auto& kept : draining_.reconfigured(old, desired_.pools(), drain_,
+                                                       std::chrono::steady_clock::now()))
+            log::info(
+                "ipvs: {}: {} kept {} more: its address is withdrawn, flows on their way drain",
+                kept.pool, describe(kept.key), format_duration(drain_));
+    drain_ = cfg.bgp ? cfg.bgp->drain : std::chrono::microseconds(0);
+    end_drains();
     ++generation_;
     for (const auto& key : desired_.keys()) managed_.insert(key);
     remove_on_stop_ = cfg.ipvs.remove_on_stop;
@@ -180,9 +189,8 @@ void Programmer::diff() {
         for (const auto& key : target_.scope)
             if (auto vs = known_.find(key); vs != known_.end()) present_.emplace(key, &vs->second);
     }
-    comparing_.emplace(target_.table, present_, [this](const ServiceKey& key) {
-        return remove_unmanaged_ || managed_.contains(key);
-    });
+    comparing_.emplace(target_.table, present_,
+                       [this](const ServiceKey& key) { return removable(key); });
     compare_slice();
 }
 
@@ -251,9 +259,7 @@ void Programmer::apply_slice() {
 // The kernel now holds the target: in the services compared, the rest as it was.
 void Programmer::finish() {
     if (target_.whole) {
-        std::erase_if(known_, [this](const auto& entry) {
-            return remove_unmanaged_ || managed_.contains(entry.first);
-        });
+        std::erase_if(known_, [this](const auto& entry) { return removable(entry.first); });
     } else {
         for (const auto& key : target_.scope) known_.erase(key);
     }
@@ -270,6 +276,29 @@ void Programmer::finish() {
         dirty_ = false;
         request();
     }
+}
+
+// A service the configuration does not have: directord's own, unless it is draining.
+bool Programmer::removable(const ServiceKey& key) const {
+    return !draining_.contains(key) && (remove_unmanaged_ || managed_.contains(key));
+}
+
+// Services draining leave the kernel when their drain ends.
+void Programmer::end_drains() {
+    auto next = draining_.next_end();
+    if (!next) {
+        drain_timer_.cancel();
+        return;
+    }
+    drain_timer_.expires_at(*next);
+    drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (draining_.expire(std::chrono::steady_clock::now()) > 0) {
+            desired_.touch_all();
+            request();
+        }
+        end_drains();
+    });
 }
 
 void Programmer::follow_sync_daemon() {

@@ -126,7 +126,11 @@ spread() {
 # server answers its check (fall 2 x 200 ms), hold-down 2 s, drain 1 s.
 director_yaml() {
     local reader="[ /usr/bin/vtysh, -N, $(ns "d$1"), -c, show bgp summary json ]"
-    [ "$2" = bird ] && reader="[ /usr/sbin/birdc, -s, $WORK/d$1.bird.ctl, show protocols ]"
+    local bfd_reader="[ /usr/bin/vtysh, -N, $(ns "d$1"), -c, show bfd peers json ]"
+    if [ "$2" = bird ]; then
+        reader="[ /usr/sbin/birdc, -s, $WORK/d$1.bird.ctl, show protocols ]"
+        bfd_reader="[ /usr/sbin/birdc, -s, $WORK/d$1.bird.ctl, show bfd sessions ]"
+    fi
     mkdir -p "$WORK/d$1"
     cat <<YAML
 maintenance_file: $WORK/d$1/maintenance
@@ -134,6 +138,7 @@ process: { root_programs: [ /usr/bin/vtysh, /usr/sbin/birdc ] }
 bgp:
   engine: $2
   status_command: $reader
+  bfd_command: $bfd_reader
   drain: 1s
   hold_down: 2s
   vips: [ { address: $BGP_VIP, down_file: $WORK/d$1/web.down } ]

@@ -17,16 +17,18 @@ took=$(wait_next_hops 3 60)
 say "3 paths after ${took} s"
 until_seconds 30 has_bfd_peers_up 3 || fail "the router has $(bfd_peers_up) BFD sessions up, not 3"
 for i in 1 2 3; do expect_log "d$i" "bgp: $BGP_VIP announced (healthy)"; done
-# Status shows the engine's session, read from FRR's JSON and BIRD's protocol list.
+# Status shows the engine's BGP and BFD sessions, read from FRR's JSON and BIRD's tables.
 session_shown() {
     "$DIRECTORCTL" --socket "$(control_socket "$1")" status --json |
-        jq -e '.bgp.engine_status.sessions | length == 1 and .[0].established' >/dev/null
+        jq -e --arg peer "10.0.${1#d}.1" '.bgp.engine_status |
+            (.sessions | length == 1 and .[0].established) and
+            (.bfd | length == 1 and .[0].up and .[0].peer == $peer)' >/dev/null
 }
 for i in 1 3; do
     until_seconds 12 session_shown "d$i" || fail "d$i's status: $("$DIRECTORCTL" --socket "$(control_socket "d$i")" status --json | jq -c .bgp.engine_status)"
 done
-say "d1 (FRR): $("$DIRECTORCTL" --socket "$(control_socket d1)" status | grep 'engine sessions')"
-say "d3 (BIRD): $("$DIRECTORCTL" --socket "$(control_socket d3)" status | grep 'engine sessions')"
+say "d1 (FRR): $("$DIRECTORCTL" --socket "$(control_socket d1)" status | grep '^engine ' | paste -sd';')"
+say "d3 (BIRD): $("$DIRECTORCTL" --socket "$(control_socket d3)" status | grep '^engine ' | paste -sd';')"
 spread=$(spread 30)
 say "30 connections: $spread"
 for i in 1 2 3; do [[ " $spread" == *" d$i"* ]] || fail "no connection reached d$i ($spread)"; done

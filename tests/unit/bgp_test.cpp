@@ -9,6 +9,7 @@
 #include "directord/bgp/engine_sessions.hpp"
 #include "directord/bgp/route_announcer.hpp"
 #include "directord/ipvs/desired.hpp"
+#include "directord/ipvs/draining.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;
@@ -134,6 +135,43 @@ virtual_servers:
               std::string::npos);
     EXPECT_NE(refused[1].find("sorry_server: announce: bgp has no sorry server"),
               std::string::npos);
+}
+
+// Withdraw order on a reload: the address goes first, its service only when the drain ends.
+TEST(DrainingServices, AReloadKeepsARemovedAnnouncedServiceForItsDrainOnly) {
+    const char* both = R"(
+bgp: {}
+virtual_servers:
+  - { name: web, address: 192.0.2.10:80, announce: bgp, forwarding: dr,
+      real_servers: [ { address: 10.1.0.1:80 } ] }
+  - { name: db, address: 192.0.2.11:3306, real_servers: [ { address: 10.1.0.1:3306 } ] }
+)";
+    const char* neither = "bgp: {}\nvirtual_servers: []\n";
+    ipvs::Pools before(valid_config(both)), after(valid_config(neither));
+    const auto web = before.all()[0].services[0].key, db = before.all()[1].services[0].key;
+    ipvs::DrainingServices draining;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    EXPECT_TRUE(draining.reconfigured(before, after, 0s, t0).empty());  // no drain: at once
+    auto kept = draining.reconfigured(before, after, 3s, t0);
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_EQ(kept[0].pool, "web");
+    EXPECT_EQ(ipvs::describe(kept[0].key), "TCP 192.0.2.10:80");
+    EXPECT_TRUE(draining.contains(web));
+    EXPECT_FALSE(draining.contains(db));
+    EXPECT_EQ(draining.next_end(), t0 + 3s);
+    // A second reload without it does not push its end further.
+    EXPECT_TRUE(draining.reconfigured(after, after, 3s, t0 + 1s).empty());
+    EXPECT_EQ(draining.next_end(), t0 + 3s);
+    EXPECT_EQ(draining.expire(t0 + 2s), 0u);
+    EXPECT_EQ(draining.expire(t0 + 3s), 1u);
+    EXPECT_TRUE(draining.empty());
+    EXPECT_FALSE(draining.next_end());
+
+    // Configured again during its drain: it is a configured service again, not a draining one.
+    (void)draining.reconfigured(before, after, 3s, t0);
+    EXPECT_TRUE(draining.reconfigured(after, before, 3s, t0 + 1s).empty());
+    EXPECT_TRUE(draining.empty());
 }
 
 TEST(ServiceHealth, WatermarksWithdrawBelowLowAndReturnOnlyAtHigh) {
@@ -292,14 +330,25 @@ TEST(RouteAnnouncer, AStopWithdrawsAndAsksForTheDrainAReloadDeliversUntilItEnds)
     EXPECT_EQ(lab.routes.withdraw_all(), 0ms);  // nothing left to drain
 }
 
-TEST(EngineSessions, FrrSummaryAndBirdProtocolsAreRead) {
+TEST(EngineSessions, FrrAndBirdBgpAndBfdSessionsAreRead) {
     auto frr = bgp::parse_frr_summary(R"(% Can't open configuration file /etc/frr/vtysh.conf
 {
   "ipv4Unicast": {"routerId": "10.0.1.2", "as": 65011,
     "peers": {"10.0.1.1": {"remoteAs": 65000, "state": "Established", "pfxRcd": 0},
               "10.0.9.1": {"remoteAs": 65000, "state": "Active"}}},
-  "ipv6Unicast": {"peers": {"10.0.1.1": {"state": "Established"}}}})");
+  "ipv6Unicast": {"peers": {"10.0.1.1": {"state": "Established"}}}}
+[{"multihop": false, "peer": "10.0.1.1", "local": "10.0.1.11", "status": "up", "uptime": 9},
+ {"multihop": false, "peer": "10.0.9.1", "status": "down"}, {"id": 7}]
+)");
     EXPECT_EQ(frr.error, std::nullopt);
+    ASSERT_EQ(frr.bfd.size(), 2u);
+    EXPECT_EQ(frr.bfd[0].peer, "10.0.1.1");
+    EXPECT_TRUE(frr.bfd[0].up);
+    EXPECT_EQ(frr.bfd[1].state, "down");
+    EXPECT_FALSE(frr.bfd[1].up);
+    EXPECT_TRUE(bgp::parse_frr_summary(R"({"ipv4Unicast": {"peers": {}}}
+bfdd is not running)")
+                    .bfd.empty());
     ASSERT_EQ(frr.sessions.size(), 2u);  // a peer of two families once
     EXPECT_EQ(frr.sessions[0].peer, "10.0.1.1");
     EXPECT_TRUE(frr.sessions[0].established);
@@ -313,8 +362,18 @@ device1    Device     ---        up     13:24:56.801
 directord  Kernel     master4    up     13:24:56.801
 upstream   BGP        ---        up     13:25:51.197  Established
 backup     BGP        ---        start  13:24:57.604  Idle          Error: BFD session down
+BIRD 2.0.12 ready.
+bfd1:
+IP address                Interface  State      Since         Interval  Timeout
+10.0.1.1                  eth0       Up         13:25:51.197    0.100    0.300
+10.0.9.1                  eth1       Down       13:24:57.604    1.000    0.000
 )");
     EXPECT_EQ(bird.error, std::nullopt);
+    ASSERT_EQ(bird.bfd.size(), 2u);
+    EXPECT_EQ(bird.bfd[0].peer, "10.0.1.1");
+    EXPECT_TRUE(bird.bfd[0].up);
+    EXPECT_EQ(bird.bfd[1].state, "Down");
+    EXPECT_FALSE(bird.bfd[1].up);
     ASSERT_EQ(bird.sessions.size(), 2u);
     EXPECT_TRUE(bird.sessions[0].established);
     EXPECT_EQ(bird.sessions[1].state, "Idle          Error: BFD session down");

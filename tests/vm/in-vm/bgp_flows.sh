@@ -144,11 +144,33 @@ client_stop
 # A restart reads the kernel's table: its order is the one directord keeps (nothing rebuilt).
 kill -TERM "$pid_d1"; wait "$pid_d1"
 : >/tmp/d1.log
+cp /tmp/d1.yaml /tmp/d1-served.yaml
+sed -i 's/drain: 0s/drain: 10s/' /tmp/d1.yaml  # for the reload below
 start d1
 wait_for 20 grep -q "bgp: $VIP announced" /tmp/d1.log || fail "d1 did not announce after its restart"
 grep "ipvs: " /tmp/d1.log | grep -v "in the kernel at start\|update destination\|sloppy" &&
     fail "the restart changed the table: the kernel's order is not the one directord keeps"
 say "d1 restarted: its table was found in order, nothing rebuilt"
+
+# A reload that removes the announced virtual server: the route goes at once, the service only
+# when the drain (10 s) ends.
+service_gone() { ! ip netns exec d1 ipvsadm -Ln | grep -q "$VIP:80"; }
+printf 'bgp: { drain: 10s, hold_down: 0s }\nvirtual_servers: []\n' >/tmp/d1.yaml
+reloaded=$(cut -d' ' -f1 /proc/uptime)
+kill -HUP "$pid_d1"
+wait_for 20 grep -q "bgp: $VIP is no longer configured: withdrawn" /tmp/d1.log ||
+    fail "d1's reload did not withdraw $VIP"
+grep -q "ipvs: web: TCP $VIP:80 kept 10s more" /tmp/d1.log ||
+    fail "d1's reload did not keep the service for the drain"
+ip -n d1 route show proto 249 | grep -q blackhole && fail "d1's announce route outlived the reload"
+service_gone && fail "d1's service left before its drain"
+wait_for 60 service_gone || fail "d1's service outlived its drain"
+drained=$(awk -v a="$reloaded" '{ printf "%.1f", $1 - a }' /proc/uptime)
+awk -v d="$drained" 'BEGIN { exit !(d >= 9) }' || fail "d1's service left ${drained}s after the reload, before the 10s drain"
+say "d1 reloaded without the virtual server: route withdrawn at once, service deleted ${drained}s later"
+cp /tmp/d1-served.yaml /tmp/d1.yaml
+kill -HUP "$pid_d1"
+wait_for 30 all_reals_up d1 || fail "d1's reload back: $(reals d1)"
 
 # Negative controls, on the same tables (directord stopped: the table stays as it is).
 for i in 1 2 3; do kill -TERM "$(eval echo \$pid_d$i)"; wait "$(eval echo \$pid_d$i)"; done

@@ -1,7 +1,8 @@
 #pragma once
-// The routing engine's BGP sessions as status shows them, read from the engine's own output
-// (pure parsers, and a watch that runs the engine's command every few seconds off the loop):
-// FRR's `vtysh -c 'show bgp summary json'`, BIRD's `birdc show protocols`.
+// The routing engine's BGP and BFD sessions as status shows them, read from the engine's own
+// output (pure parsers, and a watch that runs the engine's commands every few seconds off the
+// loop): FRR's `vtysh -c 'show bgp summary json' -c 'show bfd peers json'`, BIRD's
+// `birdc show protocols` then `birdc show bfd sessions`.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -23,17 +24,32 @@ struct EngineSession {
     bool established = false;
 };
 
+struct BfdSession {
+    std::string peer;   // the neighbor's address
+    std::string state;  // FRR: "up", "down", "init"; BIRD: "Up", "Down", "Init", "AdminDown"
+    bool up = false;
+};
+
 // Sessions, or why the output could not be read.
 struct EngineReading {
     std::vector<EngineSession> sessions;
+    std::vector<BfdSession> bfd;  // none in the output: none listed
     std::optional<std::string> error;
 };
+// The BGP summary's document, then (if there) the BFD peers' list.
 EngineReading parse_frr_summary(const std::string& json);
+// The protocol list, then (if there) the BFD session table.
 EngineReading parse_bird_protocols(const std::string& text);
 
-// The command that reads the engine: bgp.status_command, or the engine's default (none for
-// an external engine).
-std::vector<std::string> engine_command(const config::Bgp& bgp);
+// The commands that read the engine, run one after the other, their outputs read as one: the
+// BGP sessions' (bgp.status_command) then the BFD sessions' (bgp.bfd_command), each the
+// engine's own unless configured (an external engine has none).
+struct EngineCommand {
+    std::vector<std::string> argv;
+    config::RunAs as;
+    bool operator==(const EngineCommand&) const = default;
+};
+std::vector<EngineCommand> engine_commands(const config::Bgp& bgp);
 
 class EngineWatch {
   public:
@@ -48,14 +64,15 @@ class EngineWatch {
 
   private:
     void read();
+    void run(std::size_t command, std::string output);
 
     boost::asio::io_context& io_;
     std::unique_ptr<healthcheck::ProcessSlot> slot_;
     boost::asio::steady_timer timer_;
-    std::vector<std::string> command_;
+    std::vector<EngineCommand> commands_;
     config::RoutingEngine engine_ = config::RoutingEngine::frr;
-    config::RunAs run_as_;
     std::optional<EngineReading> last_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted steps
 };
 
 }  // namespace directord::bgp

@@ -421,9 +421,12 @@ struct Bgp {
     Duration drain = std::chrono::seconds(3);       // withdrawn route -> VIP or IPVS touched
     Duration hold_down = std::chrono::seconds(10);  // withdraw -> next announce
     std::vector<BgpVip> vips;                       // every announced address, with its settings
-    // Reads the engine's sessions for status (empty: the engine's own command, run as root).
+    // Read the engine's BGP and BFD sessions for status (empty: the engine's own command, run
+    // as root).
     std::vector<std::string> status_command;
     RunAs status_as;
+    std::vector<std::string> bfd_command;
+    RunAs bfd_as;
     bool operator==(const Bgp&) const = default;
 };
 

@@ -3,8 +3,9 @@
 // It reconciles against what it last programmed: the kernel is read at start-up (a matching
 // table is adopted without touching a live entry) and again after a refusal. Changes are
 // applied in slices of about 10 ms with a turn of the loop in between, so adverts keep leaving
-// on time during a large reload. The connection-sync daemon runs as master while its instance is
-// MASTER and as backup otherwise.
+// on time during a large reload. A reload that removes an announced virtual server leaves its
+// service in the kernel for bgp.drain (DrainingServices). The connection-sync daemon runs as
+// master while its instance is MASTER and as backup otherwise.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "directord/config/model.hpp"
 #include "directord/ipvs/client.hpp"
 #include "directord/ipvs/desired.hpp"
+#include "directord/ipvs/draining.hpp"
 
 namespace directord::ipvs {
 
@@ -89,6 +91,8 @@ class Programmer {
     void compare_slice();
     void apply_slice();
     void finish();
+    bool removable(const ServiceKey& key) const;
+    void end_drains();
     void follow_sync_daemon();
     void apply_timeouts(const config::IpvsTimeouts& configured);
     void require_sloppy_for(const config::Config& cfg);
@@ -117,6 +121,9 @@ class Programmer {
     std::vector<EventListener> listeners_;
     std::vector<QuorumListener> quorum_listeners_;
     boost::asio::steady_timer retry_;
+    DrainingServices draining_;
+    std::chrono::microseconds drain_{0};  // bgp.drain as applied
+    boost::asio::steady_timer drain_timer_;
     unsigned long changes_applied_ = 0, refusals_ = 0, runs_ = 0, generation_ = 0;
 };
 
