@@ -22,7 +22,7 @@ fi
 . tests/netns/bgp_lab.sh
 bgp_tier_up
 wait_next_hops 3 60 >/dev/null
-until_seconds 30 has_bfd_peers_up 3 || fail "BFD sessions are not up"
+until_seconds 30 has_bfd_peers_up 6 || fail "BFD sessions are not up"
 
 # measure EVENT I: seconds from EVENT on director I to the router's 2 paths; then recovery.
 measure() {
@@ -39,7 +39,7 @@ measure() {
         freeze) kill -CONT ${ENGINE_PIDS[$node]} ;;
     esac
     wait_next_hops 3 60 >/dev/null
-    until_seconds 30 has_bfd_peers_up 3 || fail "BFD sessions did not come back"
+    until_seconds 30 has_bfd_peers_up 6 || fail "BFD sessions did not come back"
     echo "$t"
 }
 stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f  %.3f", v[int((NR + 1) / 2)], v[NR] }'; }
