@@ -29,6 +29,7 @@
 #include "directord/log.hpp"
 #include "directord/vrrp/engine.hpp"
 #include "loading.hpp"
+#include "loop_lag.hpp"
 #include "metrics_server.hpp"
 #include "operator_state.hpp"
 #include "sd_notify.hpp"
@@ -219,6 +220,7 @@ int main(int argc, char** argv) {
     try {
         daemon::SystemdNotifier systemd(io);
         daemon::DaemonInfo info{options->config_file, loaded->config.router_id};
+        daemon::LoopLagProbe loop_lag(io, info.loop_lag);
         auto control_settings = loaded->config.control;  // bound once, at start
         if (!options->control_socket.empty()) control_settings.socket = options->control_socket;
         daemon::Director director(io, options->state_file, info);

@@ -23,6 +23,21 @@ json drops_of(const vrrp::DropCounters& drops) {
 }
 
 // Label values escaped as the exposition format wants.
+// The loop's lag: the bucket bound 99 % of the probes stayed within (null above the last), the
+// largest, and how many probes.
+json loop_lag(const SecondsHistogram& h) {
+    json p99 = nullptr;
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < SecondsHistogram::kBounds.size() && h.count; ++b) {
+        cumulative += h.buckets[b];
+        if (cumulative * 100 >= h.count * 99) {
+            p99 = SecondsHistogram::kBounds[b];
+            break;
+        }
+    }
+    return {{"samples", h.count}, {"p99_seconds_at_most", p99}, {"max_seconds", h.max_seconds}};
+}
+
 std::string label(std::string_view raw) {
     std::string value = text::printable(raw);
     std::string out;
@@ -48,6 +63,22 @@ void Exposition::sample(std::string_view name, std::string_view labels, double v
                             : fmt::format("{}{{{}}} {}\n", name, labels, value);
 }
 
+void Exposition::histogram(std::string_view name, std::string_view labels,
+                           const SecondsHistogram& h) {
+    const std::string prefix = labels.empty() ? "" : fmt::format("{},", labels);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < SecondsHistogram::kBounds.size(); ++b) {
+        cumulative += h.buckets[b];
+        sample(fmt::format("{}_bucket", name),
+               fmt::format("{}le=\"{}\"", prefix, SecondsHistogram::kBounds[b]),
+               static_cast<double>(cumulative));
+    }
+    sample(fmt::format("{}_bucket", name), fmt::format("{}le=\"+Inf\"", prefix),
+           static_cast<double>(h.count));
+    sample(fmt::format("{}_sum", name), labels, h.sum_seconds);
+    sample(fmt::format("{}_count", name), labels, static_cast<double>(h.count));
+}
+
 void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into) {
     parts.checker.for_each_monitor(
         first, last, [&](config::RealServerId who, const healthcheck::Monitor& m) {
@@ -68,7 +99,8 @@ json status_header(const Parts& parts) {
                      {"uptime_seconds", uptime.count()},
                      {"reloads", parts.info.reloads},
                      {"reload_failures", parts.info.reload_failures},
-                     {"control_rejected", parts.info.control_rejected}};
+                     {"control_rejected", parts.info.control_rejected},
+                     {"loop_lag", loop_lag(parts.info.loop_lag)}};
     auto engine = parts.engine.status();
     doc["maintenance"] = {
         {"file", engine.maintenance_file ? json(*engine.maintenance_file) : json(nullptr)},
@@ -177,6 +209,12 @@ std::string metrics_header(const Parts& parts) {
     out.sample("directord_reload_failures_total", "",
                static_cast<double>(parts.info.reload_failures));
 
+    out.family("directord_loop_lag_seconds", "histogram",
+               "How late the event loop ran a timer due every 100 ms (adverts and checks wait "
+               "in the same queue).");
+    out.histogram("directord_loop_lag_seconds", "", parts.info.loop_lag);
+    out.family("directord_loop_lag_max_seconds", "gauge", "The largest loop lag since the start.");
+    out.sample("directord_loop_lag_max_seconds", "", parts.info.loop_lag.max_seconds);
     out.family("directord_control_requests_rejected_total", "counter",
                "Control-socket requests that could not be served (malformed, wrong arguments).");
     out.sample("directord_control_requests_rejected_total", "",
@@ -192,7 +230,7 @@ std::string metrics_header(const Parts& parts) {
                        static_cast<double>(value(i)));
     };
     out.family("directord_vrrp_state", "gauge",
-               "1 for the state each VRRP instance is in (initialize, backup, master, fault).");
+               "1 for the state each VRRP instance is in (INIT, BACKUP, MASTER, FAULT).");
     for (const auto& i : instances)
         for (auto state : {vrrp::State::initialize, vrrp::State::backup, vrrp::State::master,
                            vrrp::State::fault})
@@ -254,15 +292,22 @@ RealServerFamilies::RealServerFamilies() {
     operator_weight.family("directord_real_server_operator_weight", "gauge",
                            "The weight an operator set (0: drained), kept across reloads and "
                            "restarts (absent: the configured weight).");
+    quorum.family("directord_virtual_server_quorum_held", "gauge",
+                  "1 while the virtual server's live weight holds its quorum, 0 once lost (absent: "
+                  "undecided, before the first check results).");
 }
 
 std::string RealServerFamilies::take() {
-    return up.take() + latency.take() + weight.take() + operator_weight.take();
+    return up.take() + latency.take() + weight.take() + operator_weight.take() + quorum.take();
 }
 
 void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
                   RealServerFamilies& out) {
     auto status = parts.ipvs.pool_status(i);
+    if (status.quorum != "undecided")
+        out.quorum.sample("directord_virtual_server_quorum_held",
+                          fmt::format("virtual_server=\"{}\"", label(status.pool.name)),
+                          status.quorum == "held" ? 1 : 0);
     for (std::uint32_t j = 0; j < status.members.size(); ++j) {
         const auto& m = status.members[j];
         auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"",
@@ -284,22 +329,8 @@ std::string metrics_rest(const Parts& parts) {
     const auto& stats = parts.checker.stats();
     rest.family("directord_check_duration_seconds", "histogram",
                 "Duration of every check probe (retries included), by kind.");
-    for (const auto& [kind, h] : stats.latency()) {
-        std::uint64_t cumulative = 0;
-        for (std::size_t b = 0; b < healthcheck::CheckStats::kBounds.size(); ++b) {
-            cumulative += h.buckets[b];
-            rest.sample(
-                "directord_check_duration_seconds_bucket",
-                fmt::format("kind=\"{}\",le=\"{}\"", kind, healthcheck::CheckStats::kBounds[b]),
-                static_cast<double>(cumulative));
-        }
-        rest.sample("directord_check_duration_seconds_bucket",
-                    fmt::format("kind=\"{}\",le=\"+Inf\"", kind), static_cast<double>(h.count));
-        rest.sample("directord_check_duration_seconds_sum", fmt::format("kind=\"{}\"", kind),
-                    h.sum_seconds);
-        rest.sample("directord_check_duration_seconds_count", fmt::format("kind=\"{}\"", kind),
-                    static_cast<double>(h.count));
-    }
+    for (const auto& [kind, h] : stats.latency())
+        rest.histogram("directord_check_duration_seconds", fmt::format("kind=\"{}\"", kind), h);
     rest.family("directord_check_failures_total", "counter",
                 "Failed check probes (retries included), by kind and reason.");
     for (const auto& [kind, reasons] : stats.failures())

@@ -11,6 +11,7 @@
 #include "directord/bgp/route_announcer.hpp"
 #include "directord/healthcheck/checker.hpp"
 #include "directord/healthcheck/file_checks.hpp"
+#include "directord/histogram.hpp"
 #include "directord/ipvs/programmer.hpp"
 #include "directord/vrrp/engine.hpp"
 
@@ -23,6 +24,7 @@ struct DaemonInfo {
     unsigned long reloads = 0;
     unsigned long reload_failures = 0;
     unsigned long control_rejected = 0;  // control requests that could not be served
+    SecondsHistogram loop_lag{};         // LoopLagProbe's
 };
 
 struct Parts {
@@ -63,6 +65,8 @@ class Exposition {
   public:
     void family(std::string_view name, std::string_view type, std::string_view help);
     void sample(std::string_view name, std::string_view labels, double value);
+    // NAME_bucket (cumulative, with `le`), NAME_sum and NAME_count.
+    void histogram(std::string_view name, std::string_view labels, const SecondsHistogram& h);
     std::string take() { return std::move(text_); }
 
   private:
@@ -70,7 +74,7 @@ class Exposition {
 };
 struct RealServerFamilies {
     RealServerFamilies();
-    Exposition up, latency, weight, operator_weight;
+    Exposition up, latency, weight, operator_weight, quorum;
     std::string take();
 };
 std::string metrics_header(const Parts& parts);  // daemon and VRRP families

@@ -62,6 +62,12 @@ void print_status(const json& s) {
                text_of(d["config_file"]),
                d["router_id"].get<std::string>().empty() ? "-" : d["router_id"].get<std::string>(),
                text_of(d["reloads"]), text_of(d["reload_failures"]));
+    if (const auto& lag = d["loop_lag"]; lag["samples"].get<long>() > 0)
+        fmt::print("loop lag: 99% within {}, max {:.1f} ms ({} probes)\n",
+                   lag["p99_seconds_at_most"].is_null()
+                       ? std::string("5 s (beyond)")
+                       : fmt::format("{:g} ms", lag["p99_seconds_at_most"].get<double>() * 1000),
+                   lag["max_seconds"].get<double>() * 1000, text_of(lag["samples"]));
     if (!s["maintenance"]["file"].is_null())
         fmt::print("maintenance: {} ({})\n", s["maintenance"]["active"].get<bool>() ? "ON" : "off",
                    text_of(s["maintenance"]["file"]));

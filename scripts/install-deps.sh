@@ -15,6 +15,8 @@ packages=(
     mariadb-server mariadb-client galera-4 rsync socat jq man-db dnsmasq-base
     # routing engines of the BGP tier (their services are not started)
     frr bird2
+    # alerting: promtool tests the shipped rules, a private prometheus scrapes the daemon
+    prometheus
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )

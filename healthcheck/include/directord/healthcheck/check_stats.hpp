@@ -1,7 +1,6 @@
 #pragma once
 // Every probe result of the loop, summed by check kind for the metrics: a latency histogram
 // with fixed bounds and failures counted by reason. Bounded whatever the number of checks.
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -10,33 +9,18 @@
 #include <utility>
 
 #include "directord/healthcheck/probe.hpp"
+#include "directord/histogram.hpp"
 
 namespace directord::healthcheck {
 
 class CheckStats {
   public:
-    // Upper bounds of the latency buckets, in seconds (Prometheus' `le`).
-    static constexpr std::array<double, 12> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                    0.1,   0.25,   0.5,   1,    2.5,   5};
+    using Latency = SecondsHistogram;
     // Distinct failure reasons kept per kind; the rest are counted as "other".
     static constexpr std::size_t kReasons = 32;
 
-    struct Latency {
-        std::array<std::uint64_t, kBounds.size()> buckets{};  // not cumulative
-        std::uint64_t count = 0;
-        double sum_seconds = 0;
-    };
-
     void record(std::string_view kind, const ProbeResult& result) {
-        auto& latency = latency_[std::string(kind)];
-        double seconds = std::chrono::duration<double>(result.latency).count();
-        for (std::size_t i = 0; i < kBounds.size(); ++i)
-            if (seconds <= kBounds[i]) {
-                ++latency.buckets[i];
-                break;
-            }
-        ++latency.count;
-        latency.sum_seconds += seconds;
+        latency_[std::string(kind)].record(std::chrono::duration<double>(result.latency).count());
         if (result.ok) return;
         auto& reasons = failures_[std::string(kind)];
         auto it = reasons.find(result.reason);
