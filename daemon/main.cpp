@@ -214,6 +214,7 @@ int main(int argc, char** argv) {
         options->syslog = true;
     }
     log::use_syslog(options->syslog);
+    if (!options->syslog) log::use_journal_if_stderr_is_it();
     raise_descriptor_limit();
 
     boost::asio::io_context io;

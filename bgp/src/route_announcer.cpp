@@ -223,8 +223,10 @@ void RouteAnnouncer::write(Vip& vip, bool announce) {
     vip.route_present = announce;
     vip.since = std::chrono::system_clock::now();
     if (!announce) ++vip.withdrawals;
-    log::info("bgp: {} {} ({})", address.to_string(), announce ? "announced" : "withdrawn",
-              vip.reason);
+    const auto vip_text = address.to_string();
+    log::info(
+        {.state = announce ? "announced" : "withdrawn", .vip = vip_text, .reason = vip.reason},
+        "bgp: {} {} ({})", vip_text, announce ? "announced" : "withdrawn", vip.reason);
     if (listeners_.empty()) return;
     auto status = status_of(vip);
     for (const auto& listener : listeners_) listener(status);

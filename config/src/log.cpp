@@ -1,15 +1,23 @@
 #include "directord/log.hpp"
 
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION  // CODE_FILE would name log.cpp, not the event's place
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <string>
+#include <vector>
 
 namespace directord::log {
 namespace {
 Level g_level = Level::info;
 bool g_syslog = false;
+bool g_journal = false;
 
 const char* name_of(Level level) {
     switch (level) {
@@ -57,9 +65,41 @@ void use_syslog(bool enabled) {
     g_syslog = enabled;
 }
 
+bool use_journal_if_stderr_is_it() {
+    // "DEVICE:INODE" of the stream systemd connected stdout/stderr to (systemd.exec(5)).
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    struct stat st {};
+    unsigned long long device = 0, inode = 0;
+    g_journal = stream && std::sscanf(stream, "%llu:%llu", &device, &inode) == 2 &&
+                fstat(STDERR_FILENO, &st) == 0 && st.st_dev == device && st.st_ino == inode;
+    return g_journal;
+}
+
 bool enabled(Level level) { return level >= g_level; }
 
-void write(Level level, std::string_view line) {
+namespace {
+// One entry: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and the event's fields. False if the journal
+// refused it (the line then goes to stderr).
+bool send_to_journal(Level level, std::string_view line, const Fields& f) {
+    std::vector<std::string> items{fmt::format("MESSAGE={}", line),
+                                   fmt::format("PRIORITY={}", syslog_priority(level)),
+                                   "SYSLOG_IDENTIFIER=directord"};
+    for (auto [name, value] : {std::pair{"INSTANCE", f.instance},
+                               {"VRID", f.vrid},
+                               {"STATE", f.state},
+                               {"VIRTUAL_SERVER", f.virtual_server},
+                               {"REAL_SERVER", f.real_server},
+                               {"VIP", f.vip},
+                               {"REASON", f.reason}})
+        if (!value.empty()) items.push_back(fmt::format("{}={}", name, value));
+    std::vector<iovec> vectors;
+    for (auto& item : items) vectors.push_back({item.data(), item.size()});
+    return sd_journal_sendv(vectors.data(), static_cast<int>(vectors.size())) >= 0;
+}
+}  // namespace
+
+void write(Level level, std::string_view line, const Fields& fields) {
+    if (g_journal && send_to_journal(level, line, fields)) return;
     if (g_syslog) {
         syslog(syslog_priority(level), "%.*s", static_cast<int>(line.size()), line.data());
         return;

@@ -164,7 +164,11 @@ void HealthChecker::on_change(const Monitor& m) {
     for (const auto& u : users_of(m))
         if (std::exchange(last, u.virtual_server) != u.virtual_server)
             servers += (servers.empty() ? "" : ", ") + virtual_server_names_[u.virtual_server];
-    log::info("{} {}: {} ({} check, {}, virtual servers: {})", m.target_name(),
+    log::info({.state = m.up() ? "UP" : "DOWN",
+               .virtual_server = servers,
+               .real_server = m.target_name(),
+               .reason = r.reason},
+              "{} {}: {} ({} check, {}, virtual servers: {})", m.target_name(),
               m.up() ? "UP" : "DOWN", r.reason, m.kind(), format_duration(r.latency), servers);
     for (const auto& u : users_of(m)) {
         HealthEvent event{u, m.up(), r.reason, r.latency};

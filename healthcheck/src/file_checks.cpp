@@ -131,8 +131,9 @@ void FileChecks::read(Watched& w, bool tell) {
     w.number = number;
     w.last = std::move(event);
     if (!changed) return;
-    log::info("{} {}: {}: {}", w.virtual_server, w.real_server, w.last.reason,
-              describe(w.last.verdict));
+    log::info(
+        {.virtual_server = w.virtual_server, .real_server = w.real_server, .reason = w.last.reason},
+        "{} {}: {}: {}", w.virtual_server, w.real_server, w.last.reason, describe(w.last.verdict));
     if (tell)
         for (const auto& listener : listeners_) listener(w.last);
 }

@@ -306,7 +306,9 @@ void Instance::on_transition(const action::Transition& t) {
     ++counters_.transitions;
     if (t.to == State::master) ++counters_.became_master;
     if (t.from == State::master) announcer_->stop();
-    log::info("{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason,
+    const auto vrid = std::to_string(cfg_.vrid);
+    log::info({.instance = cfg_.name, .vrid = vrid, .state = to_string(t.to), .reason = t.reason},
+              "{}: entering {} state ({}; priority {})", cfg_.name, to_string(t.to), t.reason,
               fsm_.priority());
     if (on_transition_) on_transition_(*this, t);
     notify(t.from, t.to);

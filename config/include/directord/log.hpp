@@ -1,6 +1,7 @@
 #pragma once
-// One-line-per-event logging to stderr or syslog. Every line names its subject
-// (instance, interface, ...) so operators can grep for it.
+// One-line-per-event logging to stderr, syslog or systemd's journal. Every line names its
+// subject (instance, interface, ...) so operators can grep for it; in the journal an event's
+// subjects are fields of the entry too, so `journalctl -u directord INSTANCE=web` finds them.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -13,11 +14,20 @@ namespace directord::log {
 enum class Level { debug = 0, info = 1, warning = 2, error = 3 };
 
 // Parses "debug", "info", "warning", "error"; returns false on anything else.
+// What an event is about: in the journal, the fields INSTANCE, VRID, STATE, VIRTUAL_SERVER,
+// REAL_SERVER, VIP and REASON of its entry (the empty ones left out).
+struct Fields {
+    std::string_view instance{}, vrid{}, state{}, virtual_server{}, real_server{}, vip{}, reason{};
+};
+
 bool parse_level(std::string_view text, Level& out);
 void set_level(Level level);
 void use_syslog(bool enabled);
+// Under systemd (stderr is the journal stream JOURNAL_STREAM names), entries go to the journal
+// with their fields; returns whether they do.
+bool use_journal_if_stderr_is_it();
 bool enabled(Level level);
-void write(Level level, std::string_view line);
+void write(Level level, std::string_view line, const Fields& fields = {});
 
 template <class... Args>
 void debug(fmt::format_string<Args...> fmt, Args&&... args) {
@@ -35,6 +45,18 @@ void warning(fmt::format_string<Args...> fmt, Args&&... args) {
 template <class... Args>
 void error(fmt::format_string<Args...> fmt, Args&&... args) {
     if (enabled(Level::error)) write(Level::error, fmt::format(fmt, std::forward<Args>(args)...));
+}
+
+// An event with its fields.
+template <class... Args>
+void info(const Fields& fields, fmt::format_string<Args...> fmt, Args&&... args) {
+    if (enabled(Level::info))
+        write(Level::info, fmt::format(fmt, std::forward<Args>(args)...), fields);
+}
+template <class... Args>
+void warning(const Fields& fields, fmt::format_string<Args...> fmt, Args&&... args) {
+    if (enabled(Level::warning))
+        write(Level::warning, fmt::format(fmt, std::forward<Args>(args)...), fields);
 }
 
 // Lets through at most one line per period and counts what it suppressed, so a
