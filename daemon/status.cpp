@@ -22,22 +22,16 @@ json drops_of(const vrrp::DropCounters& drops) {
     return out;
 }
 
-// Label values escaped as the exposition format wants.
 // The loop's lag: the bucket bound 99 % of the probes stayed within (null above the last), the
 // largest, and how many probes.
 json loop_lag(const SecondsHistogram& h) {
-    json p99 = nullptr;
-    std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < SecondsHistogram::kBounds.size() && h.count; ++b) {
-        cumulative += h.buckets[b];
-        if (cumulative * 100 >= h.count * 99) {
-            p99 = SecondsHistogram::kBounds[b];
-            break;
-        }
-    }
-    return {{"samples", h.count}, {"p99_seconds_at_most", p99}, {"max_seconds", h.max_seconds}};
+    auto p99 = h.bound_holding(0.99);
+    return {{"samples", h.count},
+            {"p99_seconds_at_most", p99 ? json(*p99) : json(nullptr)},
+            {"max_seconds", h.max_seconds}};
 }
 
+// Label values escaped as the exposition format wants.
 std::string label(std::string_view raw) {
     std::string value = text::printable(raw);
     std::string out;

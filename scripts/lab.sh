@@ -25,7 +25,12 @@ declare -a LAB_DIRS=()  # made outside $WORK (e.g. a routing engine's run direct
 declare -A NODE_PID=()
 
 ns() { printf '%s-%s' "$LAB" "$1"; }
-say() { printf '[%s] %s\n' "$(date +%T.%3N)" "$*"; }
+# (The time from bash itself: no fork, and busybox's date, in the VM, has no %N.)
+say() {
+    local now=$EPOCHREALTIME
+    local ms=${now#*.}
+    printf '[%(%T)T.%s] %s\n' "${now%.*}" "${ms:0:3}" "$*"
+}
 
 lab_cleanup() {
     local rc=$?

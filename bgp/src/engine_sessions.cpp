@@ -13,9 +13,7 @@ namespace {
 // Often enough for status to follow a session, rarely enough to cost nothing.
 constexpr auto kEvery = std::chrono::seconds(5);
 constexpr auto kTimeout = std::chrono::seconds(3);
-}  // namespace
 
-namespace {
 // FRR's `show bfd peers json`: [{"peer": "10.0.1.1", "status": "up", ...}, ...].
 void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
     for (const auto& p : peers) {
@@ -24,6 +22,14 @@ void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
         std::string state = status.is_string() ? status.get<std::string>() : "unknown";
         reading.bfd.push_back({p["peer"].get<std::string>(), state, state == "up"});
     }
+}
+
+// Why the engine could not be read: the program, its outcome and its first line.
+EngineReading failed(const std::string& program, const healthcheck::ProcessResult& r) {
+    EngineReading reading;
+    reading.error = program + ": " + r.describe() +
+                    (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
+    return reading;
 }
 }  // namespace
 
@@ -132,6 +138,7 @@ void EngineWatch::apply(const config::Config& cfg) {
     auto commands = cfg.bgp ? engine_commands(*cfg.bgp) : std::vector<EngineCommand>{};
     if (commands == commands_ && cfg.bgp && cfg.bgp->engine == engine_) return;
     commands_ = std::move(commands);
+    ++generation_;
     if (cfg.bgp) engine_ = cfg.bgp->engine;
     last_.reset();
     timer_.cancel();
@@ -148,34 +155,33 @@ void EngineWatch::read() {
     });
 }
 
-// Command `index`, with the output of those before it.
+// Command `index`, with the output of those before it; a reload in between (a new
+// generation) drops the round.
 void EngineWatch::run(std::size_t index, std::string output) {
-    if (index >= commands_.size()) return;  // a reload took the commands away
     const auto& [argv, as] = commands_[index];
-    slot_->start(
-        as, argv, {}, kTimeout,
-        [this, index, argv, output = std::move(output)](const healthcheck::ProcessResult& r) {
-            EngineReading reading;
-            if (!r.success()) {
-                reading.error =
-                    argv.front() + ": " + r.describe() +
-                    (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
-            } else if (index + 1 < commands_.size() && argv == commands_[index].argv) {
-                // Posted: the slot's process is still reporting.
-                boost::asio::post(io_, [this, index, all = output + r.output,
-                                        alive = std::weak_ptr<bool>(alive_)]() mutable {
-                    if (alive.lock()) run(index + 1, std::move(all));
-                });
-                return;
-            } else {
-                auto all = output + r.output;
-                reading = engine_ == config::RoutingEngine::bird ? parse_bird_protocols(all)
-                                                                 : parse_frr_summary(all);
-            }
-            if (reading.error && (!last_ || last_->error != reading.error))
-                log::warning("bgp: cannot read the routing engine's sessions: {}", *reading.error);
-            last_ = std::move(reading);
-        });
+    slot_->start(as, argv, {}, kTimeout,
+                 [this, index, generation = generation_,
+                  output = std::move(output)](const healthcheck::ProcessResult& r) {
+                     if (generation != generation_) return;
+                     if (!r.success()) return keep(failed(commands_[index].argv.front(), r));
+                     auto all = output + r.output;
+                     if (index + 1 == commands_.size())
+                         return keep(engine_ == config::RoutingEngine::bird
+                                         ? parse_bird_protocols(all)
+                                         : parse_frr_summary(all));
+                     // Posted: the slot's process is still reporting.
+                     boost::asio::post(io_, [this, index, generation, all = std::move(all),
+                                             alive = std::weak_ptr<bool>(alive_)]() mutable {
+                         if (alive.lock() && generation == generation_)
+                             run(index + 1, std::move(all));
+                     });
+                 });
+}
+
+void EngineWatch::keep(EngineReading reading) {
+    if (reading.error && (!last_ || last_->error != reading.error))
+        log::warning("bgp: cannot read the routing engine's sessions: {}", *reading.error);
+    last_ = std::move(reading);
 }
 
 }  // namespace directord::bgp

@@ -19,4 +19,8 @@ TEST(SecondsHistogram, CountsEachSampleInItsBucketOnceAndKeepsTheLargest) {
     EXPECT_EQ(h.count, 4u);
     EXPECT_DOUBLE_EQ(h.sum_seconds, 7.0314);
     EXPECT_DOUBLE_EQ(h.max_seconds, 7);
+    EXPECT_EQ(h.bound_holding(0.5), 0.001);  // 2 of 4 within 1 ms
+    EXPECT_EQ(h.bound_holding(0.75), 0.05);
+    EXPECT_EQ(h.bound_holding(0.99), std::nullopt);  // the 4th is beyond 5 s
+    EXPECT_EQ(SecondsHistogram{}.bound_holding(0.99), std::nullopt);
 }

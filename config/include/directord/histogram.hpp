@@ -3,6 +3,7 @@
 // whatever the number of samples.
 #include <array>
 #include <cstdint>
+#include <optional>
 
 namespace directord {
 
@@ -24,6 +25,17 @@ struct SecondsHistogram {
         ++count;
         sum_seconds += seconds;
         if (seconds > max_seconds) max_seconds = seconds;
+    }
+    // The smallest bucket bound that holds `fraction` of the samples (0.99: the 99th percentile
+    // is at most this); none without samples or beyond the last bound.
+    std::optional<double> bound_holding(double fraction) const {
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i < kBounds.size() && count; ++i) {
+            cumulative += buckets[i];
+            if (static_cast<double>(cumulative) >= fraction * static_cast<double>(count))
+                return kBounds[i];
+        }
+        return std::nullopt;
     }
 };
 

@@ -53,11 +53,6 @@ void info(const Fields& fields, fmt::format_string<Args...> fmt, Args&&... args)
     if (enabled(Level::info))
         write(Level::info, fmt::format(fmt, std::forward<Args>(args)...), fields);
 }
-template <class... Args>
-void warning(const Fields& fields, fmt::format_string<Args...> fmt, Args&&... args) {
-    if (enabled(Level::warning))
-        write(Level::warning, fmt::format(fmt, std::forward<Args>(args)...), fields);
-}
 
 // Lets through at most one line per period and counts what it suppressed, so a
 // flood of bad packets cannot flood the log.

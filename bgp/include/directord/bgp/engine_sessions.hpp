@@ -14,7 +14,7 @@
 
 namespace directord::healthcheck {
 class ProcessSlot;
-}
+}  // namespace directord::healthcheck
 
 namespace directord::bgp {
 
@@ -65,6 +65,7 @@ class EngineWatch {
   private:
     void read();
     void run(std::size_t command, std::string output);
+    void keep(EngineReading reading);
 
     boost::asio::io_context& io_;
     std::unique_ptr<healthcheck::ProcessSlot> slot_;
@@ -72,6 +73,7 @@ class EngineWatch {
     std::vector<EngineCommand> commands_;
     config::RoutingEngine engine_ = config::RoutingEngine::frr;
     std::optional<EngineReading> last_;
+    unsigned long generation_ = 0;  // of commands_: a reload's new commands end a round
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted steps
 };
 
