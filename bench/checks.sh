@@ -4,7 +4,8 @@
 # epoll loop doing the same probes) in the same run. For each N: probes/s (connections the
 # listeners accepted), CPU % of one core and CPU per probe, resident memory growth per
 # configured check, probe start lateness (p50/p99, from directord's own status line) and the
-# jitter of its VRRPv3 adverts (100 ms, captured by the client namespace). Prints a table;
+# jitter of its VRRPv3 adverts (100 ms, captured by the client namespace) and its loop lag (how
+# late a 100 ms timer ran, p99 bound and max since its start, in ms). Prints a table;
 # not a test. Run as root after a build.
 #   bench/checks.sh [N...]          (default 1000 10000 30000)
 set -euo pipefail
@@ -58,7 +59,7 @@ jitter_p99() {
 
 declare -A RSS=()
 run_directord() {  # N -> fills RESULT
-    local n=$1 pid c0 c1 a0 a1 t0 t1 rss lateness
+    local n=$1 pid c0 c1 a0 a1 t0 t1 rss lateness lag
     config_for "$n" >"$WORK/bench.yaml"
     : >"$WORK/d1.log"
     start d1 "$WORK/bench.yaml"
@@ -75,13 +76,14 @@ run_directord() {  # N -> fills RESULT
     kill -USR1 "$pid"
     expect_log d1 "status health checks" 5
     lateness=$(grep -o 'start lateness p50 [^,]*, p99 [^ ,]*' "$WORK/d1.log" | tail -n 1 || true)
+    lag=$(loop_lag d1)
     stop d1
     RSS[$n]=$rss
     RESULT=$(awk -v n="$n" -v c="$((c1 - c0))" -v hz="$TICK" -v a="$((a1 - a0))" -v t0="$t0" -v t1="$t1" \
-        -v rss="$rss" -v rss0="${RSS[0]:-$rss}" -v lat="${lateness:-n/a}" -v jit="$(jitter_p99 "adv$n")" 'BEGIN {
+        -v rss="$rss" -v rss0="${RSS[0]:-$rss}" -v lat="${lateness:-n/a}" -v jit="$(jitter_p99 "adv$n")" -v lag="$lag" 'BEGIN {
             s = t1 - t0; cpu = c / hz
-            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s  %s", "directord", n, a / s, 100 * cpu / s,
-                   a ? 1e6 * cpu / a : 0, n ? sprintf("%.0f", (rss - rss0) * 1024 / n) : "-", jit, lat }')
+            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s  %-22s %s", "directord", n, a / s, 100 * cpu / s,
+                   a ? 1e6 * cpu / a : 0, n ? sprintf("%.0f", (rss - rss0) * 1024 / n) : "-", jit, lag, lat }')
 }
 run_floor() {  # N
     ip netns exec "$D1" "$BUILD/bench/probe_floor" "$1" 1000 "$WINDOW" "$PORTS" "$BASE_PORT" |
@@ -89,7 +91,7 @@ run_floor() {  # N
             printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s", "floor", n, $2 / s, 100 * cpu / s, 1e6 * cpu / $2, "-", "-" }'
 }
 
-printf '%-10s %7s %9s %8s %9s %10s %8s  %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "jit99ms" "lateness"
+printf '%-10s %7s %9s %8s %9s %10s %8s  %-22s %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "jit99ms" "loop lag ms" "lateness"
 run_directord 0
 echo "$RESULT"
 for n in "${SIZES[@]}"; do

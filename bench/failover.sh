@@ -6,7 +6,7 @@
 # for VRRPv2 at 1 s, VRRPv3 at 100 ms and VRRPv3 over IPv6 at 100 ms (where the first
 # unsolicited neighbour advertisement stands for the GARP), RUNS times each (default 10), plus
 # the protocol anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise),
-# advert period jitter and resident memory. Prints a table; not a test. Run as root after a
+# advert period jitter, resident memory and directord's loop lag (ms). Prints a table; not a test. Run as root after a
 # build.
 #   bench/failover.sh [RUNS]
 set -euo pipefail
@@ -124,7 +124,7 @@ measure() {
 
 # jitter IMPL VERSION INTERVAL: advert period of a settled master over 10 s; RSS of the master
 jitter() {
-    local impl=$1 version=$2 interval=$3 rss
+    local impl=$1 version=$2 interval=$3 rss lag
     clean_vips
     rm -f "$WORK"/d1/*down
     "${impl}_start" d1 101 "$version" "$interval"
@@ -133,13 +133,14 @@ jitter() {
     sleep 10.2
     capture_stop jitter
     rss=$("${impl}_rss" d1)
+    lag=$([ "$impl" = directord ] && echo "; loop lag $(loop_lag d1) ms" || true)
     "${impl}_stop" d1 TERM
     decode jitter | awk -v mac="$MAC1" '$2 == mac && $3 == "ADV" { if (last) printf "%.9f\n", $1 - last; last = $1 }' |
-        sort -g | awk -v want="$interval" -v rss="$rss" '
+        sort -g | awk -v want="$interval" -v rss="$rss" -v lag="$lag" '
         BEGIN { w = want; if (sub(/ms$/, "", w)) w /= 1000; else sub(/s$/, "", w) }
         { p[n++] = $1; s += $1 }
-        END { printf "period mean %.6f s, median %.6f s, p99 %.6f s, max %.6f s (n=%d, want %s); RSS %.1f MB",
-              s / n, p[int(n * 0.5)], p[int(n * 0.99)], p[n - 1], n, want, rss / 1024 }'
+        END { printf "period mean %.6f s, median %.6f s, p99 %.6f s, max %.6f s (n=%d, want %s); RSS %.1f MB%s",
+              s / n, p[int(n * 0.5)], p[int(n * 0.99)], p[n - 1], n, want, rss / 1024, lag }'
 }
 
 declare -A J=()

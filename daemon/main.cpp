@@ -57,6 +57,7 @@ const char* kUsage =
     "  --control-socket PATH  directorctl's socket (overrides control.socket)\n"
     "  --state-file PATH   where drains and operator weights are kept across restarts\n"
     "                      (default /var/lib/directord/state.json)\n"
+    "  -V, --version       print the version and exit\n"
     "signals: SIGHUP reloads (an invalid file is rejected, the running configuration stays);\n"
     "         SIGUSR1 logs every instance's state, priority and counters;\n"
     "         SIGTERM/SIGINT hand over gracefully (priority-0 adverts, VIPs removed, announced\n"
@@ -111,6 +112,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
             if (!v || !directord::log::parse_level(*v, o.level)) return std::nullopt;
         } else if (arg == "-h" || arg == "--help") {
             std::fputs(kUsage, stdout);
+            std::exit(kExitOk);
+        } else if (arg == "-V" || arg == "--version") {
+            std::puts("directord " DIRECTORD_VERSION);
             std::exit(kExitOk);
         } else {
             return std::nullopt;

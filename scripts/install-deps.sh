@@ -18,6 +18,8 @@ packages=(
     frr bird2
     # alerting: promtool tests the shipped rules, a private prometheus scrapes the daemon
     prometheus
+    # the Debian package: built with debhelper, checked with lintian
+    debhelper lintian
     # real IPVS: Debian's kernel booted under qemu (the kernel package is fetched, not installed)
     qemu-system-x86 busybox-static ipvsadm cpio kmod xz-utils
 )

@@ -115,6 +115,14 @@ config() { printf '%s/%s.yaml' "$WORK" "$1"; }
 # control_socket NODE: where NODE's directord listens for directorctl.
 control_socket() { printf '%s/%s.sock' "$WORK" "$1"; }
 
+# loop_lag NODE: how late NODE's event loop ran a timer since it started (its status), in ms:
+# "p99<=BOUND max MAX" (BOUND: the histogram bucket 99 % stayed within).
+loop_lag() {
+    "${DIRECTORCTL:-$(dirname "$DIRECTORD")/directorctl}" -s "$(control_socket "$1")" status --json |
+        jq -r '.daemon.loop_lag | [(.p99_seconds_at_most // "inf"), .max_seconds] | @tsv' |
+        awk '{ printf "p99<=%s max %.1f", ($1 == "inf" ? "inf" : $1 * 1000), $2 * 1000 }'
+}
+
 # start NODE [CONFIG [ARGUMENTS...]]: runs directord in NODE's namespace, logging to $WORK/NODE.log.
 start() {
     local node=$1 cfg=${2:-$(config "$1")}

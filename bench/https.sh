@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# HTTPS check cost: N HTTPS checks (no verification, as most farms run them) at 1 s against
+# 4 openssl s_server processes on loopback in a lab namespace; directord's CPU per probe over
+# a window (probes: its own directord_check_duration_seconds_count), the servers' CPU per probe
+# and directord's loop lag. With
+# BASELINE=FILE another directord binary (an earlier build) runs the same load in the same run,
+# printed beside it. Prints a table; not a test. Run as root after a build.
+#   [BASELINE=old/directord] bench/https.sh [N...]     (default 200)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=("${@:-200}")
+BUILD=${BUILD:-$PWD/build}
+export DIRECTORD=${DIRECTORD:-$BUILD/daemon/directord}
+export DIRECTORCTL=${DIRECTORCTL:-$BUILD/daemon/directorctl}
+[ -x "$DIRECTORD" ] || { echo "build first: $DIRECTORD is missing" >&2; exit 2; }
+. scripts/lab.sh
+SERVER_PIDS=() SERVERS=4 BASE_PORT=24400 WINDOW=${WINDOW:-10} METRICS=127.0.0.1:9477
+lab_up 1
+D1=$(ns d1)
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bench.test \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+for ((s = 0; s < SERVERS; s++)); do
+    # every address of the namespace's 127.0.0.0/8 reaches it
+    ip netns exec "$D1" openssl s_server -quiet -www -accept "$((BASE_PORT + s))" \
+        -cert "$WORK/cert.pem" -key "$WORK/key.pem" </dev/null >/dev/null 2>&1 &
+    LAB_PIDS+=($!) SERVER_PIDS+=($!)
+done
+
+config_for() {  # N: one VRRP instance, N real servers checked by HTTPS at 1 s
+    local n=$1 i
+    echo "control: { metrics: $METRICS }"
+    echo "vrrp:"
+    echo "  instances:"
+    instance_yaml vi eth0 51 150 "$VIP"
+    echo "virtual_servers:"
+    echo "  - name: web"
+    echo "    address: 10.99.1.1:443"
+    echo "    check: { http: { tls: true, verify: false }, interval: 1s, timeout: 1s }"
+    echo "    real_servers:"
+    for ((i = 0; i < n; i++)); do
+        # distinct addresses (127.0.x.y) so that every check probes on its own
+        printf '      - { address: 127.0.%d.%d:%d }\n' $((1 + i / 250)) $((1 + i % 250)) \
+            $((BASE_PORT + i % SERVERS))
+    done
+}
+probes() {
+    ip netns exec "$D1" curl -s "http://$METRICS/metrics" |
+        awk '/^directord_check_duration_seconds_count/ { n += $2 } END { print n + 0 }'
+}
+cpu_ticks() { for pid; do cat "/proc/$pid/stat"; done | awk '{ n += $14 + $15 } END { print n }'; }
+TICK=$(getconf CLK_TCK)
+run() {  # LABEL BINARY N
+    local label=$1 binary=$2 n=$3 pid c0 c1 s0 s1 p0 p1 t0 t1 lag
+    config_for "$n" >"$WORK/https.yaml"
+    : >"$WORK/d1.log"
+    DIRECTORD=$binary start d1 "$WORK/https.yaml"
+    pid=${NODE_PID[d1]}
+    expect_log d1 "health checks: $n monitors" 30
+    sleep 3
+    c0=$(cpu_ticks "$pid") s0=$(cpu_ticks "${SERVER_PIDS[@]}") p0=$(probes) t0=$EPOCHREALTIME
+    sleep "$WINDOW"
+    c1=$(cpu_ticks "$pid") s1=$(cpu_ticks "${SERVER_PIDS[@]}") p1=$(probes) t1=$EPOCHREALTIME
+    lag=$(loop_lag d1)
+    stop d1
+    awk -v l="$label" -v n="$n" -v c="$((c1 - c0))" -v hz="$TICK" -v p="$((p1 - p0))" -v t0="$t0" -v sc="$((s1 - s0))" \
+        -v t1="$t1" -v lag="$lag" 'BEGIN { s = t1 - t0; cpu = c / hz
+        printf "%-10s %6d %9.0f %7.1f%% %10.1f %10.1f  %s\n", l, n, p / s, 100 * cpu / s, p ? 1e6 * cpu / p : 0,
+               p ? 1e6 * sc / hz / p : 0, lag }'
+}
+
+printf '%-10s %6s %9s %8s %10s %10s  %s\n' "" checks "probes/s" "CPU" "us/probe" "server us" "loop lag ms"
+for n in "${SIZES[@]}"; do
+    [ -z "${BASELINE:-}" ] || run baseline "$BASELINE" "$n"
+    run directord "$DIRECTORD" "$n"
+done
