@@ -26,7 +26,6 @@ LAB_PIDS+=($!)
 wait_for 5 grep -qs accepted "$WORK/sink.out" || fail "tcp_sink did not start"
 
 accepted() { tail -n 1 "$WORK/sink.out" | awk '{ print $2 }'; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 TICK=$(getconf CLK_TCK)
 

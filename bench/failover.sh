@@ -6,8 +6,8 @@
 # for VRRPv2 at 1 s, VRRPv3 at 100 ms and VRRPv3 over IPv6 at 100 ms (where the first
 # unsolicited neighbour advertisement stands for the GARP), RUNS times each (default 10), plus
 # the protocol anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise),
-# advert period jitter, resident memory and directord's loop lag (ms). Prints a table; not a test. Run as root after a
-# build.
+# advert period jitter, resident memory and directord's loop lag (ms). Prints a table; not a
+# test. Run as root after a build.
 #   bench/failover.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

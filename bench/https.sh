@@ -2,9 +2,9 @@
 # HTTPS check cost: N HTTPS checks (no verification, as most farms run them) at 1 s against
 # 4 openssl s_server processes on loopback in a lab namespace; directord's CPU per probe over
 # a window (probes: its own directord_check_duration_seconds_count), the servers' CPU per probe
-# and directord's loop lag. With
-# BASELINE=FILE another directord binary (an earlier build) runs the same load in the same run,
-# printed beside it. Prints a table; not a test. Run as root after a build.
+# and directord's loop lag. With BASELINE=FILE another directord binary (an earlier build) runs
+# the same load in the same run, printed beside it. Prints a table; not a test. Run as root
+# after a build.
 #   [BASELINE=old/directord] bench/https.sh [N...]     (default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +47,6 @@ probes() {
     ip netns exec "$D1" curl -s "http://$METRICS/metrics" |
         awk '/^directord_check_duration_seconds_count/ { n += $2 } END { print n + 0 }'
 }
-cpu_ticks() { for pid; do cat "/proc/$pid/stat"; done | awk '{ n += $14 + $15 } END { print n }'; }
 TICK=$(getconf CLK_TCK)
 run() {  # LABEL BINARY N
     local label=$1 binary=$2 n=$3 pid c0 c1 s0 s1 p0 p1 t0 t1 lag

@@ -115,6 +115,9 @@ config() { printf '%s/%s.yaml' "$WORK" "$1"; }
 # control_socket NODE: where NODE's directord listens for directorctl.
 control_socket() { printf '%s/%s.sock' "$WORK" "$1"; }
 
+# cpu_ticks PID...: user + system CPU of the processes so far, in clock ticks (getconf CLK_TCK).
+cpu_ticks() { for pid; do cat "/proc/$pid/stat"; done | awk '{ n += $14 + $15 } END { print n }'; }
+
 # loop_lag NODE: how late NODE's event loop ran a timer since it started (its status), in ms:
 # "p99<=BOUND max MAX" (BOUND: the histogram bucket 99 % stayed within).
 loop_lag() {

@@ -38,7 +38,9 @@ fi
 
 # Any tag down to information fails (overrides: debian/directord.lintian-overrides, each with
 # its reason); as root lintian says so first, and that line is not about the package.
-lintian_out=$(lintian --display-info "${DEB:-$WORK/directord_0.1.0_amd64.changes}" 2>&1 |
+version=$(dpkg-deb -f "$deb" Version)
+name=directord_${version}_$(dpkg-deb -f "$deb" Architecture).deb
+lintian_out=$(lintian --display-info "${DEB:-$WORK/${name%.deb}.changes}" 2>&1 |
     grep -v "running with root privileges" || true)
 [ -z "$lintian_out" ] || { echo "$lintian_out"; fail "lintian has something to say"; }
 say "lintian: clean (errors, warnings and information)"
@@ -59,15 +61,14 @@ dpkg-deb -I "$deb" postrm | grep "deb-systemd-helper purge 'directord.service'" 
 
 # The rounds run in a chroot into the overlay; /run is empty there, so no systemd is seen and
 # no maintainer script reaches this machine's services.
-[ "$deb" -ef "$WORK/directord_0.1.0_amd64.deb" ] || cp "$deb" "$WORK/directord_0.1.0_amd64.deb"
-cat >"$WORK/rounds.sh" <<'EOF'
+[ "$deb" -ef "$WORK/$name" ] || cp "$deb" "$WORK/$name"
+{ echo "deb=/tmp/package/$name version=$version"; cat; } >"$WORK/rounds.sh" <<'EOF'
 set -euo pipefail
 cd /tmp/package  # (the directory the chroot was entered from is not in it)
 fail() { echo "FAIL: $*"; exit 1; }
-deb=/tmp/package/directord_0.1.0_amd64.deb
 conf=/etc/directord/directord.yaml
 installed_and_working() {
-    [ "$(directord --version)" = "directord 0.1.0" ] || fail "directord --version"
+    [ "$(directord --version)" = "directord $version" ] || fail "directord --version"
     directord --check -f "$conf" >/dev/null || fail "the shipped configuration is invalid"
     directorctl check "$conf" >/dev/null || fail "directorctl check"
     dpkg-query -W -f='${Conffiles}\n' directord | grep -q " $conf " || fail "$conf is not a conffile"
@@ -110,7 +111,7 @@ mount -t proc proc root/proc
 mount -t tmpfs tmpfs root/run
 mount -t tmpfs tmpfs root/tmp
 mkdir root/tmp/package
-cp "$work/directord_0.1.0_amd64.deb" "$work/rounds.sh" root/tmp/package/
+cp "$work"/directord_*.deb "$work/rounds.sh" root/tmp/package/
 chroot root bash /tmp/package/rounds.sh
 umount -R root/tmp root/run root/proc root/dev
 # What the rounds changed on the root: only package managers' own records and logs may remain.
