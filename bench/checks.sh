@@ -81,7 +81,7 @@ run_directord() {  # N -> fills RESULT
     RESULT=$(awk -v n="$n" -v c="$((c1 - c0))" -v hz="$TICK" -v a="$((a1 - a0))" -v t0="$t0" -v t1="$t1" \
         -v rss="$rss" -v rss0="${RSS[0]:-$rss}" -v lat="${lateness:-n/a}" -v jit="$(jitter_p99 "adv$n")" -v lag="$lag" 'BEGIN {
             s = t1 - t0; cpu = c / hz
-            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s  %-22s %s", "directord", n, a / s, 100 * cpu / s,
+            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s  %-30s %s", "directord", n, a / s, 100 * cpu / s,
                    a ? 1e6 * cpu / a : 0, n ? sprintf("%.0f", (rss - rss0) * 1024 / n) : "-", jit, lag, lat }')
 }
 run_floor() {  # N
@@ -90,7 +90,7 @@ run_floor() {  # N
             printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s", "floor", n, $2 / s, 100 * cpu / s, 1e6 * cpu / $2, "-", "-" }'
 }
 
-printf '%-10s %7s %9s %8s %9s %10s %8s  %-22s %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "jit99ms" "loop lag ms" "lateness"
+printf '%-10s %7s %9s %8s %9s %10s %8s  %-30s %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "jit99ms" "loop lag ms" "lateness"
 run_directord 0
 echo "$RESULT"
 for n in "${SIZES[@]}"; do

@@ -22,9 +22,9 @@ json drops_of(const vrrp::DropCounters& drops) {
     return out;
 }
 
-// The loop's lag: the bucket bound 99 % of the probes stayed within (null above the last), the
-// largest, and how many probes.
-json loop_lag(const SecondsHistogram& h) {
+// A duration histogram in short: the bucket bound 99 % of the samples stayed within (null above
+// the last), the largest, and how many samples.
+json summary(const SecondsHistogram& h) {
     auto p99 = h.bound_holding(0.99);
     return {{"samples", h.count},
             {"p99_seconds_at_most", p99 ? json(*p99) : json(nullptr)},
@@ -94,7 +94,8 @@ json status_header(const Parts& parts) {
                      {"reloads", parts.info.reloads},
                      {"reload_failures", parts.info.reload_failures},
                      {"control_rejected", parts.info.control_rejected},
-                     {"loop_lag", loop_lag(parts.info.loop_lag)}};
+                     {"loop_lag", summary(parts.info.loop_lag)},
+                     {"check_turns", summary(parts.checker.turns())}};
     auto engine = parts.engine.status();
     doc["maintenance"] = {
         {"file", engine.maintenance_file ? json(*engine.maintenance_file) : json(nullptr)},
@@ -209,6 +210,13 @@ std::string metrics_header(const Parts& parts) {
     out.histogram("directord_loop_lag_seconds", "", parts.info.loop_lag);
     out.family("directord_loop_lag_max_seconds", "gauge", "The largest loop lag since the start.");
     out.sample("directord_loop_lag_max_seconds", "", parts.info.loop_lag.max_seconds);
+    out.family("directord_check_turn_seconds", "histogram",
+               "How long each turn of check work (a probe started, a socket or timer callback, a "
+               "result reported) held the event loop.");
+    out.histogram("directord_check_turn_seconds", "", parts.checker.turns());
+    out.family("directord_check_turn_max_seconds", "gauge",
+               "The longest turn of check work since the start.");
+    out.sample("directord_check_turn_max_seconds", "", parts.checker.turns().max_seconds);
     out.family("directord_control_requests_rejected_total", "counter",
                "Control-socket requests that could not be served (malformed, wrong arguments).");
     out.sample("directord_control_requests_rejected_total", "",

@@ -68,6 +68,9 @@ void print_status(const json& s) {
                        ? std::string("5 s (beyond)")
                        : fmt::format("{:g} ms", lag["p99_seconds_at_most"].get<double>() * 1000),
                    lag["max_seconds"].get<double>() * 1000, text_of(lag["samples"]));
+    if (const auto& turns = d["check_turns"]; turns["samples"].get<long>() > 0)
+        fmt::print("check work: longest turn {:.1f} ms ({} turns)\n",
+                   turns["max_seconds"].get<double>() * 1000, text_of(turns["samples"]));
     if (!s["maintenance"]["file"].is_null())
         fmt::print("maintenance: {} ({})\n", s["maintenance"]["active"].get<bool>() ? "ON" : "off",
                    text_of(s["maintenance"]["file"]));

@@ -118,12 +118,15 @@ control_socket() { printf '%s/%s.sock' "$WORK" "$1"; }
 # cpu_ticks PID...: user + system CPU of the processes so far, in clock ticks (getconf CLK_TCK).
 cpu_ticks() { for pid; do cat "/proc/$pid/stat"; done | awk '{ n += $14 + $15 } END { print n }'; }
 
-# loop_lag NODE: how late NODE's event loop ran a timer since it started (its status), in ms:
-# "p99<=BOUND max MAX" (BOUND: the histogram bucket 99 % stayed within).
+# loop_lag NODE: how late NODE's event loop ran a timer since it started (its status), and
+# its longest turn of check work, in ms: "p99<=BOUND max MAX turn TURN" (BOUND: the histogram
+# bucket 99 % stayed within; TURN "-" from a directord that does not time them).
 loop_lag() {
     "${DIRECTORCTL:-$(dirname "$DIRECTORD")/directorctl}" -s "$(control_socket "$1")" status --json |
-        jq -r '.daemon.loop_lag | [(.p99_seconds_at_most // "inf"), .max_seconds] | @tsv' |
-        awk '{ printf "p99<=%s max %.1f", ($1 == "inf" ? "inf" : $1 * 1000), $2 * 1000 }'
+        jq -r '.daemon | [(.loop_lag.p99_seconds_at_most // "inf"), .loop_lag.max_seconds,
+                          (.check_turns.max_seconds // "-")] | @tsv' |
+        awk '{ printf "p99<=%s max %.1f turn %s", ($1 == "inf" ? "inf" : $1 * 1000), $2 * 1000,
+                      ($3 == "-" ? "-" : sprintf("%.1f", $3 * 1000)) }'
 }
 
 # start NODE [CONFIG [ARGUMENTS...]]: runs directord in NODE's namespace, logging to $WORK/NODE.log.

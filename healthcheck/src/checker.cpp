@@ -207,10 +207,10 @@ void HealthChecker::log_status() const {
     const auto& lateness = scheduler_.lateness();
     log::info(
         "status health checks: {} monitors ({} up, {} down), probes started {}, start lateness "
-        "p50 {}, p99 {}, max {}",
+        "p50 {}, p99 {}, max {}, longest turn {:.1f}ms",
         monitors_.size(), up, monitors_.size() - static_cast<std::size_t>(up), scheduler_.started(),
         format_duration(lateness.percentile(0.5)), format_duration(lateness.percentile(0.99)),
-        format_duration(lateness.percentile(1.0)));
+        format_duration(lateness.percentile(1.0)), scheduler_.turns().max_seconds * 1000);
 }
 
 }  // namespace directord::healthcheck

@@ -71,24 +71,31 @@ void Scheduler::run_slice() {
     auto start = Clock::now();
     auto end = start + kSlice;
     // Work already under way first: it is what frees sockets and reports results.
-    for (auto now = start; !deferred_.empty() && now < end; now = Clock::now()) {
+    auto now = start;
+    while (!deferred_.empty() && now < end) {
         auto work = std::move(deferred_.front());
         deferred_.pop_front();
         work();
+        now = timed_turn(now);
     }
     // At least one due monitor per slice, so a flood of completions cannot starve the schedule.
-    std::size_t n = 0;
-    for (auto now = Clock::now();
-         !heap_.empty() && heap_.front()->due_ <= now + kCoalesce && (n == 0 || now < end);
-         now = Clock::now(), ++n) {
+    for (std::size_t n = 0;
+         !heap_.empty() && heap_.front()->due_ <= now + kCoalesce && (n == 0 || now < end); ++n) {
         Monitor* monitor = heap_.front();
         remove_at(0);
         lateness_.record(
             std::chrono::duration_cast<std::chrono::microseconds>(now - monitor->due_));
         monitor->due();
+        now = timed_turn(now);
     }
     in_slice_ = false;
     arm();
+}
+
+Scheduler::Clock::time_point Scheduler::timed_turn(Clock::time_point began) {
+    auto now = Clock::now();
+    turns_.record(std::chrono::duration<double>(now - began).count());
+    return now;
 }
 
 void Scheduler::place(std::size_t slot, Monitor* monitor) {

@@ -41,6 +41,22 @@ TEST(Scheduler, DueChecksYieldToOtherTimersBetweenBatches) {
     EXPECT_EQ(scheduler.pending(), 1000u);  // each waits for its next interval
 }
 
+// Each turn of check work is timed: how long one held the loop is what delays an advert.
+TEST(Scheduler, TimesEachTurnOfCheckWork) {
+    asio::io_context io;
+    auto& scheduler = Scheduler::of(io);
+    scheduler.defer([] {
+        for (auto until = std::chrono::steady_clock::now() + 3ms;
+             std::chrono::steady_clock::now() < until;) {
+        }
+    });
+    scheduler.defer([] {});
+    io.run_for(100ms);
+    EXPECT_EQ(scheduler.turns().count, 2u);
+    EXPECT_GE(scheduler.turns().max_seconds, 0.003);
+    EXPECT_LT(scheduler.turns().max_seconds, 1.0);
+}
+
 namespace {
 
 config::Config two_virtual_servers(tcp::endpoint rs, unsigned fall) {

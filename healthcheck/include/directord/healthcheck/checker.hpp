@@ -51,6 +51,7 @@ class HealthChecker : private Monitor::Observer {
         std::size_t first, std::size_t last,
         const std::function<void(const RealServerId&, const Monitor&)>& visit) const;
     const CheckStats& stats() const { return scheduler_.stats(); }
+    const SecondsHistogram& turns() const { return scheduler_.turns(); }
     std::size_t monitor_count() const { return monitors_.size(); }
     // One line: monitors up/down, probes started, start lateness percentiles.
     void log_status() const;

@@ -18,6 +18,7 @@
 
 #include "directord/healthcheck/check_stats.hpp"
 #include "directord/healthcheck/histogram.hpp"
+#include "directord/histogram.hpp"
 
 namespace directord::healthcheck {
 
@@ -48,12 +49,18 @@ class Scheduler : public boost::asio::execution_context::service {
     // How late monitors started compared with their schedule.
     const Histogram& lateness() const { return lateness_; }
     std::uint64_t started() const { return lateness_.count(); }
+    // How long each turn of check work held the loop (a probe started, a socket or timer
+    // callback, a result reported): the slices bound how many turns run in a row, not how long
+    // one lasts, so a long one here is an advert sent that much late.
+    const SecondsHistogram& turns() const { return turns_; }
     // Every probe result (retries included), by kind.
     CheckStats& stats() { return stats_; }
     const CheckStats& stats() const { return stats_; }
 
   private:
     void run_slice();
+    // Records a turn that began at `began` and returns the time it ended.
+    Clock::time_point timed_turn(Clock::time_point began);
     void arm();
     void place(std::size_t slot, Monitor* monitor);
     void sift_up(std::size_t slot);
@@ -68,6 +75,7 @@ class Scheduler : public boost::asio::execution_context::service {
     bool in_slice_ = false;
     bool slice_posted_ = false;
     Histogram lateness_;
+    SecondsHistogram turns_;
     CheckStats stats_;
 };
 
