@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "directord/healthcheck/probes.hpp"
 #include "directord/healthcheck/scheduler.hpp"
@@ -19,26 +20,22 @@ namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
 
-// One curl multi handle per io_context, created on first use (an Asio service).
-class CurlService : public boost::asio::execution_context::service {
+// One curl multi handle and what drives it from the loop: its sockets, its timer, its transfers.
+class CurlMulti {
   public:
-    static inline boost::asio::execution_context::id id;
-
-    explicit CurlService(boost::asio::execution_context& context)
-        : service(context),
-          io_(static_cast<boost::asio::io_context&>(context)),
-          scheduler_(Scheduler::of(io_)),
-          timer_(io_) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+    CurlMulti(boost::asio::io_context& io, Scheduler& scheduler)
+        : io_(io), scheduler_(scheduler), timer_(io_) {
         multi_ = curl_multi_init();
-        curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlService::on_socket);
+        curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
         curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-        curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlService::on_timer);
+        curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
         curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     }
-    ~CurlService() override { shutdown(); }
+    ~CurlMulti() { shutdown(); }
+    CurlMulti(const CurlMulti&) = delete;
+    CurlMulti& operator=(const CurlMulti&) = delete;
 
-    void shutdown() override {
+    void shutdown() {
         if (!multi_) return;
         for (auto& [handle, done] : transfers_) {
             curl_multi_remove_handle(multi_, handle);
@@ -80,12 +77,12 @@ class CurlService : public boost::asio::execution_context::service {
     };
 
     static int on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
-        static_cast<CurlService*>(self)->watch(fd, what);
+        static_cast<CurlMulti*>(self)->watch(fd, what);
         return 0;
     }
 
     static int on_timer(CURLM*, long timeout_ms, void* self) {
-        auto* s = static_cast<CurlService*>(self);
+        auto* s = static_cast<CurlMulti*>(self);
         if (timeout_ms < 0) {
             s->timer_.cancel();
             return 0;
@@ -177,11 +174,42 @@ class CurlService : public boost::asio::execution_context::service {
     std::map<CURL*, Done> transfers_;
 };
 
+// The multi handles of one io_context (an Asio service), each probe bound to one of them in
+// turn. Not a single one: curl 7.88 walks all of a multi handle's connection bundles (one per
+// real server) whenever a connection closes, and a timeout action runs every due transfer of
+// the handle at once; both grow with the transfers that share a handle.
+class CurlService : public boost::asio::execution_context::service {
+  public:
+    static inline boost::asio::execution_context::id id;
+    static constexpr std::size_t kMultis = 32;
+
+    explicit CurlService(boost::asio::execution_context& context)
+        : service(context), io_(static_cast<boost::asio::io_context&>(context)) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    }
+
+    void shutdown() override {
+        for (auto& multi : multis_) multi->shutdown();
+    }
+
+    CurlMulti& assign() {
+        std::size_t i = assigned_++ % kMultis;
+        if (i == multis_.size())
+            multis_.push_back(std::make_unique<CurlMulti>(io_, Scheduler::of(io_)));
+        return *multis_[i];
+    }
+
+  private:
+    boost::asio::io_context& io_;
+    std::vector<std::unique_ptr<CurlMulti>> multis_;
+    std::size_t assigned_ = 0;
+};
+
 class HttpProbe : public Probe {
   public:
     HttpProbe(boost::asio::io_context& io, config::HttpCheck check,
               boost::asio::ip::tcp::endpoint target)
-        : curl_(boost::asio::use_service<CurlService>(io)),
+        : curl_(boost::asio::use_service<CurlService>(io).assign()),
           check_(std::move(check)),
           target_(target) {
         if (!check_.body_regex.empty())
@@ -272,7 +300,7 @@ class HttpProbe : public Probe {
         return {true, fmt::format("HTTP status {}", status), latency};
     }
 
-    CurlService& curl_;
+    CurlMulti& curl_;
     config::HttpCheck check_;
     boost::asio::ip::tcp::endpoint target_;
     std::unique_ptr<RE2> body_regex_;  // validated by the loader; linear time on any body
