@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "directord/healthcheck/probes.hpp"
@@ -24,7 +25,7 @@ constexpr std::size_t kMaxBody = 64 * 1024;
 class CurlMulti {
   public:
     CurlMulti(boost::asio::io_context& io, Scheduler& scheduler)
-        : io_(io), scheduler_(scheduler), timer_(io_) {
+        : io_(io), scheduler_(scheduler), timer_(std::in_place, io_) {
         multi_ = curl_multi_init();
         curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
         curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
@@ -45,6 +46,9 @@ class CurlMulti {
         sockets_.clear();
         curl_multi_cleanup(multi_);
         multi_ = nullptr;
+        // Now, while every service of the io_context still exists: the timer service may be
+        // destroyed before this one (it can be created after it), and a timer must not outlive it.
+        timer_.reset();
     }
 
     using Done = std::function<void(CURLcode, CURL*)>;
@@ -83,12 +87,13 @@ class CurlMulti {
 
     static int on_timer(CURLM*, long timeout_ms, void* self) {
         auto* s = static_cast<CurlMulti*>(self);
+        if (!s->timer_) return 0;
         if (timeout_ms < 0) {
-            s->timer_.cancel();
+            s->timer_->cancel();
             return 0;
         }
-        s->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-        s->timer_.async_wait([s](const boost::system::error_code& ec) {
+        s->timer_->expires_after(std::chrono::milliseconds(timeout_ms));
+        s->timer_->async_wait([s](const boost::system::error_code& ec) {
             if (!ec) s->scheduler_.defer([s] { s->act(CURL_SOCKET_TIMEOUT, 0); });
         });
         return 0;
@@ -169,7 +174,7 @@ class CurlMulti {
     boost::asio::io_context& io_;
     Scheduler& scheduler_;
     CURLM* multi_ = nullptr;
-    boost::asio::steady_timer timer_;
+    std::optional<boost::asio::steady_timer> timer_;
     std::map<curl_socket_t, std::shared_ptr<Watch>> sockets_;
     std::map<CURL*, Done> transfers_;
 };
