@@ -85,18 +85,32 @@ class CurlMulti {
         return 0;
     }
 
+    // curl moves its deadline at nearly every step of every transfer. A later one waits for
+    // the pending wait to end (then it waits on); only an earlier one re-arms the timer:
+    // re-arming is a cancelled handler and, when it is the loop's earliest timer, a syscall.
     static int on_timer(CURLM*, long timeout_ms, void* self) {
         auto* s = static_cast<CurlMulti*>(self);
-        if (!s->timer_) return 0;
         if (timeout_ms < 0) {
-            s->timer_->cancel();
+            s->due_.reset();  // a pending wait ends with nothing to do
             return 0;
         }
-        s->timer_->expires_after(std::chrono::milliseconds(timeout_ms));
-        s->timer_->async_wait([s](const boost::system::error_code& ec) {
-            if (!ec) s->scheduler_.defer([s] { s->act(CURL_SOCKET_TIMEOUT, 0); });
-        });
+        auto due = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        s->due_ = due;
+        if (!s->waiting_ || s->timer_->expiry() > due) s->wait_until(due);
         return 0;
+    }
+
+    void wait_until(std::chrono::steady_clock::time_point due) {
+        waiting_ = true;
+        timer_->expires_at(due);  // a pending wait ends with operation_aborted
+        timer_->async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            waiting_ = false;
+            if (!due_) return;
+            if (*due_ > std::chrono::steady_clock::now()) return wait_until(*due_);
+            due_.reset();
+            scheduler_.defer([this] { act(CURL_SOCKET_TIMEOUT, 0); });
+        });
     }
 
     void watch(curl_socket_t fd, int what) {
@@ -175,6 +189,8 @@ class CurlMulti {
     Scheduler& scheduler_;
     CURLM* multi_ = nullptr;
     std::optional<boost::asio::steady_timer> timer_;
+    std::optional<std::chrono::steady_clock::time_point> due_;  // curl's deadline, if any
+    bool waiting_ = false;                                      // on timer_
     std::map<curl_socket_t, std::shared_ptr<Watch>> sockets_;
     std::map<CURL*, Done> transfers_;
 };
@@ -228,10 +244,15 @@ class HttpProbe : public Probe {
         url_ = fmt::format("{}://{}:{}{}", check_.tls ? "https" : "http",
                            name.empty() ? address : name, target_.port(), check_.path);
         if (!check_.host.empty()) host_header_ = "Host: " + check_.host;
+        if (check_.tls && !check_.verify) {
+            sessions_ = curl_share_init();
+            curl_share_setopt(sessions_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        }
     }
 
     ~HttpProbe() override {
         if (running_) curl_.cancel(running_);
+        curl_share_cleanup(sessions_);  // after its last easy handle
         curl_slist_free_all(resolve_list_);
         curl_slist_free_all(header_list_);
     }
@@ -261,6 +282,7 @@ class HttpProbe : public Probe {
             curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
         }
         if (!check_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, check_.ca_file.c_str());
+        if (sessions_) curl_easy_setopt(h, CURLOPT_SHARE, sessions_);
         if (resolve_list_) curl_slist_free_all(resolve_list_);
         if (header_list_) curl_slist_free_all(header_list_);
         resolve_list_ = resolve_.empty() ? nullptr : curl_slist_append(nullptr, resolve_.c_str());
@@ -312,6 +334,11 @@ class HttpProbe : public Probe {
     std::string url_, resolve_, host_header_, body_;
     curl_slist* resolve_list_ = nullptr;
     curl_slist* header_list_ = nullptr;
+    // This real server's TLS session, resumed by the next probe: no full handshake (the
+    // server's private-key operation, the client's certificate parsing) every interval. Only
+    // where nothing is verified: a verifying check sees a replaced or expired certificate at
+    // its next probe, which a resumed session would not show it.
+    CURLSH* sessions_ = nullptr;
     CURL* running_ = nullptr;
 };
 

@@ -195,6 +195,32 @@ TEST(HttpProbe, TlsVerifyAndSni) {
     EXPECT_FALSE(run_probe(io, http_check(h, 3s), server.endpoint()).ok);
 }
 
+// openssl s_server -www answers with its session's state: "New, TLSv1.3, ..." or "Reused, ...".
+TEST(HttpProbe, UnverifiedTlsResumesItsSessionAVerifyingCheckDoesNot) {
+    TlsServer server;
+    asio::io_context io;
+    config::HttpCheck h;
+    h.tls = true;
+    h.verify = false;
+    h.body_regex = "Reused, TLS";
+    auto unverified = http_check(h, 3s);
+    auto probe = make_probe(io, unverified, server.endpoint());
+    EXPECT_FALSE(run_probe(io, *probe, unverified.timeout).ok) << "the first has no session";
+    auto resumed = run_probe(io, *probe, unverified.timeout);
+    EXPECT_TRUE(resumed.ok) << resumed.reason;
+
+    h.verify = true;
+    h.ca_file = server.cert();
+    h.sni = "directord.test";
+    h.body_regex = "New, TLS";
+    auto verifying = http_check(h, 3s);
+    probe = make_probe(io, verifying, server.endpoint());
+    for (int i = 0; i < 2; ++i) {
+        auto full = run_probe(io, *probe, verifying.timeout);
+        EXPECT_TRUE(full.ok) << "probe " << i << ": " << full.reason;
+    }
+}
+
 TEST(Ipv6RealServers, TlsWithTheNamePinnedToAnIpv6Address) {
     if (auto why = ipv6_loopback_missing()) GTEST_SKIP() << *why;
     TlsServer server(kLoopback6);

@@ -95,17 +95,21 @@ class HttpServer {
     tcp::acceptor acceptor_;
 };
 
-inline ProbeResult run_probe(asio::io_context& io, const config::Check& check,
-                             tcp::endpoint target) {
-    auto probe = make_probe(io, check, target);
+inline ProbeResult run_probe(asio::io_context& io, healthcheck::Probe& probe,
+                             std::chrono::microseconds timeout) {
     std::optional<ProbeResult> result;
-    probe->run(check.timeout, [&](const ProbeResult& r) { result = r; });
+    probe.run(timeout, [&](const ProbeResult& r) { result = r; });
     for (int i = 0; i < 1000 && !result; ++i) {
         io.restart();  // a previous run may have left the context stopped (out of work)
         io.run_for(10ms);
     }
     EXPECT_TRUE(result.has_value());
     return result.value_or(ProbeResult{});
+}
+
+inline ProbeResult run_probe(asio::io_context& io, const config::Check& check,
+                             tcp::endpoint target) {
+    return run_probe(io, *make_probe(io, check, target), check.timeout);
 }
 
 inline config::Check tcp_check(std::chrono::microseconds timeout = 500ms) {
