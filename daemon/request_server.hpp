@@ -2,11 +2,13 @@
 // A small request/response server on the event loop, for the control socket (unix, one JSON
 // line) and the metrics endpoint (TCP, one HTTP request): accept, read one request up to its
 // delimiter (bounded in size and time), hand it to the handler, write what it answers, close.
-// The handler may answer later (a reload answers once applied). At most kMaxSessions clients
-// are held at once: past that, the oldest one still sending its request is dropped (a real
-// client sends it at once), and a client slow to send or to read is dropped after kTimeout, so
-// idle or slowloris clients can neither take the descriptors the health checks need nor keep
-// a real client out.
+// The handler may answer later (a reload answers once applied). At most kMaxSending clients
+// still sending their request are held at once: past that, the oldest of them is dropped once
+// it has had kSendGrace (a real client sends at once), and until then nobody else is accepted
+// (they wait in the listen backlog, not dropped: a thousand scrapers arriving together are all
+// answered). A client slow to send or to read is dropped after kTimeout. So idle or slowloris
+// clients can neither take the descriptors the health checks need nor keep a real client out
+// for long.
 #include <sys/socket.h>
 
 #include <array>
@@ -80,7 +82,10 @@ class RequestServer {
                                        OpenStream open_stream)>;
     static constexpr std::size_t kMaxRequest = 64 * 1024;
     static constexpr auto kTimeout = std::chrono::seconds(10);
-    static constexpr std::size_t kMaxSessions = 16;
+    static constexpr std::size_t kMaxSending = 16;
+    static constexpr auto kSendGrace = std::chrono::milliseconds(20);
+    // Clients held in all, most waiting for their answer: past that, accepting waits.
+    static constexpr std::size_t kMaxOpen = 1024;
 
     RequestServer(boost::asio::io_context& io, const typename Protocol::endpoint& endpoint,
                   std::string delimiter, Handler handler)
@@ -89,8 +94,10 @@ class RequestServer {
           delimiter_(std::move(delimiter)),
           handler_(std::move(handler)),
           sessions_(std::make_shared<Sessions>()) {
+        sessions_->room_made = [this] { accept(); };
         accept();
     }
+    ~RequestServer() { sessions_->room_made = nullptr; }
     RequestServer(const RequestServer&) = delete;
     RequestServer& operator=(const RequestServer&) = delete;
 
@@ -99,8 +106,8 @@ class RequestServer {
     // Shared with the sessions, which may outlive the server (their handlers die with the loop).
     struct Sessions {
         std::size_t open = 0;
-        std::size_t dropping = 0;                    // closed, their handlers not yet run
-        std::deque<std::weak_ptr<Session>> reading;  // oldest first
+        std::deque<std::weak_ptr<Session>> sending;  // oldest first
+        std::function<void()> room_made;             // the server's, while it lives
     };
 
     class Session : public std::enable_shared_from_this<Session>, public LineSink {
@@ -115,12 +122,12 @@ class RequestServer {
         }
         ~Session() {
             --sessions_->open;
-            if (dropped_) --sessions_->dropping;
+            if (sessions_->room_made) sessions_->room_made();
         }
-        bool reading() const { return reading_ && !dropped_; }
+        bool sending() const { return reading_ && !dropped_; }
+        std::chrono::steady_clock::time_point since() const { return since_; }
         void drop() {
             dropped_ = true;
-            ++sessions_->dropping;
             boost::system::error_code ignored;
             socket_.close(ignored);
         }
@@ -137,6 +144,7 @@ class RequestServer {
                 [self](const boost::system::error_code& ec, std::size_t length) {
                     self->timer_.cancel();  // the answer may take its time (a reload)
                     self->reading_ = false;
+                    if (self->sessions_->room_made) self->sessions_->room_made();
                     if (ec) return;
                     std::string request(boost::asio::buffers_begin(self->buffer_.data()),
                                         boost::asio::buffers_begin(self->buffer_.data()) +
@@ -221,6 +229,7 @@ class RequestServer {
         boost::asio::streambuf buffer_;
         boost::asio::steady_timer timer_;
         Response response_{std::string()};
+        std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
         bool reading_ = true;
         bool dropped_ = false;
         // A stream's lines not yet written (the first one being written), and their size.
@@ -230,25 +239,42 @@ class RequestServer {
         std::array<char, 256> ignored_{};
     };
 
-    // Over the limit: the oldest session still sending its request makes room.
-    void make_room() {
-        auto& reading = sessions_->reading;
-        while (sessions_->open - sessions_->dropping > kMaxSessions && !reading.empty()) {
-            auto oldest = reading.front().lock();
-            reading.pop_front();
-            if (oldest && oldest->reading()) oldest->drop();
+    // Whether one more client may be taken now. Over the limit of clients sending, the oldest
+    // one that has had its grace is dropped; if none has, accepting waits for that moment or
+    // for room (a client done sending, or gone, calls accept()).
+    bool room() {
+        auto& sending = sessions_->sending;
+        std::erase_if(sending, [](const auto& s) {
+            auto session = s.lock();
+            return !session || !session->sending();
+        });
+        if (sessions_->open >= kMaxOpen) return false;
+        while (sending.size() >= kMaxSending) {
+            auto oldest = sending.front().lock();
+            auto due = oldest->since() + kSendGrace;
+            if (std::chrono::steady_clock::now() < due) {
+                retry_.expires_at(due);
+                retry_.async_wait([this](const boost::system::error_code& ec) {
+                    if (!ec) accept();
+                });
+                return false;
+            }
+            oldest->drop();
+            sending.pop_front();
         }
-        std::erase_if(reading, [](const auto& s) { return s.expired(); });
+        return true;
     }
 
     void accept() {
+        if (accepting_ || !room()) return;
+        accepting_ = true;
         acceptor_.async_accept(
             [this](const boost::system::error_code& ec, typename Protocol::socket socket) {
+                accepting_ = false;
                 if (ec == boost::asio::error::operation_aborted) return;
                 if (!ec) {
                     auto session = std::make_shared<Session>(*this, std::move(socket));
-                    make_room();
-                    sessions_->reading.push_back(session);
+                    sessions_->sending.push_back(session);
                     session->start();
                     accept();
                     return;
@@ -268,6 +294,7 @@ class RequestServer {
     std::string delimiter_;
     Handler handler_;
     std::shared_ptr<Sessions> sessions_;
+    bool accepting_ = false;
 };
 
 }  // namespace directord::daemon
