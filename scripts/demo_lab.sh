@@ -102,7 +102,7 @@ waited 10 "d1 did not program rs2" in_table d1 "$RS2"
 say "d1 MASTER with both VIPs, IPVS programmed with rs1 and rs2: ${took} s after its start"
 SUMMARY+=("$(printf '%-38s %s' "election: d1 MASTER, IPVS programmed" "${took} s")")
 start d2
-wait_for 10 grep -q "sync daemon now backup" "$WORK/d2.log" || fail "d2 did not become BACKUP"
+wait_for 10 log_has d2 "sync daemon now backup" || fail "d2 did not become BACKUP"
 say "d2 BACKUP, its sync daemon backup: it learns d1's connections"
 status d1
 
@@ -151,7 +151,7 @@ ip netns exec "$(ns c1)" busybox nc "$VIP" 9000 <"$WORK/in" >"$WORK/out" &
 LAB_PIDS+=($!)
 exec 3>"$WORK/in"
 echo hello >&3
-wait_for 5 grep -q hello "$WORK/out" || fail "the connection got no echo"
+wait_for 5 grep -qs hello "$WORK/out" || fail "the connection got no echo"
 synced_to() {
     local line
     while IFS= read -r line; do
@@ -172,7 +172,7 @@ t=$(now)
 waited 10 "d2 did not take over" has_vip d2
 say "d2 MASTER ${took} s after the kill (the protocol's floor: 3 missed adverts + skew, 0.35 s)"
 echo "after the kill" >&3
-wait_for 5 grep -q "after the kill" "$WORK/out" || fail "the long-lived connection did not survive"
+wait_for 5 grep -qs "after the kill" "$WORK/out" || fail "the long-lived connection did not survive"
 say "the long-lived connection still echoes, through d2"
 step_done "kill -9 d1: d2 takes over" "connection kept"
 status d2
@@ -182,10 +182,10 @@ banner "6. d1 returns: it learns the connections, then takes the VIPs back"
 mv "$WORK/d1.log" "$WORK/d1-before-kill.log"
 t=$(now)
 start d1
-waited 20 "d1 did not take the VIPs back" grep -q "outside: entering MASTER" "$WORK/d1.log"
+waited 20 "d1 did not take the VIPs back" log_has d1 "outside: entering MASTER"
 say "d1 MASTER again ${took} s after its start (4 s preempt delay)"
 echo "after the return" >&3
-wait_for 5 grep -q "after the return" "$WORK/out" || fail "the long-lived connection did not survive the return"
+wait_for 5 grep -qs "after the return" "$WORK/out" || fail "the long-lived connection did not survive the return"
 say "the long-lived connection still echoes, through d1"
 step_done "d1 returns and takes back" "connection kept"
 status d1

@@ -183,11 +183,19 @@ expect_vip_on() {
 # polls, a loaded machine stretched 1.2 s into 1.9 s and saw a take-over that was due.
 expect_stays() {
     local node=$1 seconds=$2 address=${3:-$VIP} end
-    end=$(awk -v now="$EPOCHREALTIME" -v s="$seconds" 'BEGIN { printf "%.6f", now + s }')
-    while awk -v now="$EPOCHREALTIME" -v end="$end" 'BEGIN { exit !(now < end) }'; do
+    end=$((${EPOCHREALTIME/./} + $(microseconds "$seconds")))
+    while ((${EPOCHREALTIME/./} < end)); do
         has_vip "$node" "$address" || fail "$address left $node"
         sleep 0.1
     done
+}
+# microseconds 1.25 -> 1250000: bash has no fractions, and a clock compared in microseconds
+# costs no program per poll.
+microseconds() {
+    local whole=${1%%.*} fraction=
+    [[ $1 == *.* ]] && fraction=${1#*.}
+    fraction=${fraction}000000
+    echo $((${whole:-0} * 1000000 + 10#${fraction:0:6}))
 }
 
 # Log line checks.

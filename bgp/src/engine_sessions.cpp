@@ -62,10 +62,15 @@ EngineReading parse_frr_summary(const std::string& json) {
             if (!known) reading.sessions.push_back({peer, state, state == "Established"});
         }
     }
+    // No list at all is an FRR without bfdd; a list that does not parse is said, not read as
+    // "no BFD sessions".
     std::string rest(std::istreambuf_iterator<char>(in), {});
     if (auto list = rest.find('['); list != std::string::npos) {
         auto peers = nlohmann::json::parse(rest.substr(list), nullptr, false);
-        if (peers.is_array()) read_frr_bfd(peers, reading);
+        if (peers.is_array())
+            read_frr_bfd(peers, reading);
+        else
+            reading.error = "BFD peers not JSON: " + rest.substr(list, 80);
     }
     return reading;
 }

@@ -76,7 +76,7 @@ ip netns exec "$(ns d1)" perl -MIO::Socket::INET -MIO::Socket::UNIX -e '
     print "holding\n"; sleep 30' "$METRICS" "$(control_socket d1)" >"$WORK/idle.out" 2>&1 &
 IDLE=$!
 LAB_PIDS+=($IDLE)
-wait_for 10 grep -q holding "$WORK/idle.out" || fail "the idle clients: $(cat "$WORK/idle.out")"
+wait_for 10 grep -qs holding "$WORK/idle.out" || fail "the idle clients: $(cat "$WORK/idle.out")"
 fds=$(ls "/proc/${NODE_PID[d1]}/fd" | wc -l)
 say "d1 holds $fds descriptors"
 [ "$fds" -lt 100 ] || fail "idle clients hold d1's descriptors ($fds)"

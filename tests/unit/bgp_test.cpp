@@ -349,6 +349,10 @@ TEST(EngineSessions, FrrAndBirdBgpAndBfdSessionsAreRead) {
     EXPECT_TRUE(bgp::parse_frr_summary(R"({"ipv4Unicast": {"peers": {}}}
 bfdd is not running)")
                     .bfd.empty());
+    auto cut = bgp::parse_frr_summary(R"({"ipv4Unicast": {"peers": {"10.0.1.1": {}}}}
+[{"peer": "10.0.1.1", "stat)");
+    EXPECT_EQ(cut.error, R"(BFD peers not JSON: [{"peer": "10.0.1.1", "stat)");
+    EXPECT_EQ(cut.sessions.size(), 1u);  // the BGP sessions are still read
     ASSERT_EQ(frr.sessions.size(), 2u);  // a peer of two families once
     EXPECT_EQ(frr.sessions[0].peer, "10.0.1.1");
     EXPECT_TRUE(frr.sessions[0].established);

@@ -147,7 +147,7 @@ kill -TERM "$pid_d1"; wait "$pid_d1"
 cp /tmp/d1.yaml /tmp/d1-served.yaml
 sed -i 's/drain: 0s/drain: 10s/' /tmp/d1.yaml  # for the reload below
 start d1
-wait_for 20 grep -q "bgp: $VIP announced" /tmp/d1.log || fail "d1 did not announce after its restart"
+wait_for 20 grep -qs "bgp: $VIP announced" /tmp/d1.log || fail "d1 did not announce after its restart"
 grep "ipvs: " /tmp/d1.log | grep -v "in the kernel at start\|update destination\|sloppy" &&
     fail "the restart changed the table: the kernel's order is not the one directord keeps"
 say "d1 restarted: its table was found in order, nothing rebuilt"
@@ -158,7 +158,7 @@ service_gone() { ! ip netns exec d1 ipvsadm -Ln | grep -q "$VIP:80"; }
 printf 'bgp: { drain: 10s, hold_down: 0s }\nvirtual_servers: []\n' >/tmp/d1.yaml
 reloaded=$(cut -d' ' -f1 /proc/uptime)
 kill -HUP "$pid_d1"
-wait_for 20 grep -q "bgp: $VIP is no longer configured: withdrawn" /tmp/d1.log ||
+wait_for 20 grep -qs "bgp: $VIP is no longer configured: withdrawn" /tmp/d1.log ||
     fail "d1's reload did not withdraw $VIP"
 grep -q "ipvs: web: TCP $VIP:80 kept 10s more" /tmp/d1.log ||
     fail "d1's reload did not keep the service for the drain"

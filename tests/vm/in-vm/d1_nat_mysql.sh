@@ -50,7 +50,7 @@ synced_to() { ip netns exec "$1" ipvsadm -Lnc | grep -q "ESTABLISHED.*192.168.80
 start d1 $CLUSTER --node dlvs1
 wait_for 10 has_vips d1 || fail "DLVS1 did not become master of both instances"
 start d2 $CLUSTER --node dlvs2
-wait_for 10 grep -q "sync daemon now backup" /tmp/d2.log || fail "DLVS2's sync daemon is not backup"
+wait_for 10 grep -qs "sync daemon now backup" /tmp/d2.log || fail "DLVS2's sync daemon is not backup"
 grep -q "sync daemon now master" /tmp/d1.log || fail "DLVS1's sync daemon is not master"
 for rs in 10.80.1.167 10.80.1.136; do
     director=d1 wait_table 10 "-> $rs:3306 Masq 1" || fail "$rs not programmed"
@@ -60,7 +60,7 @@ mkfifo /tmp/in
 ip netns exec client busybox nc $VIP 3306 </tmp/in >/tmp/out &
 exec 3>/tmp/in
 echo one >&3
-wait_for 5 grep -q one /tmp/out || fail "no answer through DLVS1"
+wait_for 5 grep -qs one /tmp/out || fail "no answer through DLVS1"
 # The sync daemon sends a connection after its first packets and then every 50: keep talking.
 for i in $(seq 60); do echo "keep $i" >&3; synced_to d2 && break; sleep 0.05; done
 wait_for 5 synced_to d2 || fail "the connection was not synced to DLVS2"
@@ -71,7 +71,7 @@ kill -KILL "$pid_d1"; wait "$pid_d1" 2>/dev/null
 ip -n d1 link set eth2 down; ip -n d1 link set eth1 down
 wait_for 10 has_vips d2 || fail "DLVS2 did not take both VIPs"
 echo two >&3
-wait_for 5 grep -q two /tmp/out || fail "the connection did not survive the fail-over"
+wait_for 5 grep -qs two /tmp/out || fail "the connection did not survive the fail-over"
 say "fail-over: the connection goes on through DLVS2"
 
 say "DLVS1 comes back: preempt: false, it stays backup"
@@ -80,21 +80,21 @@ ip -n d1 addr flush dev eth2 scope global; ip -n d1 addr flush dev eth1 scope gl
 ip -n d1 addr add 192.168.80.11/24 dev eth2; ip -n d1 addr add 10.80.1.11/24 dev eth1
 : >/tmp/d1.log
 start d1 $CLUSTER --node dlvs1
-wait_for 15 grep -q "sync daemon now backup" /tmp/d1.log || fail "DLVS1's sync daemon is not backup"
+wait_for 15 grep -qs "sync daemon now backup" /tmp/d1.log || fail "DLVS1's sync daemon is not backup"
 for i in $(seq 100); do echo "keep back $i" >&3; synced_to d1 && break; sleep 0.05; done
 wait_for 5 synced_to d1 || fail "the connection was not synced back to DLVS1"
 sleep 4  # longer than a master-down interval: a preempting node would have taken over
 has_vips d2 || fail "DLVS1 preempted despite preempt: false"
 no_vips d1 || fail "both directors hold VIPs"
 echo three >&3
-wait_for 5 grep -q three /tmp/out || fail "the connection broke while DLVS1 came back"
+wait_for 5 grep -qs three /tmp/out || fail "the connection broke while DLVS1 came back"
 
 say "DLVS2 stopped (SIGTERM): DLVS1 takes over at once"
 kill -TERM "$pid_d2"; wait "$pid_d2"
 wait_for 3 has_vips d1 || fail "DLVS1 did not take over"
 sleep 0.3
 echo four >&3
-wait_for 5 grep -q four /tmp/out || fail "the connection did not survive the fail-back"
+wait_for 5 grep -qs four /tmp/out || fail "the connection did not survive the fail-back"
 say "fail-back: the connection goes on through DLVS1"
 exec 3>&-
 kill -TERM "$pid_d1"; wait "$pid_d1"

@@ -45,7 +45,7 @@ now_ms() { busybox awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 start d1 /tmp/d1.yaml --node web-lb1
 wait_for 10 has_vip d1 || fail "d1 did not become master"
 start d2 /tmp/d2.yaml --node web-lb2
-wait_for 10 grep -q "entering BACKUP" /tmp/d2.log || fail "d2 is not backup"
+wait_for 10 grep -qs "entering BACKUP" /tmp/d2.log || fail "d2 is not backup"
 for d in d1 d2; do
     for rs in 172.16.1.11 172.16.1.12; do
         director=$d wait_table 10 "-> $rs:80 Route 1" || fail "$d: $rs not programmed"

@@ -35,7 +35,7 @@ mkfifo /tmp/to_echo
 ip netns exec client busybox nc 10.0.0.100 9000 </tmp/to_echo >/tmp/from_echo &
 exec 7>/tmp/to_echo
 echo before >&7
-wait_for 5 grep -q before /tmp/from_echo || fail "the echo connection does not work"
+wait_for 5 grep -qs before /tmp/from_echo || fail "the echo connection does not work"
 
 say "drain both servers of rs1"
 ctl drain web 10.0.1.1:80 || fail "drain web"
@@ -44,7 +44,7 @@ wait_table 5 "-> 10.0.1.1:80 Masq 0" || fail "rs1:80 not at weight 0"
 wait_table 5 "-> 10.0.1.1:9000 Masq 0 1 " || fail "rs1:9000 not at weight 0 with its connection"
 expect_answers 6 "rs2=6 " "rs1 drained"
 echo after >&7
-wait_for 5 grep -q after /tmp/from_echo || fail "the established connection stopped at the drain"
+wait_for 5 grep -qs after /tmp/from_echo || fail "the established connection stopped at the drain"
 # A new connection finds no server with a weight: none is sent to rs1:9000 (its one echo
 # listener would refuse it, leaving an inactive entry).
 ip netns exec client timeout 2 busybox nc 10.0.0.100 9000 </dev/null >/dev/null 2>&1 || true
@@ -59,7 +59,7 @@ ctl reload >/dev/null || fail "reload"
 kill -TERM "$pid_director"; wait "$pid_director"
 : >/tmp/director.log  # the restart's own lines
 start director /tmp/director.yaml --state-file "$STATE"
-wait_for 10 grep -q "web 10.0.1.1:80: drained (weight 0) (kept in $STATE)" /tmp/director.log ||
+wait_for 10 grep -qs "web 10.0.1.1:80: drained (weight 0) (kept in $STATE)" /tmp/director.log ||
     fail "the restart did not restore the drain"
 sleep 1.5  # every check has had its first result since the restart
 touch /tmp/stop_poll; wait "$poller"
@@ -72,7 +72,7 @@ grep "ipvs: update destination 10.0.1.1:80" /tmp/director.log &&
 grep -q "ipvs: 2 services in the kernel at start" /tmp/director.log || fail "no adoption line"
 expect_answers 6 "rs2=6 " "still drained after the restart"
 echo again >&7
-wait_for 5 grep -q again /tmp/from_echo || fail "the established connection stopped at the restart"
+wait_for 5 grep -qs again /tmp/from_echo || fail "the established connection stopped at the restart"
 
 say "undrain"
 ctl undrain web 10.0.1.1:80 || fail "undrain"

@@ -70,7 +70,7 @@ has_vip() { ip -n "$1" addr show dev eth0 | grep -q "$VIP/64"; }
 start d1
 wait_for 10 has_vip d1 || fail "d1 did not become master"
 start d2
-wait_for 10 grep -q "outside6: entering BACKUP" /tmp/d2.log || fail "d2 is not backup"
+wait_for 10 grep -qs "outside6: entering BACKUP" /tmp/d2.log || fail "d2 is not backup"
 for d in d1 d2; do
     for rs in "\[fd01::1\]:80 Masq" "\[fd01::2\]:80 Masq" "\[fd00::3\]:8080 Route" "\[fd00::4\]:8080 Route"; do
         director=$d wait_table 10 "-> $rs 1" || fail "$d: $rs not programmed"
@@ -117,7 +117,7 @@ crash_d1() {
     kill -KILL "$pid_d1"
     wait "$pid_d1" 2>/dev/null
     ip -n d1 addr del $VIP/64 dev eth0; ip -n d1 addr del fd01::fe/64 dev eth1  # a dead host's go
-    wait_for 5 has_vip d2 && wait_for 5 grep -q "inside6: entering MASTER" /tmp/d2.log
+    wait_for 5 has_vip d2 && wait_for 5 grep -qs "inside6: entering MASTER" /tmp/d2.log
 }
 while_requests failover 2 crash_d1 || fail "d2 did not take both VIPs"
 expect_answered failover

@@ -51,7 +51,7 @@ timeouts=$(ip netns exec director ipvsadm -L --timeout)
 say "$timeouts"
 grep -q "ipvs: connection timeouts now tcp 900s, tcp_fin 30s, udp 120s" /tmp/director.log ||
     fail "no log line for the timeouts"
-wait_for 10 grep -q "connection sync daemon now master on eth0, sync id 4, group 239.0.0.9, port 8900, TTL 2, max length 1400" /tmp/director.log ||
+wait_for 10 grep -qs "connection sync daemon now master on eth0, sync id 4, group 239.0.0.9, port 8900, TTL 2, max length 1400" /tmp/director.log ||
     fail "the sync daemon never ran as master with its settings"
 daemon=$(ip netns exec director ipvsadm -L --daemon)
 say "$daemon"
@@ -74,7 +74,7 @@ say "a restart adopts the timeouts: nothing set again"
 kill -TERM "$pid_director"; wait "$pid_director"
 : >/tmp/director.log
 start director
-wait_for 10 grep -q "services in the kernel at start" /tmp/director.log || fail "no adoption line"
+wait_for 10 grep -qs "services in the kernel at start" /tmp/director.log || fail "no adoption line"
 sleep 1
 grep "connection timeouts now" /tmp/director.log && fail "the restart set the timeouts again"
 kill -TERM "$pid_director"; wait "$pid_director"

@@ -105,7 +105,7 @@ ip netns exec director ./directord -f /tmp/directord.yaml --foreground >/tmp/res
 directord=$!
 expect_answers 6 "rs1=2 rs2=4 " "while restarting"
 # Polled: an ASan build under emulation may take seconds to start.
-wait_for 20 grep -q "ipvs: 3 services in the kernel at start" /tmp/restart.log || fail "no adoption line"
+wait_for 20 grep -qs "ipvs: 3 services in the kernel at start" /tmp/restart.log || fail "no adoption line"
 sleep 1.5  # every check has had its first result
 grep "ipvs: \(add\|update\|delete\)" /tmp/restart.log && fail "the restart touched the adopted table"
 expect_answers 6 "rs1=2 rs2=4 " "after the restart"

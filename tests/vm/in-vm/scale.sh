@@ -42,12 +42,12 @@ vrrp 100 >/tmp/d2.yaml
 ip netns exec d2 tcpdump -Z root -i eth0 -w /tmp/adverts.pcap -U "ip proto 112" 2>/tmp/tcpdump.log &
 capture=$!
 start d1
-wait_for 120 grep -q "entering MASTER" /tmp/d1.log || fail "d1 did not become master"
+wait_for 120 grep -qs "entering MASTER" /tmp/d1.log || fail "d1 did not become master"
 start d2
-wait_for 10 grep -q "entering BACKUP" /tmp/d2.log || fail "d2 did not become backup"
+wait_for 10 grep -qs "entering BACKUP" /tmp/d2.log || fail "d2 did not become backup"
 
 total=$((SERVICES * 11))
-wait_for 120 grep -q "ipvs: $total changes applied" /tmp/d1.log || fail "the table was not programmed"
+wait_for 120 grep -qs "ipvs: $total changes applied" /tmp/d1.log || fail "the table was not programmed"
 grep "ipvs: $total changes applied" /tmp/d1.log
 destinations=$(ip netns exec d1 ipvsadm -Ln | grep -c -- "-> 10.1.0")
 [ "$destinations" = $((SERVICES * 10)) ] || fail "$destinations destinations in the kernel"
@@ -55,8 +55,8 @@ destinations=$(ip netns exec d1 ipvsadm -Ln | grep -c -- "-> 10.1.0")
 say "reload: weight 2 for one real server in every 10th service"
 write_d1 2
 kill -HUP "$pid_d1"
-wait_for 120 grep -q "reload done" /tmp/d1.log || fail "the reload did not finish"
-wait_for 60 grep -q "ipvs: $CHANGED changes applied" /tmp/d1.log || fail "the reload applied something else"
+wait_for 120 grep -qs "reload done" /tmp/d1.log || fail "the reload did not finish"
+wait_for 60 grep -qs "ipvs: $CHANGED changes applied" /tmp/d1.log || fail "the reload applied something else"
 grep "ipvs: applying\|changes applied" /tmp/d1.log
 heavier=$(ip netns exec d1 ipvsadm -Ln | tr -s ' ' | grep -c -- "-> 10.1.0.1:80 Masq 2 ")
 [ "$heavier" = "$CHANGED" ] || fail "$heavier real servers at weight 2, expected $CHANGED"

@@ -48,15 +48,15 @@ synced_to() { ip netns exec "$1" ipvsadm -Lnc | grep -q "ESTABLISHED.*10.0.0.2:.
 start d1
 wait_for 10 has_vip d1 || fail "d1 did not become master"
 start d2
-wait_for 5 grep -q "entering BACKUP" /tmp/d2.log || fail "d2 did not become backup"
-wait_for 5 grep -q "sync daemon now backup" /tmp/d2.log || fail "d2's sync daemon is not backup"
+wait_for 5 grep -qs "entering BACKUP" /tmp/d2.log || fail "d2 did not become backup"
+wait_for 5 grep -qs "sync daemon now backup" /tmp/d2.log || fail "d2's sync daemon is not backup"
 grep -q "sync daemon now master" /tmp/d1.log || fail "d1's sync daemon is not master"
 
 mkfifo /tmp/in
 ip netns exec client busybox nc 10.0.0.100 9000 </tmp/in >/tmp/out &
 exec 3>/tmp/in
 echo one >&3
-wait_for 5 grep -q one /tmp/out || fail "no echo through d1"
+wait_for 5 grep -qs one /tmp/out || fail "no echo through d1"
 # The sync daemon sends a connection after its first packets and then every 50: keep talking.
 for i in $(seq 60); do echo "keep $i" >&3; synced_to d2 && break; sleep 0.05; done
 wait_for 5 synced_to d2 || fail "the connection was not synced to d2"
@@ -64,19 +64,19 @@ say "connection through d1 is in d2's table"
 
 kill -TERM "$pid_d1"; wait "$pid_d1"
 wait_for 5 has_vip d2 || fail "d2 did not take over"
-wait_for 5 grep -q "sync daemon now master" /tmp/d2.log || fail "d2's sync daemon did not become master"
+wait_for 5 grep -qs "sync daemon now master" /tmp/d2.log || fail "d2's sync daemon did not become master"
 echo two >&3
-wait_for 5 grep -q two /tmp/out || fail "the connection did not survive the fail-over"
+wait_for 5 grep -qs two /tmp/out || fail "the connection did not survive the fail-over"
 say "fail-over: the connection goes on through d2"
 
 start d1  # preempts after its 4 s delay, meanwhile its backup daemon learns the connection
 for i in $(seq 100); do echo "keep back $i" >&3; synced_to d1 && break; sleep 0.05; done
 wait_for 5 synced_to d1 || fail "the connection was not synced back to d1"
 wait_for 10 has_vip d1 || fail "d1 did not take the VIPs back"
-wait_for 5 grep -q "sync daemon now backup" /tmp/d2.log || fail "d2's sync daemon did not return to backup"
+wait_for 5 grep -qs "sync daemon now backup" /tmp/d2.log || fail "d2's sync daemon did not return to backup"
 sleep 0.3
 echo three >&3
-wait_for 5 grep -q three /tmp/out || fail "the connection did not survive the fail-back"
+wait_for 5 grep -qs three /tmp/out || fail "the connection did not survive the fail-back"
 say "fail-back: the connection goes on through d1"
 exec 3>&-
 kill -TERM "$pid_d1" "$pid_d2"; wait "$pid_d1" "$pid_d2"

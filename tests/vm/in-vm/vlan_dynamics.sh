@@ -31,14 +31,14 @@ has() { ip -n "$1" addr show dev "$2" 2>/dev/null | grep -q "$3/24"; }
 start d1
 start d2
 wait_for 10 has d1 eth0 10.0.0.100 || fail "d1 did not become master of web"
-wait_for 5 grep -q "vlan: starting on eth0.10 .*interface eth0.10 missing, FAULT until it is created" /tmp/d1.log ||
+wait_for 5 grep -qs "vlan: starting on eth0.10 .*interface eth0.10 missing, FAULT until it is created" /tmp/d1.log ||
     fail "the missing VLAN interface was not reported"
 
 say "eth0.10 created on both: the vlan instance joins, d1 wins"
 vlan_up d1
 vlan_up d2
 wait_for 10 has d1 eth0.10 10.0.10.100 || fail "d1 did not take the VLAN VIP"
-wait_for 3 grep -q "vlan: interface eth0.10 appeared" /tmp/d1.log || fail "no 'appeared' line"
+wait_for 3 grep -qs "vlan: interface eth0.10 appeared" /tmp/d1.log || fail "no 'appeared' line"
 has d2 eth0.10 10.0.10.100 && fail "both hold the VLAN VIP"
 
 say "eth0.10 deleted on d1 (MASTER): d2 takes the VLAN VIP, web stays on d1"
