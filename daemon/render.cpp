@@ -1,22 +1,33 @@
 #include "render.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <iterator>
 
 namespace directord::daemon {
 namespace {
 // Units of work between two looks at the clock.
 constexpr std::size_t kMonitorsPerStep = 256;
-constexpr std::size_t kPoolsPerStep = 16;
+constexpr std::size_t kMembersPerStep = 64;
+constexpr std::size_t kJoinBytes = 64 * 1024;
+constexpr std::size_t kChecksFreedPerStep = 1024;
 }  // namespace
 
 struct Renderer::Job {
+    Job(Kind k, unsigned long g) : kind(k), generation(g) {}
     Kind kind;
     unsigned long generation;  // of the IPVS pools: a reload in between starts it again
     std::size_t next_monitor = 0;
     std::size_t next_pool = 0;
+    std::size_t next_member = 0;  // of next_pool
+    bool closed = false;          // every pool rendered, the document's end made
     CheckViews checks;
-    std::string pools;  // status: the virtual servers' JSON, comma-separated
+    // The document, made in place: copying 20 MB at the end would be a turn of its own.
+    std::string text;
     RealServerFamilies families;
+    // Metrics: the families, each rendered apart, appended to the text in slices.
+    std::vector<std::string> pieces;
+    std::size_t next_piece = 0, piece_offset = 0;
 };
 
 Renderer::Renderer(boost::asio::io_context& io, const Parts& parts) : io_(io), parts_(parts) {}
@@ -35,7 +46,17 @@ void Renderer::request(Kind kind, Done done) {
 }
 
 void Renderer::start(Kind kind) {
-    job_ = std::make_unique<Job>(Job{kind, parts_.ipvs.generation(), 0, 0, {}, {}, {}});
+    job_ = std::make_unique<Job>(kind, parts_.ipvs.generation());
+    auto& text = job_->text;
+    if (const auto& last = wanted(kind).last) text.reserve(last->size() + last->size() / 8);
+    if (kind == Kind::metrics) {
+        text += metrics_header(parts_);
+    } else {
+        text +=
+            status_header(parts_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        text.pop_back();  // the closing brace: the virtual servers go last
+        text += R"(,"virtual_servers":[)";
+    }
     boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
         if (alive.lock()) step();
     });
@@ -55,19 +76,18 @@ void Renderer::step() {
             collect_checks(parts_, job.next_monitor, job.next_monitor + kMonitorsPerStep,
                            job.checks);
             job.next_monitor += kMonitorsPerStep;
-            continue;
-        }
-        for (auto end = std::min(pools, job.next_pool + kPoolsPerStep); job.next_pool < end;
-             ++job.next_pool) {
-            if (job.kind == Kind::metrics) {
-                metrics_pool(parts_, job.next_pool, job.checks, job.families);
-            } else {
-                if (!job.pools.empty()) job.pools += ',';
-                job.pools += status_pool(parts_, job.next_pool, job.checks)
-                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            }
-        }
-        if (job.next_pool >= pools) {
+        } else if (job.next_pool < pools) {
+            render_members(job);
+        } else if (!job.closed) {
+            close(job);
+        } else if (job.next_piece < job.pieces.size()) {
+            join_slice(job);
+        } else if (!job.checks.empty()) {
+            // 50,000 entries freed at once are a turn of several milliseconds
+            job.checks.erase(
+                job.checks.begin(),
+                std::next(job.checks.begin(), std::min(kChecksFreedPerStep, job.checks.size())));
+        } else {
             finish();
             return;
         }
@@ -77,18 +97,52 @@ void Renderer::step() {
     });
 }
 
+// A few real servers of the pool being rendered (its head first); the pool ends when fewer
+// than asked for were left.
+void Renderer::render_members(Job& job) {
+    const auto first = job.next_member, last = first + kMembersPerStep;
+    std::size_t rendered = 0;
+    if (job.kind == Kind::metrics) {
+        rendered = metrics_pool(parts_, job.next_pool, first, last, job.checks, job.families);
+    } else {
+        if (first == 0) {
+            if (job.next_pool > 0) job.text += ',';
+            job.text += status_pool_open(parts_, job.next_pool);
+        }
+        rendered = status_pool_members(parts_, job.next_pool, first, last, job.checks, job.text);
+    }
+    job.next_member += rendered;
+    if (rendered == kMembersPerStep) return;
+    if (job.kind == Kind::status) job.text += "]}";
+    ++job.next_pool;
+    job.next_member = 0;
+}
+
+void Renderer::close(Job& job) {
+    job.closed = true;
+    if (job.kind == Kind::status) {
+        job.text += "]}";
+        return;
+    }
+    job.pieces = job.families.take();
+    job.pieces.push_back(metrics_rest(parts_));
+}
+
+void Renderer::join_slice(Job& job) {
+    auto& piece = job.pieces[job.next_piece];
+    auto n = std::min(kJoinBytes, piece.size() - job.piece_offset);
+    job.text.append(piece, job.piece_offset, n);
+    job.piece_offset += n;
+    if (job.piece_offset < piece.size()) return;
+    std::string().swap(piece);
+    ++job.next_piece;
+    job.piece_offset = 0;
+}
+
 void Renderer::finish() {
     auto job = std::move(job_);
-    std::string text;
-    if (job->kind == Kind::metrics) {
-        text = metrics_header(parts_) + job->families.take() + metrics_rest(parts_);
-    } else {
-        text = status_header(parts_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        text.pop_back();  // the closing brace: the virtual servers go last
-        text += ",\"virtual_servers\":[" + job->pools + "]}";
-    }
     auto& w = wanted(job->kind);
-    w.last = std::make_shared<const std::string>(std::move(text));
+    w.last = std::make_shared<const std::string>(std::move(job->text));
     w.made = std::chrono::steady_clock::now();
     // Each answer in a turn of its own: starting fifty large writes is work enough to delay an
     // advert.

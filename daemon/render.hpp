@@ -3,6 +3,9 @@
 // turn of the loop between them (50,000 real servers cost far more than an advert interval in
 // one go), one render at a time, shared by every request that arrives while it runs; metrics
 // are served from the last render for kMetricsFresh (a thousand scrapers cost one render).
+// The units between two looks at the clock are small whatever the farm's shape: a few real
+// servers (a virtual server may have 50,000), a piece of the text joined, a part of what the
+// render collected freed; the document is made in place, never copied whole.
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
@@ -40,6 +43,9 @@ class Renderer {
     Wanted& wanted(Kind kind) { return kind == Kind::status ? status_ : metrics_; }
     void start(Kind kind);
     void step();
+    void render_members(Job& job);
+    void close(Job& job);
+    void join_slice(Job& job);
     void finish();
 
     boost::asio::io_context& io_;

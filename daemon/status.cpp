@@ -142,13 +142,32 @@ json status_header(const Parts& parts) {
     return doc;
 }
 
-json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
-    auto status = parts.ipvs.pool_status(i);
+std::string status_pool_open(const Parts& parts, std::size_t i) {
+    auto status = parts.ipvs.pool_status(i, 0, 0);
     const auto& pool = status.pool;
-    json members = json::array();
-    for (std::uint32_t j = 0; j < status.members.size(); ++j) {
-        const auto& m = status.members[j];
-        const config::RealServerId id{static_cast<std::uint32_t>(i), j};
+    json services = json::array();
+    for (const auto& s : pool.services) services.push_back(describe(s.key));
+    json head = {{"name", pool.name},
+                 {"service", describe(pool.services.front().key)},
+                 {"services", services},
+                 {"scheduler", pool.services.front().scheduler},
+                 {"vrrp_instance", pool.vrrp_instance},
+                 {"in_kernel", status.services_in_kernel == pool.services.size()},
+                 {"services_in_kernel", status.services_in_kernel},
+                 {"quorum", status.quorum},
+                 {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)}};
+    auto text = head.dump(-1, ' ', false, json::error_handler_t::replace);
+    text.pop_back();  // the closing brace: the real servers follow
+    return text + R"(,"real_servers":[)";
+}
+
+std::size_t status_pool_members(const Parts& parts, std::size_t i, std::size_t first,
+                                std::size_t last, const CheckViews& checks, std::string& out) {
+    auto status = parts.ipvs.pool_status(i, first, last);
+    for (std::uint32_t k = 0; k < status.members.size(); ++k) {
+        const auto& m = status.members[k];
+        const config::RealServerId id{static_cast<std::uint32_t>(i),
+                                      static_cast<std::uint32_t>(first + k)};
         json rs = {
             {"address", m.name},
             {"weight", m.weight},
@@ -174,20 +193,10 @@ json status_pool(const Parts& parts, std::size_t i, const CheckViews& checks) {
             rs["file_check"] = {{"reason", file->reason},
                                 {"down", file->verdict.down},
                                 {"weight_change", file->verdict.weight_change}};
-        members.push_back(std::move(rs));
+        if (first + k > 0) out += ',';
+        out += rs.dump(-1, ' ', false, json::error_handler_t::replace);
     }
-    json services = json::array();
-    for (const auto& s : pool.services) services.push_back(describe(s.key));
-    return {{"name", pool.name},
-            {"service", describe(pool.services.front().key)},
-            {"services", services},
-            {"scheduler", pool.services.front().scheduler},
-            {"vrrp_instance", pool.vrrp_instance},
-            {"in_kernel", status.services_in_kernel == pool.services.size()},
-            {"services_in_kernel", status.services_in_kernel},
-            {"quorum", status.quorum},
-            {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)},
-            {"real_servers", std::move(members)}};
+    return status.members.size();
 }
 
 std::string metrics_header(const Parts& parts) {
@@ -299,23 +308,27 @@ RealServerFamilies::RealServerFamilies() {
                   "undecided, before the first check results).");
 }
 
-std::string RealServerFamilies::take() {
-    return up.take() + latency.take() + weight.take() + operator_weight.take() + quorum.take();
+std::vector<std::string> RealServerFamilies::take() {
+    std::vector<std::string> texts;
+    for (auto* family : {&up, &latency, &weight, &operator_weight, &quorum})
+        texts.push_back(family->take());
+    return texts;
 }
 
-void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
-                  RealServerFamilies& out) {
-    auto status = parts.ipvs.pool_status(i);
-    if (status.quorum != "undecided")
+std::size_t metrics_pool(const Parts& parts, std::size_t i, std::size_t first, std::size_t last,
+                         const CheckViews& checks, RealServerFamilies& out) {
+    auto status = parts.ipvs.pool_status(i, first, last);
+    if (first == 0 && status.quorum != "undecided")
         out.quorum.sample("directord_virtual_server_quorum_held",
                           fmt::format("virtual_server=\"{}\"", label(status.pool.name)),
                           status.quorum == "held" ? 1 : 0);
-    for (std::uint32_t j = 0; j < status.members.size(); ++j) {
-        const auto& m = status.members[j];
+    for (std::uint32_t k = 0; k < status.members.size(); ++k) {
+        const auto& m = status.members[k];
         auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"",
                                   label(status.pool.name), label(m.name));
         out.up.sample("directord_real_server_up", labels, m.health == "up" ? 1 : 0);
-        auto c = checks.find({static_cast<std::uint32_t>(i), j});
+        auto c =
+            checks.find({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(first + k)});
         if (c != checks.end() && c->second.decided)
             out.latency.sample("directord_real_server_check_latency_seconds", labels,
                                seconds(c->second.last.latency));
@@ -324,6 +337,7 @@ void metrics_pool(const Parts& parts, std::size_t i, const CheckViews& checks,
             out.operator_weight.sample("directord_real_server_operator_weight", labels,
                                        *m.operator_weight);
     }
+    return status.members.size();
 }
 
 std::string metrics_rest(const Parts& parts) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "directord/bgp/engine_sessions.hpp"
 #include "directord/bgp/route_announcer.hpp"
@@ -57,8 +58,12 @@ void collect_checks(const Parts& parts, std::size_t first, std::size_t last, Che
 
 // Everything but "virtual_servers".
 nlohmann::json status_header(const Parts& parts);
-// Virtual server `pool` of the IPVS programmer's desired pools.
-nlohmann::json status_pool(const Parts& parts, std::size_t pool, const CheckViews& checks);
+// Virtual server `pool` of the IPVS programmer's desired pools, as JSON text in pieces: the
+// object up to its "real_servers" list, then real servers [first, last) appended to `out`
+// (how many there were: fewer than asked at the end), then the caller closes both with "]}".
+std::string status_pool_open(const Parts& parts, std::size_t pool);
+std::size_t status_pool_members(const Parts& parts, std::size_t pool, std::size_t first,
+                                std::size_t last, const CheckViews& checks, std::string& out);
 
 // Families of the exposition, each with its samples together as the format wants.
 class Exposition {
@@ -75,11 +80,13 @@ class Exposition {
 struct RealServerFamilies {
     RealServerFamilies();
     Exposition up, latency, weight, operator_weight, quorum;
-    std::string take();
+    std::vector<std::string> take();  // the families' texts, in order
 };
 std::string metrics_header(const Parts& parts);  // daemon and VRRP families
-void metrics_pool(const Parts& parts, std::size_t pool, const CheckViews& checks,
-                  RealServerFamilies& out);
+// The samples of real servers [first, last) of `pool` (and its quorum with the first): how
+// many there were.
+std::size_t metrics_pool(const Parts& parts, std::size_t pool, std::size_t first, std::size_t last,
+                         const CheckViews& checks, RealServerFamilies& out);
 std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS, BGP
 // The announced addresses (null without a bgp: section), and their metrics.
 nlohmann::json status_bgp(const bgp::AnnounceStatus& status,

@@ -104,17 +104,18 @@ IpvsStatus Programmer::status() const {
     return status;
 }
 
-PoolStatus Programmer::pool_status(std::size_t i) const {
+PoolStatus Programmer::pool_status(std::size_t i, std::size_t first, std::size_t last) const {
     const auto& pool = desired_.pools().all()[i];
-    PoolStatus status{pool, 0, desired_.quorum(i), {}};
+    PoolStatus status{pool, 0, desired_.quorum(i), {}, first};
     const ServiceKey* shown = nullptr;  // members as the first service in the kernel has them
     for (const auto& s : pool.services) {
         if (!known_.contains(s.key)) continue;
         if (!shown) shown = &s.key;
         ++status.services_in_kernel;
     }
-    status.members.reserve(pool.members.size());
-    for (std::size_t j = 0; j < pool.members.size(); ++j) {
+    last = std::min(last, pool.members.size());
+    status.members.reserve(last - std::min(first, last));
+    for (std::size_t j = first; j < last; ++j) {
         const auto& member = pool.members[j];
         status.members.push_back(
             {member.name, member.destination.weight, desired_.operator_weight(i, j),

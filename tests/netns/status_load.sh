@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Status and metrics at scale never hold the loop: with 20,000 real servers on the master
+# Status and metrics at scale never hold the loop: with 20,200 real servers on the master
 # 50 concurrent `directorctl status` and 300 concurrent scrapes while the backup (100 ms adverts)
 # never takes over; every client is answered (past 16 clients sending their request at once the
 # others wait in the listen backlog: none is dropped for arriving with the rest), and every
@@ -23,6 +23,9 @@ TIMERS=("version: 3" "advert_interval: $ADVERT")
             printf "  - address: 10.100.%d.%d:80\n    real_servers:\n", i / 250, i % 250 + 1
             for (j = 1; j <= 10; j++) printf "      - { address: 10.1.0.%d:80 }\n", j
         }
+        # and one of 200, rendered a few real servers at a time
+        printf "  - address: 10.101.0.1:80\n    real_servers:\n"
+        for (j = 0; j < 200; j++) printf "      - { address: 10.2.0.%d:80 }\n", j + 1
     }'
 } >"$(config d1)"
 { echo "vrrp:"; echo "  instances:"; instance_yaml web eth0 51 100 "$VIP" "${TIMERS[@]}"; } >"$(config d2)"
@@ -62,15 +65,18 @@ for f in "$WORK"/status.*.json "$WORK"/scrape.*.txt; do [ -s "$f" ] || unanswere
 for i in $(seq 50); do
     # (a client too slow to read for 10 s is cut off by design: its answer is not counted)
     jq -e . "$WORK/status.$i.json" >/dev/null 2>&1 || continue
-    jq -e '.arguments.virtual_servers | length == 2000
-           and (map(.real_servers | length) | add) == 20000' \
+    jq -e '.arguments.virtual_servers | length == 2001
+           and (map(.real_servers | length) | add) == 20200
+           and (last.real_servers | map(.address) | unique | length) == 200' \
         "$WORK/status.$i.json" >/dev/null || fail "status $i is not whole"
     statuses=$((statuses + 1))
 done
 for i in $(seq 300); do
     grep -q "200 OK" "$WORK/scrape.$i.txt" && tail -n 1 "$WORK/scrape.$i.txt" |
         grep -q '^directord_ipvs_sync_daemon_master ' || continue
-    [ "$(grep -c '^directord_real_server_up{' "$WORK/scrape.$i.txt")" = 20000 ] ||
+    [ "$(grep -c '^directord_real_server_up{' "$WORK/scrape.$i.txt")" = 20200 ] &&
+        [ "$(grep '^directord_real_server_up{virtual_server="10.101.0.1:80"' "$WORK/scrape.$i.txt" |
+            sort -u | wc -l)" = 200 ] ||
         fail "scrape $i is not whole"
     scrapes=$((scrapes + 1))
 done

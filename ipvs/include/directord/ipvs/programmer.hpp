@@ -41,9 +41,10 @@ struct RealServerStatus {
 };
 struct PoolStatus {
     const Pool& pool;
-    std::size_t services_in_kernel = 0;  // of pool.services
-    std::string_view quorum;             // held, lost, undecided
-    std::vector<RealServerStatus> members;
+    std::size_t services_in_kernel = 0;     // of pool.services
+    std::string_view quorum;                // held, lost, undecided
+    std::vector<RealServerStatus> members;  // real servers first, first + 1, ...
+    std::size_t first = 0;
 };
 
 class Programmer {
@@ -78,7 +79,10 @@ class Programmer {
     IpvsStatus status() const;
     std::size_t pools() const { return desired_.pools().all().size(); }
     // Valid until the next turn of the loop (it refers to the table as it is now).
-    PoolStatus pool_status(std::size_t pool) const;
+    // Its real servers [first, last) only: a large pool is shown in slices, each read afresh
+    // (the kernel's table may change in between).
+    PoolStatus pool_status(std::size_t pool, std::size_t first = 0,
+                           std::size_t last = static_cast<std::size_t>(-1)) const;
     // The configured pools and operators' weights (drain, weight and the state file).
     const DesiredState& desired() const { return desired_; }
     // Changes with every apply(): work spread over turns of the loop starts again.
