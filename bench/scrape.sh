@@ -97,22 +97,35 @@ metrics_clients() {  # one curl holding CLIENTS connections, each timed
         awk '$1 != 200 { print }' "$WORK/round" >>"$WORK/unanswered"
     done
 }
-status_clients() {  # CLIENTS control connections at once; each answer's time is the round's
-    local end=$((SECONDS + WINDOW)) i t0 t1 pids
+status_clients() {  # CLIENTS control connections at once, held by one process (a thousand
+    # client processes would take the daemon's CPU); each answer timed from the round's start
+    local end=$((SECONDS + WINDOW))
     while ((SECONDS < end)); do
-        t0=$(date +%s.%N) pids=()
-        : >"$WORK/round"
-        for ((i = 0; i < CLIENTS; i++)); do
-            { echo '{"command":"status"}' | socat -t 60 - "UNIX-CONNECT:$SOCKET" 2>/dev/null | wc -c; } >>"$WORK/round" &
-            pids+=($!)
-        done
-        wait "${pids[@]}"
-        t1=$(date +%s.%N)
-        # a client dropped or cut short got well below the full size (counters change a few bytes)
-        sort -g "$WORK/round" | awk -v t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-            -v out="$WORK/latencies" -v short="$WORK/unanswered" '
-            { size[NR] = $1 } END { for (i = 1; i <= NR; i++) print (size[i] < 0.9 * size[NR] ? "short" : t) > (size[i] < 0.9 * size[NR] ? short : out)
-                                    print size[NR] > "/dev/stderr" }' 2>"$WORK/size"
+        ip netns exec "$D1" perl -MIO::Socket::UNIX -MIO::Select -MTime::HiRes=time -e '
+            my ($control, $clients, $latencies, $short) = @ARGV;
+            my (%got, @sizes, @times);
+            my $select = IO::Select->new;
+            my $t0 = time;
+            for (1 .. $clients) {
+                my $s = IO::Socket::UNIX->new(Peer => $control) or die "control: $!";
+                print $s qq({"command": "status"}\n);
+                $got{$s} = 0; $select->add($s);
+            }
+            while ($select->count) {
+                for my $s ($select->can_read(120)) {
+                    my $n = sysread($s, my $chunk, 1 << 20);
+                    if ($n) { $got{$s} += $n; next }
+                    push @sizes, $got{$s}; push @times, time - $t0;
+                    $select->remove($s); close $s;
+                }
+            }
+            # a client dropped or cut short got well below the full size (counters change a few bytes)
+            my $full = (sort { $b <=> $a } @sizes)[0];
+            open(my $l, ">>", $latencies) or die; open(my $u, ">>", $short) or die;
+            for my $i (0 .. $#sizes) {
+                if ($sizes[$i] < 0.9 * $full) { print $u "short\n" } else { print $l "$times[$i]\n" }
+            }
+            print "$full\n";' "$SOCKET" "$CLIENTS" "$WORK/latencies" "$WORK/unanswered" >"$WORK/size"
     done
 }
 
