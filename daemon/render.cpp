@@ -2,26 +2,21 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <iterator>
 
 namespace directord::daemon {
 namespace {
 // Units of work between two looks at the clock.
-constexpr std::size_t kMonitorsPerStep = 256;
 constexpr std::size_t kMembersPerStep = 64;
 constexpr std::size_t kJoinBytes = 64 * 1024;
-constexpr std::size_t kChecksFreedPerStep = 1024;
 }  // namespace
 
 struct Renderer::Job {
     Job(Kind k, unsigned long g) : kind(k), generation(g) {}
     Kind kind;
     unsigned long generation;  // of the IPVS pools: a reload in between starts it again
-    std::size_t next_monitor = 0;
     std::size_t next_pool = 0;
     std::size_t next_member = 0;  // of next_pool
     bool closed = false;          // every pool rendered, the document's end made
-    CheckViews checks;
     // The document, made in place: copying 20 MB at the end would be a turn of its own.
     std::string text;
     RealServerFamilies families;
@@ -69,24 +64,14 @@ void Renderer::step() {
         return;
     }
     auto started = std::chrono::steady_clock::now();
-    const auto monitors = parts_.checker.monitor_count();
     const auto pools = parts_.ipvs.pools();
     while (std::chrono::steady_clock::now() - started < kSlice) {
-        if (job.next_monitor < monitors) {
-            collect_checks(parts_, job.next_monitor, job.next_monitor + kMonitorsPerStep,
-                           job.checks);
-            job.next_monitor += kMonitorsPerStep;
-        } else if (job.next_pool < pools) {
+        if (job.next_pool < pools) {
             render_members(job);
         } else if (!job.closed) {
             close(job);
         } else if (job.next_piece < job.pieces.size()) {
             join_slice(job);
-        } else if (!job.checks.empty()) {
-            // 50,000 entries freed at once are a turn of several milliseconds
-            job.checks.erase(
-                job.checks.begin(),
-                std::next(job.checks.begin(), std::min(kChecksFreedPerStep, job.checks.size())));
         } else {
             finish();
             return;
@@ -103,17 +88,17 @@ void Renderer::render_members(Job& job) {
     const auto first = job.next_member, last = first + kMembersPerStep;
     std::size_t rendered = 0;
     if (job.kind == Kind::metrics) {
-        rendered = metrics_pool(parts_, job.next_pool, first, last, job.checks, job.families);
+        rendered = metrics_pool(parts_, job.next_pool, first, last, job.families);
     } else {
         if (first == 0) {
             if (job.next_pool > 0) job.text += ',';
-            job.text += status_pool_open(parts_, job.next_pool);
+            status_pool_open(parts_, job.next_pool, job.text);
         }
-        rendered = status_pool_members(parts_, job.next_pool, first, last, job.checks, job.text);
+        rendered = status_pool_members(parts_, job.next_pool, first, last, job.text);
     }
     job.next_member += rendered;
     if (rendered == kMembersPerStep) return;
-    if (job.kind == Kind::status) job.text += "]}";
+    if (job.kind == Kind::status) status_pool_close(job.text);
     ++job.next_pool;
     job.next_member = 0;
 }

@@ -4,8 +4,9 @@
 // one go), one render at a time, shared by every request that arrives while it runs; metrics
 // are served from the last render for kMetricsFresh (a thousand scrapers cost one render).
 // The units between two looks at the clock are small whatever the farm's shape: a few real
-// servers (a virtual server may have 50,000), a piece of the text joined, a part of what the
-// render collected freed; the document is made in place, never copied whole.
+// servers (a virtual server may have 50,000, each read where it lives: no copy of the checks
+// is collected first) or a piece of the text joined; the document is made in place, never
+// copied whole.
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>

@@ -73,14 +73,6 @@ void Exposition::histogram(std::string_view name, std::string_view labels,
     sample(fmt::format("{}_count", name), labels, static_cast<double>(h.count));
 }
 
-void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into) {
-    parts.checker.for_each_monitor(
-        first, last, [&](config::RealServerId who, const healthcheck::Monitor& m) {
-            into.emplace(who,
-                         CheckView{std::string(m.kind()), m.decided(), m.up(), m.last_result()});
-        });
-}
-
 json status_header(const Parts& parts) {
     json doc;
     doc["schema"] = kStatusSchema;
@@ -142,7 +134,7 @@ json status_header(const Parts& parts) {
     return doc;
 }
 
-std::string status_pool_open(const Parts& parts, std::size_t i) {
+void status_pool_open(const Parts& parts, std::size_t i, std::string& out) {
     auto status = parts.ipvs.pool_status(i, 0, 0);
     const auto& pool = status.pool;
     json services = json::array();
@@ -156,13 +148,15 @@ std::string status_pool_open(const Parts& parts, std::size_t i) {
                  {"services_in_kernel", status.services_in_kernel},
                  {"quorum", status.quorum},
                  {"sorry_server", pool.sorry ? json(describe(*pool.sorry)) : json(nullptr)}};
-    auto text = head.dump(-1, ' ', false, json::error_handler_t::replace);
-    text.pop_back();  // the closing brace: the real servers follow
-    return text + R"(,"real_servers":[)";
+    out += head.dump(-1, ' ', false, json::error_handler_t::replace);
+    out.pop_back();  // the closing brace: the real servers follow
+    out += R"(,"real_servers":[)";
 }
 
+void status_pool_close(std::string& out) { out += "]}"; }
+
 std::size_t status_pool_members(const Parts& parts, std::size_t i, std::size_t first,
-                                std::size_t last, const CheckViews& checks, std::string& out) {
+                                std::size_t last, std::string& out) {
     auto status = parts.ipvs.pool_status(i, first, last);
     for (std::uint32_t k = 0; k < status.members.size(); ++k) {
         const auto& m = status.members[k];
@@ -176,14 +170,14 @@ std::size_t status_pool_members(const Parts& parts, std::size_t i, std::size_t f
             {"kernel_weight", m.kernel ? json(m.kernel->weight) : json(nullptr)},
             {"active_connections", m.kernel ? m.kernel->active_connections : 0},
             {"inactive_connections", m.kernel ? m.kernel->inactive_connections : 0}};
-        auto check = checks.find(id);
-        if (check != checks.end()) {
-            const auto& v = check->second;
-            rs["check"] = {{"kind", v.kind},
-                           {"decided", v.decided},
-                           {"last_ok", v.last.ok},
-                           {"last_reason", v.last.reason},
-                           {"latency_ms", static_cast<double>(v.last.latency.count()) / 1000.0}};
+        if (const auto* check = parts.checker.monitor_of(id)) {
+            const auto& last_result = check->last_result();
+            rs["check"] = {
+                {"kind", check->kind()},
+                {"decided", check->decided()},
+                {"last_ok", last_result.ok},
+                {"last_reason", last_result.reason},
+                {"latency_ms", static_cast<double>(last_result.latency.count()) / 1000.0}};
         } else {
             rs["check"] = nullptr;
             if (m.health == "up") rs["health"] = "unchecked";
@@ -316,22 +310,21 @@ std::vector<std::string> RealServerFamilies::take() {
 }
 
 std::size_t metrics_pool(const Parts& parts, std::size_t i, std::size_t first, std::size_t last,
-                         const CheckViews& checks, RealServerFamilies& out) {
+                         RealServerFamilies& out) {
     auto status = parts.ipvs.pool_status(i, first, last);
+    const auto virtual_server = fmt::format("virtual_server=\"{}\"", label(status.pool.name));
     if (first == 0 && status.quorum != "undecided")
-        out.quorum.sample("directord_virtual_server_quorum_held",
-                          fmt::format("virtual_server=\"{}\"", label(status.pool.name)),
+        out.quorum.sample("directord_virtual_server_quorum_held", virtual_server,
                           status.quorum == "held" ? 1 : 0);
     for (std::uint32_t k = 0; k < status.members.size(); ++k) {
         const auto& m = status.members[k];
-        auto labels = fmt::format("virtual_server=\"{}\",real_server=\"{}\"",
-                                  label(status.pool.name), label(m.name));
+        auto labels = fmt::format("{},real_server=\"{}\"", virtual_server, label(m.name));
         out.up.sample("directord_real_server_up", labels, m.health == "up" ? 1 : 0);
-        auto c =
-            checks.find({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(first + k)});
-        if (c != checks.end() && c->second.decided)
+        const auto* check = parts.checker.monitor_of(
+            {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(first + k)});
+        if (check && check->decided())
             out.latency.sample("directord_real_server_check_latency_seconds", labels,
-                               seconds(c->second.last.latency));
+                               seconds(check->last_result().latency));
         if (m.kernel) out.weight.sample("directord_real_server_weight", labels, m.kernel->weight);
         if (m.operator_weight)
             out.operator_weight.sample("directord_real_server_operator_weight", labels,

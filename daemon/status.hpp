@@ -45,25 +45,15 @@ constexpr int kStatusSchema = 1;
 // Prometheus exposition (text format 0.0.4), made per virtual server so that a large farm is
 // rendered in slices (render.hpp).
 
-// Each real server's check as status and metrics show it, by "virtual server\0real server".
-struct CheckView {
-    std::string kind;
-    bool decided;
-    bool up;
-    healthcheck::ProbeResult last;
-};
-using CheckViews = std::map<config::RealServerId, CheckView>;
-// The checks of monitors [first, last) of the checker's monitor_count().
-void collect_checks(const Parts& parts, std::size_t first, std::size_t last, CheckViews& into);
-
 // Everything but "virtual_servers".
 nlohmann::json status_header(const Parts& parts);
-// Virtual server `pool` of the IPVS programmer's desired pools, as JSON text in pieces: the
-// object up to its "real_servers" list, then real servers [first, last) appended to `out`
-// (how many there were: fewer than asked at the end), then the caller closes both with "]}".
-std::string status_pool_open(const Parts& parts, std::size_t pool);
+// Virtual server `pool` of the IPVS programmer's desired pools, as JSON text appended to `out`
+// in pieces: the object up to its "real_servers" list, then real servers [first, last) (how
+// many there were: fewer than asked at the end), then the end of both.
+void status_pool_open(const Parts& parts, std::size_t pool, std::string& out);
 std::size_t status_pool_members(const Parts& parts, std::size_t pool, std::size_t first,
-                                std::size_t last, const CheckViews& checks, std::string& out);
+                                std::size_t last, std::string& out);
+void status_pool_close(std::string& out);
 
 // Families of the exposition, each with its samples together as the format wants.
 class Exposition {
@@ -86,7 +76,7 @@ std::string metrics_header(const Parts& parts);  // daemon and VRRP families
 // The samples of real servers [first, last) of `pool` (and its quorum with the first): how
 // many there were.
 std::size_t metrics_pool(const Parts& parts, std::size_t pool, std::size_t first, std::size_t last,
-                         const CheckViews& checks, RealServerFamilies& out);
+                         RealServerFamilies& out);
 std::string metrics_rest(const Parts& parts);  // checks by kind, IPVS, BGP
 // The announced addresses (null without a bgp: section), and their metrics.
 nlohmann::json status_bgp(const bgp::AnnounceStatus& status,

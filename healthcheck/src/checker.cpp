@@ -142,6 +142,12 @@ void HealthChecker::apply(const config::Config& cfg) {
     monitors_ = std::move(monitors);
     users_ = std::move(users);
     virtual_server_names_ = std::move(names);
+    monitor_index_.assign(cfg.virtual_servers.size(), {});
+    for (std::size_t v = 0; v < cfg.virtual_servers.size(); ++v)
+        monitor_index_[v].assign(cfg.virtual_servers[v].real_servers.size(), 0);
+    for (std::uint32_t i = 0; i < monitors_.size(); ++i)
+        for (const auto& u : users_of(*monitors_[i]))
+            monitor_index_[u.virtual_server][u.real_server] = i + 1;
     // Spread the first runs over one interval from now, so thousands do not fire together.
     auto now = Monitor::Clock::now();
     for (std::size_t i = kept; i < monitors_.size(); ++i) {
@@ -177,29 +183,22 @@ void HealthChecker::on_change(const Monitor& m) {
 }
 
 bool HealthChecker::is_up(const RealServerId& who) const {
-    for (const auto& m : monitors_)
-        for (const auto& u : users_of(*m))
-            if (u == who) return m->up();
-    return false;
+    const auto* m = monitor_of(who);
+    return m && m->up();
+}
+
+const Monitor* HealthChecker::monitor_of(const RealServerId& who) const {
+    if (who.virtual_server >= monitor_index_.size()) return nullptr;
+    const auto& members = monitor_index_[who.virtual_server];
+    if (who.real_server >= members.size() || members[who.real_server] == 0) return nullptr;
+    return monitors_[members[who.real_server] - 1].get();
 }
 
 void HealthChecker::for_each_state(
     const std::function<void(const RealServerId&, bool up)>& visit) const {
-    for_each_monitor([&](const RealServerId& who, const Monitor& m) {
-        if (m.decided()) visit(who, m.up());
-    });
-}
-
-void HealthChecker::for_each_monitor(
-    const std::function<void(const RealServerId&, const Monitor&)>& visit) const {
-    for_each_monitor(0, monitors_.size(), visit);
-}
-
-void HealthChecker::for_each_monitor(
-    std::size_t first, std::size_t last,
-    const std::function<void(const RealServerId&, const Monitor&)>& visit) const {
-    for (auto i = first; i < std::min(last, monitors_.size()); ++i)
-        for (const auto& u : users_of(*monitors_[i])) visit(u, *monitors_[i]);
+    for (const auto& m : monitors_)
+        if (m->decided())
+            for (const auto& u : users_of(*m)) visit(u, m->up());
 }
 
 void HealthChecker::log_status() const {

@@ -88,6 +88,11 @@ TEST(HealthChecker, DedupFirstCheckGatingAndHysteresis) {
     EXPECT_EQ(checker.monitor_count(), 1u);  // one probe for both virtual servers
     RealServerId web{0, 0};                  // "web"'s only real server
     EXPECT_FALSE(checker.is_up(web));        // down until the first successful check
+    // Both virtual servers' real server read the one monitor; no other real server has one.
+    ASSERT_NE(checker.monitor_of(web), nullptr);
+    EXPECT_EQ(checker.monitor_of(web), checker.monitor_of({1, 0}));
+    EXPECT_EQ(checker.monitor_of({0, 1}), nullptr);
+    EXPECT_EQ(checker.monitor_of({2, 0}), nullptr);
 
     io.run_for(1100ms);
     EXPECT_TRUE(checker.is_up(web));

@@ -172,12 +172,20 @@ TEST(Ipv6RealServers, TcpAndHttpOverTheIpv6Loopback) {
     EXPECT_EQ(run_probe(io, http_check(h), server.endpoint()).reason, "HTTP status 503");
 }
 
-TEST(HttpProbe, TlsVerifyAndSni) {
-    TlsServer server;
-    asio::io_context io;
+namespace {
+// HTTPS that does not verify the certificate: the first step of the TLS tests.
+config::HttpCheck unverified_tls() {
     config::HttpCheck h;
     h.tls = true;
     h.verify = false;
+    return h;
+}
+}  // namespace
+
+TEST(HttpProbe, TlsVerifyAndSni) {
+    TlsServer server;
+    asio::io_context io;
+    auto h = unverified_tls();
     auto unverified = run_probe(io, http_check(h, 3s), server.endpoint());
     EXPECT_TRUE(unverified.ok) << unverified.reason;
 
@@ -199,9 +207,7 @@ TEST(HttpProbe, TlsVerifyAndSni) {
 TEST(HttpProbe, UnverifiedTlsResumesItsSessionAVerifyingCheckDoesNot) {
     TlsServer server;
     asio::io_context io;
-    config::HttpCheck h;
-    h.tls = true;
-    h.verify = false;
+    auto h = unverified_tls();
     h.body_regex = "Reused, TLS";
     auto unverified = http_check(h, 3s);
     auto probe = make_probe(io, unverified, server.endpoint());

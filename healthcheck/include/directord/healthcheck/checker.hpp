@@ -40,16 +40,11 @@ class HealthChecker : private Monitor::Observer {
 
     // The state of one real server of one virtual server (false when unknown or unchecked).
     bool is_up(const RealServerId& who) const;
+    // The monitor checking one real server of one virtual server (null: unchecked, unknown).
+    const Monitor* monitor_of(const RealServerId& who) const;
     // Every real server's state that a check result decided (after a reload, consumers
     // resynchronise with it; the others are still waiting for their first result).
     void for_each_state(const std::function<void(const RealServerId&, bool up)>& visit) const;
-    // Every real server's monitor, decided or not (status, metrics); or those of monitors
-    // [first, last) of monitor_count(), for work done in slices.
-    void for_each_monitor(
-        const std::function<void(const RealServerId&, const Monitor&)>& visit) const;
-    void for_each_monitor(
-        std::size_t first, std::size_t last,
-        const std::function<void(const RealServerId&, const Monitor&)>& visit) const;
     const CheckStats& stats() const { return scheduler_.stats(); }
     const SecondsHistogram& turns() const { return scheduler_.turns(); }
     std::size_t monitor_count() const { return monitors_.size(); }
@@ -65,6 +60,8 @@ class HealthChecker : private Monitor::Observer {
     std::vector<std::string> virtual_server_names_;  // by RealServerId::virtual_server
     std::vector<std::unique_ptr<Monitor>> monitors_;
     std::vector<Monitor::User> users_;  // each monitor's users, contiguous
+    // By RealServerId: the index of its monitor in monitors_ + 1 (0: unchecked).
+    std::vector<std::vector<std::uint32_t>> monitor_index_;
     std::vector<Listener> listeners_;
     std::mt19937 random_{std::random_device{}()};
 };
