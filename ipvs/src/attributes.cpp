@@ -124,10 +124,14 @@ std::optional<Address> address_of(const nlattr* a, int family) {
 }  // namespace
 
 std::optional<Attributes> top_level(nl_msg* msg, bool info) {
+    return top_level(nlmsg_hdr(msg), info);
+}
+
+std::optional<Attributes> top_level(nlmsghdr* answer, bool info) {
     int max = info ? IPVS_INFO_ATTR_MAX : IPVS_CMD_ATTR_MAX;
     Attributes attrs(static_cast<std::size_t>(max) + 1, nullptr);
     const nla_policy* policy = info ? info_policy().data() : command_policy().data();
-    if (genlmsg_parse(nlmsg_hdr(msg), 0, attrs.data(), max, policy) < 0) return std::nullopt;
+    if (genlmsg_parse(answer, 0, attrs.data(), max, policy) < 0) return std::nullopt;
     return attrs;
 }
 

@@ -18,6 +18,7 @@ using Attributes = std::vector<nlattr*>;
 
 // The top-level attributes of a generic-netlink answer: IPVS_CMD_ATTR_* (`info` false) or
 // IPVS_INFO_ATTR_* (`info` true); nothing if they are malformed.
+std::optional<Attributes> top_level(nlmsghdr* answer, bool info = false);
 std::optional<Attributes> top_level(nl_msg* msg, bool info = false);
 
 std::uint32_t u32(const nlattr* a);

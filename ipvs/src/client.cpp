@@ -14,33 +14,14 @@
 #include <map>
 
 #include "attributes.hpp"
+#include "directord/ipvs/table_reader.hpp"
+#include "netlink.hpp"
 
 namespace directord::ipvs {
 namespace {
 
-// The kernel takes every address as a 16-byte union_nf_inet_addr.
-void put_address(nl_msg* msg, int type, const Address& address) {
-    unsigned char raw[16] = {};
-    if (address.is_v4()) {
-        auto b = address.to_v4().to_bytes();
-        std::memcpy(raw, b.data(), 4);
-    } else if (address.is_v6()) {
-        auto b = address.to_v6().to_bytes();
-        std::memcpy(raw, b.data(), 16);
-    }
-    nla_put(msg, type, sizeof raw, raw);
-}
-
-void put_service_key(nl_msg* msg, const ServiceKey& key) {
-    nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(key.family));
-    if (key.fwmark) {
-        nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, key.fwmark);
-    } else {
-        nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, key.protocol);
-        put_address(msg, IPVS_SVC_ATTR_ADDR, key.address);
-        nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(key.port));
-    }
-}
+using wire::put_address;
+using wire::put_service_key;
 
 void put_service(nl_msg* msg, const Service& s, bool settings) {
     nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
@@ -131,16 +112,9 @@ IpvsError::IpvsError(const std::string& what, int error)
 Client::Client() : socket_(nullptr, nl_socket_free) { connect(); }
 
 void Client::connect() {
-    socket_.reset(nl_socket_alloc());
-    if (!socket_) throw IpvsError("IPVS: cannot allocate a netlink socket", ENOMEM);
-    nl_socket_disable_auto_ack(socket_.get());
-    if (int rc = genl_connect(socket_.get()); rc < 0)
-        throw IpvsError(fmt::format("IPVS: generic netlink: {}", nl_geterror(rc)), 0);
-    // Replies to large batches and dumps arrive faster than they are read.
-    nl_socket_set_buffer_size(socket_.get(), 4 << 20, 4 << 20);
-    family_ = genl_ctrl_resolve(socket_.get(), IPVS_GENL_NAME);
-    if (family_ < 0)
-        throw IpvsError("IPVS is not available in this kernel (module ip_vs missing?)", ENOENT);
+    auto connection = wire::connect();
+    socket_ = std::move(connection.socket);
+    family_ = connection.family;
 }
 
 Client::~Client() = default;
@@ -195,39 +169,11 @@ Info Client::info() {
     return info;
 }
 
-std::vector<Service> Client::services() {
-    std::vector<Service> list;
-    request(message(IPVS_CMD_GET_SERVICE, NLM_F_DUMP), "IPVS: list services", [&](nl_msg* msg) {
-        auto a = well_formed(wire::top_level(msg), "list services");
-        if (a[IPVS_CMD_ATTR_SERVICE])
-            list.push_back(
-                well_formed(wire::parse_service(a[IPVS_CMD_ATTR_SERVICE]), "list services"));
-    });
-    return list;
-}
-
-std::vector<Destination> Client::destinations(const ServiceKey& key) {
-    auto msg = message(IPVS_CMD_GET_DEST, NLM_F_DUMP);
-    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_SERVICE);
-    put_service_key(msg.get(), key);
-    nla_nest_end(msg.get(), nest);
-    std::vector<Destination> list;
-    request(std::move(msg), "IPVS: list destinations of " + describe(key), [&](nl_msg* reply) {
-        auto a = well_formed(wire::top_level(reply), "list destinations");
-        if (a[IPVS_CMD_ATTR_DEST])
-            list.push_back(well_formed(wire::parse_destination(a[IPVS_CMD_ATTR_DEST], key.family),
-                                       "list destinations"));
-    });
-    return list;
-}
-
 Table Client::read() {
-    Table table;
-    for (auto& s : services()) {
-        auto destinations = this->destinations(s.key);
-        table.push_back(VirtualService{std::move(s), std::move(destinations)});
+    TableReader reader;
+    while (!reader.step(std::chrono::hours(1))) {
     }
-    return table;
+    return reader.take();
 }
 
 Client::Message Client::message_for(const Change& c, std::uint32_t sequence) {

@@ -158,15 +158,8 @@ void Programmer::run() {
         dirty_ = true;  // picked up when the changes under way are done
         return;
     }
-    try {
-        if (!adopted_) {
-            known_ = by_key(client_->read());
-            adopted_ = true;
-            desired_.touch_all();
-            log::info("ipvs: {} services in the kernel at start", known_.size());
-        }
-    } catch (const IpvsError& e) {
-        log::error("ipvs: {}", e.what());
+    if (!adopted_) {
+        adopt();
         return;
     }
     applying_ = true;  // events from here on wait for this run
@@ -178,6 +171,47 @@ void Programmer::run() {
     }
     // Diffing a large table is the next turn's work: adverts leave in between.
     boost::asio::post(io_, [this] { diff(); });
+}
+
+// The kernel's table is read a part per turn, then run() goes on from it; events meanwhile
+// wait for it like for changes under way.
+void Programmer::adopt() {
+    applying_ = true;
+    try {
+        reader_ = std::make_unique<TableReader>();
+    } catch (const IpvsError& e) {
+        applying_ = false;
+        log::error("ipvs: {}", e.what());
+        return;
+    }
+    read_slice();
+}
+
+void Programmer::read_slice() {
+    try {
+        if (!reader_->step(kSliceTime)) {
+            boost::asio::post(io_, [this] { read_slice(); });  // adverts and checks in between
+            return;
+        }
+        known_ = by_key(reader_->take());
+    } catch (const IpvsError& e) {
+        log::error("ipvs: {}", e.what());
+        reader_.reset();
+        applying_ = false;
+        return;
+    }
+    std::size_t destinations = 0;
+    for (const auto& [key, vs] : known_) destinations += vs.destinations.size();
+    // Read again only after a refusal.
+    const auto steps = reader_->steps();
+    log::info("ipvs: {} services in the kernel {} ({} destinations, read in {} turn{})",
+              known_.size(), refusals_ == 0 ? "at start" : "after the refusal", destinations, steps,
+              steps == 1 ? "" : "s");
+    reader_.reset();
+    adopted_ = true;
+    desired_.touch_all();
+    applying_ = dirty_ = false;  // what happened meanwhile is in desired_
+    run();
 }
 
 // Only the services the update concerns are compared: a health event costs one service's

@@ -1,7 +1,7 @@
 // The IPVS client against a real kernel (run inside the VM by tests/vm/ipvs.sh): every
 // attribute written is read back identical and as ipvsadm shows it, refusals are typed
-// errors naming their object, reconcile adopts and converges, and a 1 % change of a
-// 50,000-destination table touches 1 % of it.
+// errors naming their object, reconcile adopts and converges, a table read in steps is
+// whole, and a 1 % change of a 50,000-destination table touches 1 % of it.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "directord/ipvs/client.hpp"
+#include "directord/ipvs/table_reader.hpp"
 
 using namespace directord::ipvs;
 
@@ -191,7 +192,7 @@ TEST_F(Ipvs, ARefusalInsideABatchIsReportedAndTheRestApplied) {
         EXPECT_NE(std::string(e.what()).find("delete service TCP 10.9.9.9:2"), std::string::npos)
             << e.what();
     }
-    EXPECT_EQ(ipvs.services().size(), 2u);
+    EXPECT_EQ(ipvs.read().size(), 2u);
 }
 
 TEST_F(Ipvs, AdoptsAMatchingTableAndConvergesOnce) {
@@ -241,6 +242,32 @@ TEST_F(Ipvs, SyncDaemonAndTimeouts) {
 
     ipvs.set_timeouts(Timeouts{900, 60, 200});
     EXPECT_EQ(ipvs.timeouts(), (Timeouts{900, 60, 200}));
+}
+
+// A service of 3,000 destinations between two small ones, read a datagram per step (as the
+// programmer's loop does at start-up): every part of every dump is taken, in many steps.
+// (Before the 50,000: the destinations it removes stay in the kernel's trash a while, and
+// every add searches it.)
+TEST_F(Ipvs, TheTableReadInStepsIsTheWholeTable) {
+    Table want{tcp_service("10.1.0.1", 80, "rr"), tcp_service("10.1.0.2", 80, "wlc"),
+               tcp_service("10.1.0.3", 80, "wrr")};
+    for (int d = 0; d < 3000; ++d)
+        want[1].destinations.push_back(
+            destination("10.4." + std::to_string(d / 250) + "." + std::to_string(d % 250 + 1), 80,
+                        Forward::nat, 1));
+    want[2].destinations.push_back(destination("10.5.0.1", 80, Forward::direct, 3));
+    converge(ipvs, want);
+
+    TableReader reader;
+    std::size_t steps = 0;
+    while (!reader.step(std::chrono::steady_clock::duration::zero())) ASSERT_LT(++steps, 10000u);
+    auto read = reader.take();
+    EXPECT_GT(steps, 10u) << "3,000 destinations came in a few datagrams";
+    ASSERT_EQ(read.size(), 3u);
+    EXPECT_TRUE(reconcile(want, read, kAll).empty()) << "read in steps differs";
+    EXPECT_EQ(
+        read[0].destinations.size() + read[1].destinations.size() + read[2].destinations.size(),
+        3001u);
 }
 
 TEST_F(Ipvs, OnePercentChangeOfFiftyThousandDestinationsTouchesOnePercent) {

@@ -66,10 +66,8 @@ class Client {
     Client& operator=(const Client&) = delete;
 
     Info info();
-    // Every service with its destinations.
+    // Every service with its destinations, in one go (TableReader reads it in steps).
     Table read();
-    std::vector<Service> services();
-    std::vector<Destination> destinations(const ServiceKey& service);
 
     // Applies `changes` in order, up to kBatch per system call. On the first one the kernel
     // refuses, throws an IpvsError naming it (the ones sent with it in its batch were

@@ -1,7 +1,8 @@
 #pragma once
 // Keeps the kernel's IPVS table as the configuration, the checks and the VRRP roles want it.
 // It reconciles against what it last programmed: the kernel is read at start-up (a matching
-// table is adopted without touching a live entry) and again after a refusal. Changes are
+// table is adopted without touching a live entry) and again after a refusal, a part per turn
+// of the loop. Changes are
 // applied in slices of about 10 ms with a turn of the loop in between, so adverts keep leaving
 // on time during a large reload. A reload that removes an announced virtual server leaves its
 // service in the kernel for bgp.drain (DrainingServices). The connection-sync daemon runs as
@@ -22,6 +23,7 @@
 #include "directord/ipvs/client.hpp"
 #include "directord/ipvs/desired.hpp"
 #include "directord/ipvs/draining.hpp"
+#include "directord/ipvs/table_reader.hpp"
 
 namespace directord::ipvs {
 
@@ -91,6 +93,8 @@ class Programmer {
   private:
     void request();
     void run();
+    void adopt();
+    void read_slice();
     void diff();
     void compare_slice();
     void apply_slice();
@@ -104,8 +108,9 @@ class Programmer {
     void tell(std::string_view kind, const std::string& text);  // logged and told
 
     boost::asio::io_context& io_;
-    std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
-    std::string unavailable_;         // why there is no client, until told
+    std::unique_ptr<Client> client_;       // null when the kernel has no IPVS
+    std::unique_ptr<TableReader> reader_;  // while the kernel's table is read
+    std::string unavailable_;              // why there is no client, until told
     DesiredState desired_;
     TableByKey known_;              // the kernel's table as far as directord knows
     std::set<ServiceKey> managed_;  // services directord configured (this run)

@@ -1,0 +1,53 @@
+#pragma once
+// The kernel's IPVS table read a part at a time, for a loop that must keep turning: 50,000
+// destinations take far longer than an advert interval to read in one go on a slow CPU. The
+// dumps (the services, then each one's destinations) are consumed from a socket of the
+// reader's own without waiting, a few of the kernel's datagrams per step, so no request of
+// the Client's is mixed with them. The kernel makes each part of a dump as the last is read:
+// a step always finds the next one ready.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "directord/ipvs/table.hpp"
+
+struct nl_sock;
+struct nlmsghdr;
+
+namespace directord::ipvs {
+
+class TableReader {
+  public:
+    TableReader();  // throws IpvsError when the kernel has no IPVS
+    ~TableReader();
+    TableReader(const TableReader&) = delete;
+    TableReader& operator=(const TableReader&) = delete;
+
+    // Reads for about `budget` (a datagram at least): true once the whole table was read.
+    // Throws IpvsError on the kernel's refusal or a malformed answer.
+    bool step(std::chrono::steady_clock::duration budget);
+    // The table as read (services in the kernel's order, destinations as it lists them);
+    // a service removed while it was read may be listed without its destinations.
+    Table take() { return std::move(table_); }
+    std::size_t steps() const { return steps_; }
+
+  private:
+    void request_next();
+    bool read_datagram();  // true once the dump under way ended
+    void take_answer(nlmsghdr* answer);
+    std::string what() const;  // the dump under way, for errors
+
+    std::unique_ptr<nl_sock, void (*)(nl_sock*)> socket_;
+    int family_ = 0;
+    std::uint32_t sequence_ = 0;  // of the dump under way
+    bool listing_services_ = true;
+    std::size_t next_service_ = 0;  // whose destinations are read
+    bool done_ = false;
+    Table table_;
+    std::vector<unsigned char> buffer_;
+    std::size_t steps_ = 0;
+};
+
+}  // namespace directord::ipvs

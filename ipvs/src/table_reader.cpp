@@ -1,0 +1,117 @@
+#include "directord/ipvs/table_reader.hpp"
+
+#include <fmt/format.h>
+#include <linux/ip_vs.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "attributes.hpp"
+#include "directord/ipvs/client.hpp"
+#include "netlink.hpp"
+
+namespace directord::ipvs {
+namespace {
+// The kernel makes a dump's datagrams at most 32 KiB (netlink_recvmsg).
+constexpr std::size_t kDatagram = 64 * 1024;
+}  // namespace
+
+TableReader::TableReader() : socket_(nullptr, nl_socket_free), buffer_(kDatagram) {
+    auto connection = wire::connect();
+    socket_ = std::move(connection.socket);
+    family_ = connection.family;
+    request_next();
+}
+
+TableReader::~TableReader() = default;
+
+std::string TableReader::what() const {
+    if (listing_services_) return "IPVS: list services";
+    return "IPVS: list destinations of " + describe(table_[next_service_].service.key);
+}
+
+void TableReader::request_next() {
+    std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_size(Client::kMessageSize),
+                                                   nlmsg_free);
+    if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
+    sequence_ = nl_socket_use_seq(socket_.get());
+    genlmsg_put(msg.get(), nl_socket_get_local_port(socket_.get()), sequence_, family_, 0,
+                NLM_F_DUMP, listing_services_ ? IPVS_CMD_GET_SERVICE : IPVS_CMD_GET_DEST,
+                IPVS_GENL_VERSION);
+    if (!listing_services_) {
+        nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_SERVICE);
+        wire::put_service_key(msg.get(), table_[next_service_].service.key);
+        nla_nest_end(msg.get(), nest);
+    }
+    if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
+        throw IpvsError(fmt::format("{}: {}", what(), nl_geterror(rc)), 0);
+}
+
+bool TableReader::step(std::chrono::steady_clock::duration budget) {
+    ++steps_;
+    const auto started = std::chrono::steady_clock::now();
+    while (!done_) {
+        if (read_datagram()) {
+            if (listing_services_) {
+                listing_services_ = false;
+            } else {
+                ++next_service_;
+            }
+            if (next_service_ == table_.size()) {
+                done_ = true;
+                break;
+            }
+            request_next();
+        }
+        if (std::chrono::steady_clock::now() - started >= budget) break;
+    }
+    return done_;
+}
+
+bool TableReader::read_datagram() {
+    auto n = recv(nl_socket_get_fd(socket_.get()), buffer_.data(), buffer_.size(),
+                  MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;  // the next step's
+    if (n < 0) throw IpvsError(what(), errno);
+    if (static_cast<std::size_t>(n) > buffer_.size())
+        throw IpvsError(fmt::format("{}: a datagram of {} bytes was cut", what(), n), EMSGSIZE);
+    int left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data()); nlmsg_ok(h, left);
+         h = nlmsg_next(h, &left)) {
+        if (h->nlmsg_seq != sequence_) continue;  // a late answer to nothing of ours
+        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+            // Both carry the dump's verdict: an errno, negated, or 0.
+            if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+                throw IpvsError(what() + ": malformed answer refused", EPROTO);
+            int verdict = *static_cast<const int*>(nlmsg_data(h));
+            if (verdict < 0) throw IpvsError(what(), -verdict);
+            return true;
+        }
+        take_answer(h);
+    }
+    return false;
+}
+
+void TableReader::take_answer(nlmsghdr* answer) {
+    auto a = answer->nlmsg_type == family_ ? wire::top_level(answer) : std::nullopt;
+    if (a && listing_services_ && (*a)[IPVS_CMD_ATTR_SERVICE]) {
+        if (auto s = wire::parse_service((*a)[IPVS_CMD_ATTR_SERVICE])) {
+            table_.push_back(VirtualService{std::move(*s), {}});
+            return;
+        }
+    } else if (a && !listing_services_ && (*a)[IPVS_CMD_ATTR_DEST]) {
+        auto& service = table_[next_service_];
+        if (auto d =
+                wire::parse_destination((*a)[IPVS_CMD_ATTR_DEST], service.service.key.family)) {
+            service.destinations.push_back(std::move(*d));
+            return;
+        }
+    } else if (a) {
+        return;  // an answer without the object: nothing to read
+    }
+    throw IpvsError(what() + ": malformed answer refused", EPROTO);
+}
+
+}  // namespace directord::ipvs
