@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <numeric>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -91,11 +92,16 @@ Pools::Pools(const config::Config& cfg)
           return pools;
       }()) {}
 
-Pools::Pools(std::vector<Pool> pools) : pools_(std::move(pools)), member_index_(pools_.size()) {
+Pools::Pools(std::vector<Pool> pools) : pools_(std::move(pools)), members_by_name_(pools_.size()) {
     for (std::size_t i = 0; i < pools_.size(); ++i) {
         pool_index_[pools_[i].name] = i;
-        for (std::size_t j = 0; j < pools_[i].members.size(); ++j)
-            member_index_[i][pools_[i].members[j].name] = j;
+        const auto& members = pools_[i].members;
+        auto& by_name = members_by_name_[i];
+        by_name.resize(members.size());
+        std::iota(by_name.begin(), by_name.end(), 0u);
+        std::sort(by_name.begin(), by_name.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return members[a].name < members[b].name;
+        });
     }
 }
 
@@ -106,9 +112,13 @@ std::optional<std::size_t> Pools::find(const std::string& pool) const {
 }
 
 std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::string& member) const {
-    auto m = member_index_[pool].find(member);
-    if (m == member_index_[pool].end()) return std::nullopt;
-    return m->second;
+    const auto& members = pools_[pool].members;
+    const auto& by_name = members_by_name_[pool];
+    auto m = std::lower_bound(
+        by_name.begin(), by_name.end(), member,
+        [&](std::uint32_t index, const std::string& name) { return members[index].name < name; });
+    if (m == by_name.end() || members[*m].name != member) return std::nullopt;
+    return *m;
 }
 
 Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) {

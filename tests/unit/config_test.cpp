@@ -425,3 +425,24 @@ TEST(Config, ProcessNiceForTheEventLoop) {
               "root_programs)");
     EXPECT_EQ(errors[1], "t.yaml:7:18: process.nice: -21 is out of range (-20..19)");
 }
+
+// A real server's own check is boxed (one pointer in place) but stays a value: copies are deep
+// and compare by what they hold.
+TEST(Boxed, CopiesAreDeepAndCompareByValue) {
+    RealServer a;
+    EXPECT_FALSE(a.check);
+    Check check;
+    check.port = 8080;
+    a.check = check;
+    RealServer b = a;
+    ASSERT_TRUE(b.check);
+    EXPECT_NE(&*a.check, &*b.check);
+    EXPECT_EQ(a, b);
+    b.check->port = 9090;
+    EXPECT_EQ(a.check->port, 8080);
+    EXPECT_NE(a, b);
+    b.check = std::nullopt;
+    EXPECT_NE(a, b);
+    a.check = std::nullopt;
+    EXPECT_EQ(a, b);
+}

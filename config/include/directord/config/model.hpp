@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "directord/config/boxed.hpp"
 #include "directord/duration.hpp"
 
 namespace directord::config {
@@ -284,8 +285,8 @@ struct RealServer {
     std::uint16_t port = 0;
     unsigned weight = 1;
     std::optional<Forwarding> forwarding;  // overrides the virtual server's
-    std::optional<Check> check;            // overrides the virtual server's check as a whole
-    std::optional<FileCheck> file_check;
+    Boxed<Check> check;                    // overrides the virtual server's check as a whole
+    Boxed<FileCheck> file_check;
     // IPVS overload thresholds (keepalived's uthreshold / lthreshold): no new connections while
     // the active ones are at `upper`, until they fall to `lower` (0: none; lower 0 = 3/4 upper).
     std::uint32_t upper_threshold = 0;
