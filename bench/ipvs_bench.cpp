@@ -89,12 +89,13 @@ int main(int argc, char** argv) {
     start = Clock::now();
     auto whole = ipvs.read();
     double read = seconds_since(start);
-    TableReader reader;
+    TableReader reader(ipvs.family());
     double longest = 0;
-    for (bool done = false; !done;) {
+    for (auto step = TableReader::Step::more; step != TableReader::Step::done;) {
         start = Clock::now();
-        done = reader.step(std::chrono::milliseconds(10));
+        step = reader.step(std::chrono::milliseconds(10));
         longest = std::max(longest, seconds_since(start));
+        if (step == TableReader::Step::waiting) reader.wait();
     }
     if (reader.take().size() != whole.size()) return 1;
     std::printf(

@@ -21,22 +21,7 @@ namespace directord::ipvs {
 namespace {
 
 using wire::put_address;
-using wire::put_service_key;
-
-void put_service(nl_msg* msg, const Service& s, bool settings) {
-    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
-    put_service_key(msg, s.key);
-    if (settings) {
-        nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, s.scheduler.c_str());
-        ip_vs_flags flags{s.flags & kSettableFlags, ~0u};
-        nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
-        nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, s.timeout);
-        nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, wire::wire_netmask(s.key.family, s.netmask));
-        if (!s.persistence_engine.empty())
-            nla_put_string(msg, IPVS_SVC_ATTR_PE_NAME, s.persistence_engine.c_str());
-    }
-    nla_nest_end(msg, nest);
-}
+using wire::put_service;
 
 void put_destination(nl_msg* msg, const Destination& d, bool settings) {
     nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
@@ -112,9 +97,8 @@ IpvsError::IpvsError(const std::string& what, int error)
 Client::Client() : socket_(nullptr, nl_socket_free) { connect(); }
 
 void Client::connect() {
-    auto connection = wire::connect();
-    socket_ = std::move(connection.socket);
-    family_ = connection.family;
+    socket_ = wire::open();
+    family_ = wire::resolve_family(socket_.get());
 }
 
 Client::~Client() = default;
@@ -135,13 +119,7 @@ void Client::receive_or_reset(Exchange& exchange, const std::string& what) {
 }
 
 Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t sequence) {
-    // Our largest request (a service with scheduler and engine names) is a few hundred bytes:
-    // libnl's default page-sized buffer would be cleared for every one of 50,000 changes.
-    Message msg(nlmsg_alloc_size(kMessageSize), nlmsg_free);
-    if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
-    genlmsg_put(msg.get(), nl_socket_get_local_port(socket_.get()),
-                sequence ? sequence : sequence_++, family_, 0, flags, command, IPVS_GENL_VERSION);
-    return msg;
+    return wire::request(socket_.get(), family_, command, flags, sequence ? sequence : sequence_++);
 }
 
 template <class OnReply>
@@ -170,10 +148,18 @@ Info Client::info() {
 }
 
 Table Client::read() {
-    TableReader reader;
-    while (!reader.step(std::chrono::hours(1))) {
+    TableReader reader(family_);
+    for (;;) {
+        switch (reader.step(std::chrono::hours(1))) {
+            case TableReader::Step::done:
+                return reader.take();
+            case TableReader::Step::waiting:
+                reader.wait();
+                break;
+            case TableReader::Step::more:
+                break;
+        }
     }
-    return reader.take();
 }
 
 Client::Message Client::message_for(const Change& c, std::uint32_t sequence) {

@@ -1,12 +1,17 @@
 #include "directord/ipvs/programmer.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
 #include <utility>
 
 #include "directord/duration.hpp"
 #include "directord/ipvs/sloppy.hpp"
+#include "directord/ipvs/table_reader.hpp"
 #include "directord/log.hpp"
 
 namespace directord::ipvs {
@@ -173,12 +178,24 @@ void Programmer::run() {
     boost::asio::post(io_, [this] { diff(); });
 }
 
+// The kernel's table being read, and a wait on the loop for its next answer.
+struct Programmer::Reading {
+    TableReader reader;
+    boost::asio::posix::stream_descriptor readable;  // a duplicate of the reader's descriptor
+
+    Reading(boost::asio::io_context& io, int family) : reader(family), readable(io) {
+        int fd = dup(reader.fd());
+        if (fd < 0) throw IpvsError("IPVS: list services: a descriptor to wait on", errno);
+        readable.assign(fd);
+    }
+};
+
 // The kernel's table is read a part per turn, then run() goes on from it; events meanwhile
 // wait for it like for changes under way.
 void Programmer::adopt() {
     applying_ = true;
     try {
-        reader_ = std::make_unique<TableReader>();
+        reading_ = std::make_unique<Reading>(io_, client_->family());
     } catch (const IpvsError& e) {
         applying_ = false;
         log::error("ipvs: {}", e.what());
@@ -189,25 +206,34 @@ void Programmer::adopt() {
 
 void Programmer::read_slice() {
     try {
-        if (!reader_->step(kSliceTime)) {
-            boost::asio::post(io_, [this] { read_slice(); });  // adverts and checks in between
-            return;
+        switch (reading_->reader.step(kSliceTime)) {
+            case TableReader::Step::more:
+                boost::asio::post(io_, [this] { read_slice(); });  // adverts and checks in between
+                return;
+            case TableReader::Step::waiting:
+                reading_->readable.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                                              [this](const boost::system::error_code& error) {
+                                                  if (!error) read_slice();
+                                              });
+                return;
+            case TableReader::Step::done:
+                known_ = by_key(reading_->reader.take());
+                break;
         }
-        known_ = by_key(reader_->take());
     } catch (const IpvsError& e) {
         log::error("ipvs: {}", e.what());
-        reader_.reset();
+        reading_.reset();
         applying_ = false;
         return;
     }
     std::size_t destinations = 0;
     for (const auto& [key, vs] : known_) destinations += vs.destinations.size();
     // Read again only after a refusal.
-    const auto steps = reader_->steps();
+    const auto steps = reading_->reader.steps();
     log::info("ipvs: {} services in the kernel {} ({} destinations, read in {} turn{})",
               known_.size(), refusals_ == 0 ? "at start" : "after the refusal", destinations, steps,
               steps == 1 ? "" : "s");
-    reader_.reset();
+    reading_.reset();
     adopted_ = true;
     desired_.touch_all();
     applying_ = dirty_ = false;  // what happened meanwhile is in desired_

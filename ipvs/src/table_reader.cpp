@@ -4,6 +4,7 @@
 #include <linux/ip_vs.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,10 +19,7 @@ namespace {
 constexpr std::size_t kDatagram = 64 * 1024;
 }  // namespace
 
-TableReader::TableReader() : socket_(nullptr, nl_socket_free), buffer_(kDatagram) {
-    auto connection = wire::connect();
-    socket_ = std::move(connection.socket);
-    family_ = connection.family;
+TableReader::TableReader(int family) : socket_(wire::open()), family_(family), buffer_(kDatagram) {
     request_next();
 }
 
@@ -33,47 +31,53 @@ std::string TableReader::what() const {
 }
 
 void TableReader::request_next() {
-    std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_size(Client::kMessageSize),
-                                                   nlmsg_free);
-    if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
     sequence_ = nl_socket_use_seq(socket_.get());
-    genlmsg_put(msg.get(), nl_socket_get_local_port(socket_.get()), sequence_, family_, 0,
-                NLM_F_DUMP, listing_services_ ? IPVS_CMD_GET_SERVICE : IPVS_CMD_GET_DEST,
-                IPVS_GENL_VERSION);
-    if (!listing_services_) {
-        nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_SERVICE);
-        wire::put_service_key(msg.get(), table_[next_service_].service.key);
-        nla_nest_end(msg.get(), nest);
-    }
+    auto msg = wire::request(socket_.get(), family_,
+                             listing_services_ ? IPVS_CMD_GET_SERVICE : IPVS_CMD_GET_DEST,
+                             NLM_F_DUMP, sequence_);
+    if (!listing_services_) wire::put_service(msg.get(), table_[next_service_].service, false);
     if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
         throw IpvsError(fmt::format("{}: {}", what(), nl_geterror(rc)), 0);
 }
 
-bool TableReader::step(std::chrono::steady_clock::duration budget) {
+TableReader::Step TableReader::step(std::chrono::steady_clock::duration budget) {
     ++steps_;
     const auto started = std::chrono::steady_clock::now();
     while (!done_) {
-        if (read_datagram()) {
-            if (listing_services_) {
-                listing_services_ = false;
-            } else {
-                ++next_service_;
-            }
-            if (next_service_ == table_.size()) {
-                done_ = true;
+        switch (read_datagram()) {
+            case Datagram::none:
+                return Step::waiting;
+            case Datagram::part:
                 break;
-            }
-            request_next();
+            case Datagram::end:
+                if (listing_services_) {
+                    listing_services_ = false;
+                } else {
+                    ++next_service_;
+                }
+                done_ = next_service_ == table_.size();
+                if (!done_) request_next();
+                break;
         }
-        if (std::chrono::steady_clock::now() - started >= budget) break;
+        if (!done_ && std::chrono::steady_clock::now() - started >= budget) return Step::more;
     }
-    return done_;
+    return Step::done;
 }
 
-bool TableReader::read_datagram() {
-    auto n = recv(nl_socket_get_fd(socket_.get()), buffer_.data(), buffer_.size(),
-                  MSG_DONTWAIT | MSG_TRUNC);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;  // the next step's
+int TableReader::fd() const { return nl_socket_get_fd(socket_.get()); }
+
+void TableReader::wait() {
+    pollfd readable{fd(), POLLIN, 0};
+    while (poll(&readable, 1, -1) < 0)
+        if (errno != EINTR) throw IpvsError(what() + ": waiting for the kernel", errno);
+}
+
+TableReader::Datagram TableReader::read_datagram() {
+    ssize_t n;
+    while ((n = recv(fd(), buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC)) < 0 &&
+           errno == EINTR) {
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Datagram::none;
     if (n < 0) throw IpvsError(what(), errno);
     if (static_cast<std::size_t>(n) > buffer_.size())
         throw IpvsError(fmt::format("{}: a datagram of {} bytes was cut", what(), n), EMSGSIZE);
@@ -87,11 +91,11 @@ bool TableReader::read_datagram() {
                 throw IpvsError(what() + ": malformed answer refused", EPROTO);
             int verdict = *static_cast<const int*>(nlmsg_data(h));
             if (verdict < 0) throw IpvsError(what(), -verdict);
-            return true;
+            return Datagram::end;
         }
         take_answer(h);
     }
-    return false;
+    return Datagram::part;
 }
 
 void TableReader::take_answer(nlmsghdr* answer) {

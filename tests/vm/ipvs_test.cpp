@@ -258,9 +258,14 @@ TEST_F(Ipvs, TheTableReadInStepsIsTheWholeTable) {
     want[2].destinations.push_back(destination("10.5.0.1", 80, Forward::direct, 3));
     converge(ipvs, want);
 
-    TableReader reader;
+    TableReader reader(ipvs.family());
     std::size_t steps = 0;
-    while (!reader.step(std::chrono::steady_clock::duration::zero())) ASSERT_LT(++steps, 10000u);
+    for (TableReader::Step step;
+         (step = reader.step(std::chrono::steady_clock::duration::zero())) !=
+         TableReader::Step::done;) {
+        if (step == TableReader::Step::waiting) reader.wait();
+        ASSERT_LT(++steps, 10000u);
+    }
     auto read = reader.take();
     EXPECT_GT(steps, 10u) << "3,000 destinations came in a few datagrams";
     ASSERT_EQ(read.size(), 3u);

@@ -66,6 +66,7 @@ class Client {
     Client& operator=(const Client&) = delete;
 
     Info info();
+    int family() const { return family_; }  // the IPVS generic-netlink family's number
     // Every service with its destinations, in one go (TableReader reads it in steps).
     Table read();
 
@@ -74,7 +75,6 @@ class Client {
     // applied or refused independently).
     void apply(std::span<const Change> changes);
     static constexpr std::size_t kBatch = 1024;
-    static constexpr std::size_t kMessageSize = 1024;  // bytes; every request we build fits
 
     void flush();  // removes every service
     void start_sync_daemon(const SyncDaemon& daemon);

@@ -23,7 +23,6 @@
 #include "directord/ipvs/client.hpp"
 #include "directord/ipvs/desired.hpp"
 #include "directord/ipvs/draining.hpp"
-#include "directord/ipvs/table_reader.hpp"
 
 namespace directord::ipvs {
 
@@ -108,9 +107,10 @@ class Programmer {
     void tell(std::string_view kind, const std::string& text);  // logged and told
 
     boost::asio::io_context& io_;
-    std::unique_ptr<Client> client_;       // null when the kernel has no IPVS
-    std::unique_ptr<TableReader> reader_;  // while the kernel's table is read
-    std::string unavailable_;              // why there is no client, until told
+    std::unique_ptr<Client> client_;  // null when the kernel has no IPVS
+    struct Reading;
+    std::unique_ptr<Reading> reading_;  // while the kernel's table is read
+    std::string unavailable_;           // why there is no client, until told
     DesiredState desired_;
     TableByKey known_;              // the kernel's table as far as directord knows
     std::set<ServiceKey> managed_;  // services directord configured (this run)

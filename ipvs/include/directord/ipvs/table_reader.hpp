@@ -20,27 +20,36 @@ namespace directord::ipvs {
 
 class TableReader {
   public:
-    TableReader();  // throws IpvsError when the kernel has no IPVS
+    // `family`: the IPVS generic-netlink family's number (Client::family()).
+    explicit TableReader(int family);
     ~TableReader();
     TableReader(const TableReader&) = delete;
     TableReader& operator=(const TableReader&) = delete;
 
-    // Reads for about `budget` (a datagram at least): true once the whole table was read.
+    enum class Step {
+        done,     // the whole table was read
+        more,     // the budget was spent: call step() again
+        waiting,  // the kernel has not answered yet: call step() when fd() is readable
+    };
+    // Reads what the kernel has sent, for about `budget` (a datagram at least).
     // Throws IpvsError on the kernel's refusal or a malformed answer.
-    bool step(std::chrono::steady_clock::duration budget);
+    Step step(std::chrono::steady_clock::duration budget);
+    int fd() const;
+    void wait();  // blocks until fd() is readable
     // The table as read (services in the kernel's order, destinations as it lists them);
     // a service removed while it was read may be listed without its destinations.
     Table take() { return std::move(table_); }
     std::size_t steps() const { return steps_; }
 
   private:
+    enum class Datagram { none, part, end };  // none: nothing ready; end: the dump's last
     void request_next();
-    bool read_datagram();  // true once the dump under way ended
+    Datagram read_datagram();
     void take_answer(nlmsghdr* answer);
     std::string what() const;  // the dump under way, for errors
 
     std::unique_ptr<nl_sock, void (*)(nl_sock*)> socket_;
-    int family_ = 0;
+    int family_;
     std::uint32_t sequence_ = 0;  // of the dump under way
     bool listing_services_ = true;
     std::size_t next_service_ = 0;  // whose destinations are read
