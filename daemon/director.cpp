@@ -50,7 +50,7 @@ bool Director::configure(Loaded& loaded, bool check_only) {
     const auto& c = loaded.config;
     set_loop_priority(c.process, loop_nice_);
     engine_.apply(c);
-    checker_.apply(c);
+    checker_.apply(loaded.checks);                           // what it leaves is freed off the loop
     loaded.pools = ipvs_.apply(c, std::move(loaded.pools));  // the old ones, freed off the loop
     checker_.for_each_state([this](config::RealServerId rs, bool up) { ipvs_.set_health(rs, up); });
     routes_.apply(c);

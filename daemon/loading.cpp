@@ -26,8 +26,9 @@ Parsed parse_and_prepare(const Source& source, const config::Config* running) {
     if (auto* errors = std::get_if<Errors>(&result)) return std::move(*errors);
     auto& cfg = std::get<config::Config>(result);
     ipvs::Pools pools(cfg);
+    healthcheck::CheckPlan checks(cfg);
     auto changes = config::describe_changes(running, cfg);
-    return Loaded{std::move(cfg), std::move(pools), std::move(changes), nullptr};
+    return Loaded{std::move(cfg), std::move(pools), std::move(checks), std::move(changes), nullptr};
 }
 
 }  // namespace

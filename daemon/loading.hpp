@@ -12,6 +12,7 @@
 
 #include "directord/config/changes.hpp"
 #include "directord/config/loader.hpp"
+#include "directord/healthcheck/check_plan.hpp"
 #include "directord/ipvs/desired.hpp"
 
 namespace directord::daemon {
@@ -21,6 +22,7 @@ namespace directord::daemon {
 struct Loaded {
     config::Config config;
     ipvs::Pools pools;
+    healthcheck::CheckPlan checks;
     config::Changes changes;
     // Once applied: the configuration it replaced, freed with the rest off the loop.
     std::shared_ptr<const config::Config> replaced;

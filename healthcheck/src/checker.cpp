@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -11,152 +10,54 @@
 #include "directord/log.hpp"
 
 namespace directord::healthcheck {
-namespace {
-
-void mix(std::size_t& h, std::size_t value) {
-    h ^= value + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-}
-
-// What usually tells two checks of one kind apart; the rest is left to equality.
-std::size_t distinguishing_hash(const config::Check& c) {
-    std::hash<std::string> text;
-    return std::visit(
-        [&](const auto& kind) -> std::size_t {
-            using Kind = std::decay_t<decltype(kind)>;
-            if constexpr (std::is_same_v<Kind, config::HttpCheck>)
-                return text(kind.path) ^ text(kind.host);
-            else if constexpr (std::is_same_v<Kind, config::ScriptCheck>)
-                return kind.argv.empty() ? 0 : text(kind.argv.back());
-            else if constexpr (std::is_same_v<Kind, config::MysqlCheck> ||
-                               std::is_same_v<Kind, config::GaleraCheck>)
-                return text(kind.user);
-            else if constexpr (std::is_same_v<Kind, config::DnsCheck>)
-                return text(kind.name) ^ kind.type;
-            else if constexpr (std::is_same_v<Kind, config::UdpCheck>)
-                return text(kind.payload);
-            else
-                return 0;
-        },
-        c.kind);
-}
-
-// Checks are interned by their own operator== (every field, those added later too); the hash
-// only spreads them, so a field it leaves out costs a comparison, never a wrong merge.
-struct CheckHash {
-    std::size_t operator()(const config::Check* c) const {
-        std::size_t h = c->kind.index();
-        for (auto value :
-             {std::size_t{c->port.value_or(0)}, static_cast<std::size_t>(c->interval.count()),
-              static_cast<std::size_t>(c->timeout.count()), distinguishing_hash(*c)})
-            mix(h, value);
-        return h;
-    }
-};
-struct CheckEqual {
-    bool operator()(const config::Check* a, const config::Check* b) const { return *a == *b; }
-};
-
-}  // namespace
-
 HealthChecker::HealthChecker(boost::asio::io_context& io) : scheduler_(Scheduler::of(io)) {}
 
 HealthChecker::~HealthChecker() = default;
 
 void HealthChecker::apply(const config::Config& cfg) {
-    // Built without a string per real server: with tens of thousands of them, the temporaries
-    // would otherwise outweigh the monitors and leave the heap fragmented behind them.
-    std::unordered_map<const config::Check*, std::shared_ptr<const config::Check>, CheckHash,
-                       CheckEqual>
-        interned;
-    auto intern = [&](const config::Check& check) {
-        if (auto it = interned.find(&check); it != interned.end()) return it->second;
-        auto shared = std::make_shared<const config::Check>(check);
-        interned.emplace(shared.get(), shared);
-        return shared;
-    };
-    struct Key {
-        const config::Check* check;  // interned
-        boost::asio::ip::tcp::endpoint target;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        std::size_t operator()(const Key& k) const {
-            auto h = std::hash<const void*>{}(k.check) ^ (std::size_t{k.target.port()} << 16);
-            const auto* bytes = reinterpret_cast<const unsigned char*>(k.target.data());
-            return h ^ std::hash<std::string_view>{}(
-                           std::string_view(reinterpret_cast<const char*>(bytes), k.target.size()));
-        }
-    };
-    struct Wanted {
-        std::shared_ptr<const config::Check> check;
-        std::vector<Monitor::User> users;
-        Monitor* existing = nullptr;
-    };
-    std::vector<std::string> names;
-    names.reserve(cfg.virtual_servers.size());
-    std::unordered_map<Key, Wanted, KeyHash> wanted;
-    for (const auto& vs : cfg.virtual_servers) {
-        auto vs_index = static_cast<std::uint32_t>(names.size());
-        names.push_back(vs.name);
-        auto vs_check = vs.check ? intern(*vs.check) : nullptr;
-        for (std::uint32_t j = 0; j < vs.real_servers.size(); ++j) {
-            const auto& rs = vs.real_servers[j];
-            auto check = rs.check ? intern(*rs.check) : vs_check;
-            if (!check) continue;
-            auto& w = wanted[Key{check.get(), {rs.address, check->port.value_or(rs.port)}}];
-            if (!w.check) w.check = check;
-            w.users.push_back(RealServerId{vs_index, j});
-        }
-    }
-    // Existing monitors whose check and target are still wanted carry on, state and all.
-    std::unordered_map<const config::Check*, const config::Check*> same;  // old -> interned
+    CheckPlan plan(cfg);
+    apply(plan);
+}
+
+void HealthChecker::apply(CheckPlan& plan) {
+    // Running monitors whose check and target are still wanted carry on, state and all.
+    std::vector<std::unique_ptr<Monitor>> monitors(plan.entries.size());
+    std::unordered_map<const config::Check*, const config::Check*> shared;  // running -> plan's
     std::size_t stopped = 0;
     for (auto& m : monitors_) {
-        auto [it, fresh] = same.try_emplace(&m->check(), nullptr);
-        if (fresh) it->second = intern(m->check()).get();
-        auto w = wanted.find(Key{it->second, m->target()});
-        if (w == wanted.end() || w->second.existing) {
-            m.reset();
-            ++stopped;
+        auto [it, fresh] = shared.try_emplace(&m->check(), nullptr);
+        if (fresh) it->second = plan.shared(m->check());
+        auto entry = it->second ? plan.find(it->second, m->target()) : CheckPlan::npos;
+        if (entry == CheckPlan::npos || monitors[entry]) {
+            ++stopped;  // freed with the old list below
         } else {
-            w->second.existing = m.get();
+            monitors[entry] = std::move(m);
         }
     }
-    std::vector<std::unique_ptr<Monitor>> monitors;
-    std::vector<Monitor::User> users;
-    monitors.reserve(wanted.size());
-    std::size_t kept = 0;
-    for (auto& m : monitors_)
-        if (m) monitors.push_back(std::move(m)), ++kept;
-    for (auto& [key, w] : wanted)
-        if (!w.existing)
-            w.existing = monitors
-                             .emplace_back(std::make_unique<Monitor>(scheduler_, observer(),
-                                                                     w.check, key.target))
-                             .get();
-    for (auto& [key, w] : wanted) {
-        w.existing->first_user = static_cast<std::uint32_t>(users.size());
-        w.existing->user_count = static_cast<std::uint32_t>(w.users.size());
-        users.insert(users.end(), w.users.begin(), w.users.end());
+    std::vector<Monitor*> started;
+    for (std::size_t e = 0; e < monitors.size(); ++e) {
+        auto& entry = plan.entries[e];
+        if (!monitors[e]) {
+            monitors[e] =
+                std::make_unique<Monitor>(scheduler_, observer(), entry.check, entry.target);
+            started.push_back(monitors[e].get());
+        }
+        monitors[e]->first_user = entry.first_user;
+        monitors[e]->user_count = entry.user_count;
     }
     monitors_ = std::move(monitors);
-    users_ = std::move(users);
-    virtual_server_names_ = std::move(names);
-    monitor_index_.assign(cfg.virtual_servers.size(), {});
-    for (std::size_t v = 0; v < cfg.virtual_servers.size(); ++v)
-        monitor_index_[v].assign(cfg.virtual_servers[v].real_servers.size(), 0);
-    for (std::uint32_t i = 0; i < monitors_.size(); ++i)
-        for (const auto& u : users_of(*monitors_[i]))
-            monitor_index_[u.virtual_server][u.real_server] = i + 1;
+    // The lists replaced go to the plan, which is freed off the loop.
+    users_.swap(plan.users);
+    virtual_server_names_.swap(plan.virtual_server_names);
+    monitor_index_.swap(plan.entry_of);
     // Spread the first runs over one interval from now, so thousands do not fire together.
     auto now = Monitor::Clock::now();
-    for (std::size_t i = kept; i < monitors_.size(); ++i) {
-        std::uniform_int_distribution<long long> spread(0,
-                                                        monitors_[i]->check().interval.count() - 1);
-        monitors_[i]->start(now + std::chrono::microseconds(spread(random_)));
+    for (auto* m : started) {
+        std::uniform_int_distribution<long long> spread(0, m->check().interval.count() - 1);
+        m->start(now + std::chrono::microseconds(spread(random_)));
     }
     log::info("health checks: {} monitors ({} started, {} kept, {} stopped)", monitors_.size(),
-              monitors_.size() - kept, kept, stopped);
+              started.size(), monitors_.size() - started.size(), stopped);
 }
 
 std::span<const Monitor::User> HealthChecker::users_of(const Monitor& m) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "directord/config/model.hpp"
+#include "directord/healthcheck/check_plan.hpp"
 #include "directord/healthcheck/monitor.hpp"
 #include "directord/healthcheck/scheduler.hpp"
 
@@ -37,6 +38,9 @@ class HealthChecker : private Monitor::Observer {
     void subscribe(Listener listener) { listeners_.push_back(std::move(listener)); }
     // Starts, keeps or stops monitors so that they match `cfg`. `cfg` must be validated.
     void apply(const config::Config& cfg);
+    // The same with the plan made beforehand (off the loop). Takes the plan's lists and
+    // leaves the ones they replace in it, to be freed with it.
+    void apply(CheckPlan& plan);
 
     // The state of one real server of one virtual server (false when unknown or unchecked).
     bool is_up(const RealServerId& who) const;
@@ -60,7 +64,8 @@ class HealthChecker : private Monitor::Observer {
     std::vector<std::string> virtual_server_names_;  // by RealServerId::virtual_server
     std::vector<std::unique_ptr<Monitor>> monitors_;
     std::vector<Monitor::User> users_;  // each monitor's users, contiguous
-    // By RealServerId: the index of its monitor in monitors_ + 1 (0: unchecked).
+    // By RealServerId: the index of its monitor in monitors_ + 1 (0: unchecked); monitors_ is
+    // in the order of the plan's entries.
     std::vector<std::vector<std::uint32_t>> monitor_index_;
     std::vector<Listener> listeners_;
     std::mt19937 random_{std::random_device{}()};
