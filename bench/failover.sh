@@ -3,12 +3,14 @@
 #   crash  kill -9 of the master            -> first gratuitous ARP of the new master
 #   term   SIGTERM of the master            -> first gratuitous ARP of the new master
 #   down   down-file created on the master  -> first gratuitous ARP of the new master
-# for VRRPv2 at 1 s, VRRPv3 at 100 ms and VRRPv3 over IPv6 at 100 ms (where the first
-# unsolicited neighbour advertisement stands for the GARP), RUNS times each (default 10), plus
+# for VRRPv2 at 1 s, VRRPv3 at 100 ms, VRRPv3 at 10 ms (the protocol's least) and VRRPv3 over
+# IPv6 at 100 ms (where the first unsolicited neighbour advertisement stands for the GARP),
+# RUNS times each (default 10; ROWS="3 10ms 4" picks rows: version interval family), plus
 # the protocol anchors (last advert -> GARP for a crash, priority-0 advert -> GARP otherwise),
 # advert period jitter, resident memory and directord's loop lag (ms). Prints a table; not a
 # test. Run as root after a build.
 #   bench/failover.sh [RUNS]
+# (bench/hold.sh: the 10 ms adverts held for minutes while the directors are loaded)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-10}
@@ -34,8 +36,8 @@ decode() {
 }
 first_after() {  # CAPTURE T0 MAC KIND [PRIO]
     decode "$1" | awk -v t0="$2" -v mac="$3" -v kind="$4" -v prio="${5:-}" '
-        $1 >= t0 && $2 == mac && $3 == kind && (prio == "" || $4 == prio) { printf "%.6f", $1; exit }'
-}
+        !found && $1 >= t0 && $2 == mac && $3 == kind && (prio == "" || $4 == prio) { printf "%.6f", $1; found = 1 }'
+}  # (reads to the end: with pipefail, a reader leaving early fails the capture's decoder)
 last_before() {  # CAPTURE T0 MAC
     decode "$1" | awk -v t0="$2" -v mac="$3" '$1 < t0 && $2 == mac && $3 == "ADV" { t = $1 } END { printf "%.6f", t }'
 }
@@ -58,7 +60,7 @@ directord_stop() { stop "$1" "$2"; }
 directord_rss() { awk '/VmRSS/ { print $2 }' "/proc/${NODE_PID[$1]}/status"; }
 keepalived_start() {  # NODE PRIO VERSION INTERVAL
     local interval=$4 password=-
-    interval=${interval%s}; [ "$interval" = 100m ] && interval=0.1
+    case $interval in 100ms) interval=0.1 ;; 10ms) interval=0.01 ;; *) interval=${interval%s} ;; esac
     [ "$3" = 2 ] && password=secret12
     KEEPALIVED_VIP=$([ "$FAMILY" = 6 ] && echo "$VIP6/64" || echo "$VIP/24") \
         start_keepalived "$1" "$2" "$3" "$interval" "$password"
@@ -92,7 +94,7 @@ clean_vips() {
     done
 }
 
-# measure IMPL VERSION INTERVAL MODE RUN -> appends "action_to_garp anchor" to $WORK/IMPL-vV-MODE
+# measure IMPL VERSION INTERVAL MODE -> appends "action_to_garp anchor" to $WORK/IMPL-vV-INTERVAL-FAMILY-MODE
 measure() {
     local impl=$1 version=$2 interval=$3 mode=$4 pre t0 garp anchor ref
     clean_vips
@@ -116,7 +118,7 @@ measure() {
     garp=$(first_after run "$t0" "$MAC2" GARP)
     if [ "$mode" = crash ]; then ref=$(last_before run "$t0" "$MAC1"); else ref=$(first_after run "$t0" "$MAC1" ADV 0); fi
     awk -v g="$garp" -v t="$t0" -v r="$ref" 'BEGIN { printf "%.6f %.6f\n", g - t, (r > 0 ? g - r : -1) }' \
-        >>"$WORK/$impl-v$version-$FAMILY-$mode"
+        >>"$WORK/$impl-v$version-$interval-$FAMILY-$mode"
     running d1 && "${impl}_stop" d1 TERM
     "${impl}_stop" d2 TERM
     rm -f "$WORK/run.pcap"
@@ -145,30 +147,33 @@ jitter() {
 
 declare -A J=()
 echo "# fail-over bench: $RUNS runs per cell, $(date -u +%F) $(uname -r)"
-for cfg in "2 1s 4" "3 100ms 4" "3 100ms 6"; do
+IFS=, read -ra ROW_LIST <<<"${ROWS:-2 1s 4,3 100ms 4,3 10ms 4,3 100ms 6}"
+for cfg in "${ROW_LIST[@]}"; do
     set -- $cfg
     FAMILY=$3
     for impl in directord keepalived; do
         for mode in crash term down; do
             for ((r = 1; r <= RUNS; r++)); do measure "$impl" "$1" "$2" "$mode"; done
         done
-        J[$impl-$1-$3]=$(jitter "$impl" "$1" "$2")
+        J[$impl-$1-$2-$3]=$(jitter "$impl" "$1" "$2")
     done
 done
-declare -A FLOOR=([2-crash]="3.609 (3 x 1 s + skew 0.609)" [2-term]="0.609 (skew)" [2-down]="0.609 (skew)"
-                  [3-crash]="0.361 (3 x 0.1 s + skew 0.061)" [3-term]="0.061 (skew)" [3-down]="0.061 (skew)")
-printf '\n%-11s %-4s %-6s %-40s %-40s %s\n' impl ver mode "action -> GARP: median min max (s)" "anchor -> GARP: median min max (s)" "RFC floor of the anchor"
-for vf in "2 4" "3 4" "3 6"; do
-    set -- $vf
+declare -A FLOOR=([1s-crash]="3.609 (3 x 1 s + skew 0.609)" [1s-term]="0.609 (skew)" [1s-down]="0.609 (skew)"
+                  [100ms-crash]="0.361 (3 x 0.1 s + skew 0.061)" [100ms-term]="0.061 (skew)" [100ms-down]="0.061 (skew)"
+                  [10ms-crash]="0.036 (3 x 0.01 s + skew 0.006)" [10ms-term]="0.006 (skew)" [10ms-down]="0.006 (skew)")
+printf '\n%-11s %-12s %-6s %-40s %-40s %s\n' impl "ver interval" mode "action -> GARP: median min max (s)" "anchor -> GARP: median min max (s)" "RFC floor of the anchor"
+for cfg in "${ROW_LIST[@]}"; do
+    set -- $cfg
     for mode in crash term down; do
         for impl in directord keepalived; do
-            f="$WORK/$impl-v$1-$2-$mode"
-            printf '%-11s %-4s %-6s %-40s %-40s %s\n' "$impl" "v$1$([ "$2" = 6 ] && echo /6)" "$mode" \
-                "$(cut -d' ' -f1 "$f" | stats)" "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$1-$mode]}"
+            f="$WORK/$impl-v$1-$2-$3-$mode"
+            printf '%-11s %-12s %-6s %-40s %-40s %s\n' "$impl" "v$1$([ "$3" = 6 ] && echo /6) $2" "$mode" \
+                "$(cut -d' ' -f1 "$f" | stats)" "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$2-$mode]}"
         done
     done
 done
 echo
-for k in directord-2-4 keepalived-2-4 directord-3-4 keepalived-3-4 directord-3-6 keepalived-3-6; do
-    printf '%-16s %s\n' "$k" "${J[$k]}"
+for cfg in "${ROW_LIST[@]}"; do
+    set -- $cfg
+    for impl in directord keepalived; do printf '%-26s %s\n' "$impl v$1 $2 IPv$3" "${J[$impl-$1-$2-$3]}"; done
 done
