@@ -91,13 +91,10 @@ int main(int argc, char** argv) {
     double read = seconds_since(start);
     TableReader reader(ipvs.family());
     double longest = 0;
-    for (auto step = TableReader::Step::more; step != TableReader::Step::done;) {
-        start = Clock::now();
-        step = reader.step(std::chrono::milliseconds(10));
-        longest = std::max(longest, seconds_since(start));
-        if (step == TableReader::Step::waiting) reader.wait();
-    }
-    if (reader.take().size() != whole.size()) return 1;
+    auto stepped = reader.read_all(std::chrono::milliseconds(10), [&](auto took) {
+        longest = std::max(longest, std::chrono::duration<double>(took).count());
+    });
+    if (stepped.size() != whole.size()) return 1;
     std::printf(
         "programmed %.3f reload %.3f changes %zu reread %.3f read %.3f steps %zu longest %.4f\n",
         programmed, reload, changes.size(), reread, read, reader.steps(), longest);

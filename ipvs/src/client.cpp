@@ -147,20 +147,7 @@ Info Client::info() {
     return info;
 }
 
-Table Client::read() {
-    TableReader reader(family_);
-    for (;;) {
-        switch (reader.step(std::chrono::hours(1))) {
-            case TableReader::Step::done:
-                return reader.take();
-            case TableReader::Step::waiting:
-                reader.wait();
-                break;
-            case TableReader::Step::more:
-                break;
-        }
-    }
-}
+Table Client::read() { return TableReader(family_).read_all(std::chrono::hours(1)); }
 
 Client::Message Client::message_for(const Change& c, std::uint32_t sequence) {
     using Kind = Change::Kind;

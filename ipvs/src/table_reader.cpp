@@ -66,6 +66,18 @@ TableReader::Step TableReader::step(std::chrono::steady_clock::duration budget) 
 
 int TableReader::fd() const { return nl_socket_get_fd(socket_.get()); }
 
+Table TableReader::read_all(
+    std::chrono::steady_clock::duration budget,
+    const std::function<void(std::chrono::steady_clock::duration)>& after_step) {
+    for (;;) {
+        const auto started = std::chrono::steady_clock::now();
+        const auto result = step(budget);
+        if (after_step) after_step(std::chrono::steady_clock::now() - started);
+        if (result == Step::done) return take();
+        if (result == Step::waiting) wait();
+    }
+}
+
 void TableReader::wait() {
     pollfd readable{fd(), POLLIN, 0};
     while (poll(&readable, 1, -1) < 0)

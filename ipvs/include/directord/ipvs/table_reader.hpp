@@ -7,6 +7,7 @@
 // a step always finds the next one ready.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,7 +36,10 @@ class TableReader {
     // Throws IpvsError on the kernel's refusal or a malformed answer.
     Step step(std::chrono::steady_clock::duration budget);
     int fd() const;
-    void wait();  // blocks until fd() is readable
+    // Steps to the end, blocking while the kernel has not answered (off the loop: Client::read,
+    // tests, benches). `after_step` is told each step's duration.
+    Table read_all(std::chrono::steady_clock::duration budget,
+                   const std::function<void(std::chrono::steady_clock::duration)>& after_step = {});
     // The table as read (services in the kernel's order, destinations as it lists them);
     // a service removed while it was read may be listed without its destinations.
     Table take() { return std::move(table_); }
@@ -43,6 +47,7 @@ class TableReader {
 
   private:
     enum class Datagram { none, part, end };  // none: nothing ready; end: the dump's last
+    void wait();                              // blocks until fd() is readable
     void request_next();
     Datagram read_datagram();
     void take_answer(nlmsghdr* answer);
