@@ -55,26 +55,6 @@ config_for() {
     }'
 }
 
-keepalived_conf() {  # PRIORITY
-    cat <<EOF
-global_defs {
-    router_id hold
-    vrrp_version 3
-    vrrp_priority $NICE
-}
-vrrp_instance VI_2 {
-    state BACKUP
-    interface eth0
-    virtual_router_id 52
-    priority $1
-    advert_int 0.01
-    virtual_ipaddress {
-        $KEEPALIVED_VIP_ADDRESS/24 dev eth0
-    }
-}
-EOF
-}
-
 say "configurations: $SERVERS real servers, $CHECKS checked"
 for node in d1 d2; do
     prio=$([ "$node" = d1 ] && echo 101 || echo 100)
@@ -89,8 +69,8 @@ for node in d1 d2; do
     start "$node"
 done
 for node in d3 d4; do
-    keepalived_conf "$([ "$node" = d3 ] && echo 101 || echo 100)" >"$WORK/$node.conf"
-    run_keepalived "$node" "$WORK/$node.conf"
+    KEEPALIVED_VRID=52 KEEPALIVED_VIP=$KEEPALIVED_VIP_ADDRESS/24 KEEPALIVED_GLOBALS="vrrp_priority $NICE" \
+        start_keepalived "$node" "$([ "$node" = d3 ] && echo 101 || echo 100)" 3 0.01
 done
 for node in d1 d2; do expect_log "$node" "health checks: $CHECKS monitors" 300; done
 wait_for 10 has_vip d1 || fail "d1 is not master"
@@ -121,19 +101,19 @@ sleep 1
 capture_stop hold
 read -r after_d2 after_d4 <<<"$(masters)"
 
-# period MAC: "median p99 p99.9 max (n)" of a sender's advert period, in ms
+capture_text hold >"$WORK/hold.txt"
+
+# period MAC: "p50 p99 p99.9 max (n=N)" of a sender's advert period, in ms
 period() {
-    capture_text hold | awk -v mac="$1" '$2 == mac { if (t) printf "%.3f\n", ($1 - t) * 1000; t = $1 }' | sort -g |
-        awk '{ a[n++] = $1 } END { if (!n) { print "n/a"; exit }
-             printf "%.2f %.2f %.2f %.2f (n=%d)", a[int(n * 0.5)], a[int(n * 0.99)], a[int(n * 0.999)], a[n - 1], n }'
+    awk -v mac="$1" '$2 == mac { if (t) printf "%.3f\n", ($1 - t) * 1000; t = $1 }' "$WORK/hold.txt" |
+        quantiles 0.5 0.99 0.999 1
 }
-adverts_from() { capture_text hold | awk -v mac="$1" '$2 == mac { n++ } END { print n + 0 }'; }
-# reload_times NODE: "median max (n)" of SIGHUP -> "reload done", in s
+adverts_from() { awk -v mac="$1" '$2 == mac { n++ } END { print n + 0 }' "$WORK/hold.txt"; }
+# reload_times NODE: "p50 max (n=N)" of SIGHUP -> "reload done", in s
 reload_times() {
     awk '/SIGHUP: reload requested/ { split($1, t, ":"); s = t[1] * 3600 + t[2] * 60 + t[3] }
          /reload done/ && s { split($1, t, ":"); print t[1] * 3600 + t[2] * 60 + t[3] - s; s = 0 }' "$WORK/$1.log" |
-        sort -g | awk '{ a[n++] = $1 } END { if (!n) { print "none"; exit }
-                       printf "median %.2f s, max %.2f s (n=%d)", a[int(n / 2)], a[n - 1], n }'
+        quantiles 0.5 1
 }
 
 window=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
@@ -149,6 +129,6 @@ echo
 awk -v a="$((b1 - a1 + b2 - a2))" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v s="$window" 'BEGIN {
     printf "directord, both directors: %.0f probes/s, CPU %.1f%% of a core\n", a / s, 100 * c / hz / s }'
 for node in d1 d2; do
-    printf 'directord %s: loop lag %s ms; reloads (SIGHUP -> done) %s of %d sent\n' "$node" "$(loop_lag "$node")" \
+    printf 'directord %s: loop lag %s ms; reloads (SIGHUP -> done, s: p50 max) %s of %d sent\n' "$node" "$(loop_lag "$node")" \
         "$(reload_times "$node")" "$reloads"
 done

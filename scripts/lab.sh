@@ -218,6 +218,14 @@ capture_stop() {
 }
 # capture_text NAME: one line per packet with link-level header.
 capture_text() { tcpdump -r "$WORK/$1.pcap" -n -e -tt 2>/dev/null; }
+# quantiles Q...: of the numbers on stdin, each quantile Q (0.5 the median, 1 the largest) with
+# two decimals, then "(n=COUNT)"; "n/a" when there are none.
+quantiles() {
+    sort -g | awk -v qs="$*" 'BEGIN { k = split(qs, q, " ") } { a[n++] = $1 }
+        END { if (!n) { print "n/a"; exit }
+              for (i = 1; i <= k; i++) { j = int(n * q[i]); printf "%.2f ", a[j < n ? j : n - 1] }
+              printf "(n=%d)", n }'
+}
 # garps_from NAME MAC [ADDRESS]: number of gratuitous ARPs for ADDRESS sent by MAC.
 garps_from() {
     capture_text "$1" | grep -c "^[0-9.]* $2 > ff:ff:ff:ff:ff:ff, ethertype ARP.*Request who-has ${3:-$VIP} (ff:ff:ff:ff:ff:ff) tell ${3:-$VIP}," || true
@@ -248,8 +256,9 @@ virtual_server_yaml() {
 FAST=("version: 3" "advert_interval: 100ms")
 
 # start_keepalived NODE PRIORITY VERSION ADVERT_INT [PASSWORD|-] [nopreempt]: keepalived
-# (VRRP only) as the interop peer on VRID 51 with the lab VIP (KEEPALIVED_VIP, e.g. fd99::100/64,
-# if set; and KEEPALIVED_EXCLUDED, an address held with the role but not advertised, if set).
+# (VRRP only) as the interop peer on VRID 51 (KEEPALIVED_VRID, if set) with the lab VIP
+# (KEEPALIVED_VIP, e.g. fd99::100/64, if set; and KEEPALIVED_EXCLUDED, an address held with the
+# role but not advertised, if set); KEEPALIVED_GLOBALS, if set, is one more global_defs line.
 start_keepalived() {
     local node=$1 prio=$2 version=$3 advert=$4 password=${5:--} mode=${6:-} dir="$WORK/$1-keepalived"
     mkdir -p "$dir"
@@ -257,11 +266,12 @@ start_keepalived() {
         echo "global_defs {"
         echo "    router_id $node"
         echo "    vrrp_version $version"
+        [ -n "${KEEPALIVED_GLOBALS:-}" ] && echo "    $KEEPALIVED_GLOBALS"
         echo "}"
         echo "vrrp_instance VI_1 {"
         echo "    state BACKUP"
         echo "    interface eth0"
-        echo "    virtual_router_id 51"
+        echo "    virtual_router_id ${KEEPALIVED_VRID:-51}"
         echo "    priority $prio"
         echo "    advert_int $advert"
         [ "$mode" = nopreempt ] && echo "    nopreempt"
