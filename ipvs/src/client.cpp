@@ -22,19 +22,20 @@ namespace {
 
 using wire::put_address;
 using wire::put_service;
+using wire::Request;
 
-void put_destination(nl_msg* msg, const Destination& d, bool settings) {
-    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
-    nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, d.address.is_v6() ? AF_INET6 : AF_INET);
-    put_address(msg, IPVS_DEST_ATTR_ADDR, d.address);
-    nla_put_u16(msg, IPVS_DEST_ATTR_PORT, htons(d.port));
+void put_destination(Request& request, const Destination& d, bool settings) {
+    const auto nest = request.nest_start(IPVS_CMD_ATTR_DEST);
+    request.put_u16(IPVS_DEST_ATTR_ADDR_FAMILY, d.address.is_v6() ? AF_INET6 : AF_INET);
+    put_address(request, IPVS_DEST_ATTR_ADDR, d.address);
+    request.put_u16(IPVS_DEST_ATTR_PORT, htons(d.port));
     if (settings) {
-        nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, static_cast<std::uint32_t>(d.forward));
-        nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, d.weight);
-        nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, d.upper_threshold);
-        nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, d.lower_threshold);
+        request.put_u32(IPVS_DEST_ATTR_FWD_METHOD, static_cast<std::uint32_t>(d.forward));
+        request.put_u32(IPVS_DEST_ATTR_WEIGHT, d.weight);
+        request.put_u32(IPVS_DEST_ATTR_U_THRESH, d.upper_threshold);
+        request.put_u32(IPVS_DEST_ATTR_L_THRESH, d.lower_threshold);
     }
-    nla_nest_end(msg, nest);
+    request.nest_end(nest);
 }
 
 // A malformed answer is the kernel's (or an impostor's) fault: refused with a typed error.
@@ -118,22 +119,21 @@ void Client::receive_or_reset(Exchange& exchange, const std::string& what) {
     }
 }
 
-Client::Message Client::message(std::uint8_t command, int flags, std::uint32_t sequence) {
-    return wire::request(socket_.get(), family_, command, flags, sequence ? sequence : sequence_++);
+Request Client::message(std::uint8_t command, int flags) {
+    return Request(socket_.get(), family_, command, flags, sequence_++);
 }
 
 template <class OnReply>
-void Client::request(Message msg, const std::string& what, OnReply&& on_reply) {
-    std::uint32_t sequence = nlmsg_hdr(msg.get())->nlmsg_seq;
+void Client::request(Request msg, const std::string& what, OnReply&& on_reply) {
+    const std::uint32_t sequence = msg.sequence();
     Exchange exchange{std::forward<OnReply>(on_reply), sequence, {}};
-    if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
-        throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
+    msg.send(socket_.get(), what);
     receive_or_reset(exchange, what);
     if (auto it = exchange.errors.find(sequence); it != exchange.errors.end())
         throw IpvsError(what, it->second);
 }
 
-void Client::request(Message msg, const std::string& what) {
+void Client::request(Request msg, const std::string& what) {
     request(std::move(msg), what, nullptr);
 }
 
@@ -149,18 +149,20 @@ Info Client::info() {
 
 Table Client::read() { return TableReader(family_).read_all(std::chrono::hours(1)); }
 
-Client::Message Client::message_for(const Change& c, std::uint32_t sequence) {
+std::vector<unsigned char> Client::append(std::vector<unsigned char> batch, const Change& c,
+                                          std::uint32_t sequence, bool acknowledged) {
     using Kind = Change::Kind;
     static constexpr std::uint8_t commands[] = {IPVS_CMD_NEW_SERVICE, IPVS_CMD_SET_SERVICE,
                                                 IPVS_CMD_NEW_DEST,    IPVS_CMD_SET_DEST,
                                                 IPVS_CMD_DEL_DEST,    IPVS_CMD_DEL_SERVICE};
-    auto msg = message(commands[static_cast<int>(c.kind)], NLM_F_ACK, sequence);
+    Request msg(socket_.get(), family_, commands[static_cast<int>(c.kind)],
+                acknowledged ? NLM_F_ACK : 0, sequence, std::move(batch));
     bool service_settings = c.kind == Kind::add_service || c.kind == Kind::update_service;
-    put_service(msg.get(), c.service, service_settings);
+    put_service(msg, c.service, service_settings);
     if (c.kind == Kind::add_destination || c.kind == Kind::update_destination ||
         c.kind == Kind::delete_destination)
-        put_destination(msg.get(), c.destination, c.kind != Kind::delete_destination);
-    return msg;
+        put_destination(msg, c.destination, c.kind != Kind::delete_destination);
+    return std::move(msg).take();
 }
 
 void Client::apply(std::span<const Change> changes) {
@@ -170,15 +172,10 @@ void Client::apply(std::span<const Change> changes) {
         std::uint32_t first = sequence_;
         sequence_ += static_cast<std::uint32_t>(part.size());
         batch.clear();
-        for (std::size_t i = 0; i < part.size(); ++i) {
-            auto msg = message_for(part[i], first + static_cast<std::uint32_t>(i));
-            nlmsghdr* header = nlmsg_hdr(msg.get());
-            // Only refusals and the batch's last request are answered: one read per batch.
-            header->nlmsg_flags |= NLM_F_REQUEST;
-            if (i + 1 < part.size()) header->nlmsg_flags &= ~NLM_F_ACK;
-            auto* bytes = reinterpret_cast<unsigned char*>(header);
-            batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(header->nlmsg_len));
-        }
+        // Only refusals and the batch's last request are answered: one read per batch.
+        for (std::size_t i = 0; i < part.size(); ++i)
+            batch = append(std::move(batch), part[i], first + static_cast<std::uint32_t>(i),
+                           i + 1 == part.size());
         // One datagram carries the whole batch; the kernel answers each message in turn.
         if (int rc = nl_sendto(socket_.get(), batch.data(), batch.size()); rc < 0)
             throw IpvsError(fmt::format("IPVS: send {} changes: {}", part.size(), nl_geterror(rc)),
@@ -213,30 +210,29 @@ std::string describe(const SyncDaemon& d) {
 
 void Client::start_sync_daemon(const SyncDaemon& d) {
     auto msg = message(IPVS_CMD_NEW_DAEMON, NLM_F_ACK);
-    nl_msg* m = msg.get();
-    nlattr* nest = nla_nest_start(m, IPVS_CMD_ATTR_DAEMON);
-    nla_put_u32(m, IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(d.role));
-    nla_put_string(m, IPVS_DAEMON_ATTR_MCAST_IFN, d.interface.c_str());
-    nla_put_u32(m, IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id);
+    const auto nest = msg.nest_start(IPVS_CMD_ATTR_DAEMON);
+    msg.put_u32(IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(d.role));
+    msg.put_string(IPVS_DAEMON_ATTR_MCAST_IFN, d.interface);
+    msg.put_u32(IPVS_DAEMON_ATTR_SYNC_ID, d.sync_id);
     if (d.group && d.group->is_v4()) {
         auto bytes = d.group->to_v4().to_bytes();
-        nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP, bytes.size(), bytes.data());
+        msg.put(IPVS_DAEMON_ATTR_MCAST_GROUP, bytes.data(), bytes.size());
     } else if (d.group) {
         auto bytes = d.group->to_v6().to_bytes();
-        nla_put(m, IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes.size(), bytes.data());
+        msg.put(IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes.data(), bytes.size());
     }
-    if (d.port) nla_put_u16(m, IPVS_DAEMON_ATTR_MCAST_PORT, d.port);
-    if (d.ttl) nla_put_u8(m, IPVS_DAEMON_ATTR_MCAST_TTL, d.ttl);
-    if (d.max_length) nla_put_u16(m, IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.max_length);
-    nla_nest_end(m, nest);
+    if (d.port) msg.put_u16(IPVS_DAEMON_ATTR_MCAST_PORT, d.port);
+    if (d.ttl) msg.put_u8(IPVS_DAEMON_ATTR_MCAST_TTL, d.ttl);
+    if (d.max_length) msg.put_u16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.max_length);
+    msg.nest_end(nest);
     request(std::move(msg), "IPVS: start sync daemon (" + describe(d) + ")");
 }
 
 void Client::stop_sync_daemon(SyncDaemon::Role role) {
     auto msg = message(IPVS_CMD_DEL_DAEMON, NLM_F_ACK);
-    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
-    nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(role));
-    nla_nest_end(msg.get(), nest);
+    const auto nest = msg.nest_start(IPVS_CMD_ATTR_DAEMON);
+    msg.put_u32(IPVS_DAEMON_ATTR_STATE, static_cast<std::uint32_t>(role));
+    msg.nest_end(nest);
     request(std::move(msg), fmt::format("IPVS: stop {} sync daemon",
                                         role == SyncDaemon::Role::master ? "master" : "backup"));
 }
@@ -254,9 +250,9 @@ std::vector<SyncDaemon> Client::sync_daemons() {
 
 void Client::set_timeouts(const Timeouts& t) {
     auto msg = message(IPVS_CMD_SET_CONFIG, NLM_F_ACK);
-    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp);
-    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin);
-    nla_put_u32(msg.get(), IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
+    msg.put_u32(IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp);
+    msg.put_u32(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcp_fin);
+    msg.put_u32(IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
     request(std::move(msg), "IPVS: set timeouts");
 }
 

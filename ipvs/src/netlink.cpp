@@ -33,16 +33,48 @@ int resolve_family(nl_sock* socket) {
     return family;
 }
 
-Message request(nl_sock* socket, int family, std::uint8_t command, int flags,
-                std::uint32_t sequence) {
-    Message msg(nlmsg_alloc_size(kMessageSize), nlmsg_free);
-    if (!msg) throw IpvsError("IPVS: out of memory for a netlink message", ENOMEM);
-    genlmsg_put(msg.get(), nl_socket_get_local_port(socket), sequence, family, 0, flags, command,
-                IPVS_GENL_VERSION);
-    return msg;
+Request::Request(nl_sock* socket, int family, std::uint8_t command, int flags,
+                 std::uint32_t sequence, Bytes buffer)
+    : buffer_(std::move(buffer)), start_(buffer_.size()) {
+    buffer_.resize(start_ + NLMSG_HDRLEN + GENL_HDRLEN);
+    auto* header = this->header();
+    header->nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
+    header->nlmsg_type = static_cast<std::uint16_t>(family);
+    header->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
+    header->nlmsg_seq = sequence;
+    header->nlmsg_pid = nl_socket_get_local_port(socket);
+    auto* generic = static_cast<genlmsghdr*>(nlmsg_data(header));
+    generic->cmd = command;
+    generic->version = IPVS_GENL_VERSION;
 }
 
-void put_address(nl_msg* msg, int type, const Address& address) {
+void Request::put(int type, const void* data, std::size_t size) {
+    const std::size_t at = buffer_.size();
+    buffer_.resize(at + NLA_ALIGN(NLA_HDRLEN + size));  // the padding is zeroed
+    auto* attribute = reinterpret_cast<nlattr*>(buffer_.data() + at);
+    attribute->nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + size);
+    attribute->nla_type = static_cast<std::uint16_t>(type);
+    if (size) std::memcpy(buffer_.data() + at + NLA_HDRLEN, data, size);
+    header()->nlmsg_len = static_cast<std::uint32_t>(buffer_.size() - start_);
+}
+
+std::size_t Request::nest_start(int type) {
+    const std::size_t at = buffer_.size();
+    put(type, nullptr, 0);
+    return at;
+}
+
+void Request::nest_end(std::size_t nest) {
+    reinterpret_cast<nlattr*>(buffer_.data() + nest)->nla_len =
+        static_cast<std::uint16_t>(buffer_.size() - nest);
+}
+
+void Request::send(nl_sock* socket, const std::string& what) {
+    if (int rc = nl_sendto(socket, buffer_.data(), buffer_.size()); rc < 0)
+        throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
+}
+
+void put_address(Request& request, int type, const Address& address) {
     unsigned char raw[16] = {};
     if (address.is_v4()) {
         auto b = address.to_v4().to_bytes();
@@ -51,35 +83,35 @@ void put_address(nl_msg* msg, int type, const Address& address) {
         auto b = address.to_v6().to_bytes();
         std::memcpy(raw, b.data(), 16);
     }
-    nla_put(msg, type, sizeof raw, raw);
+    request.put(type, raw, sizeof raw);
 }
 
 namespace {
-void put_service_key(nl_msg* msg, const ServiceKey& key) {
-    nla_put_u16(msg, IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(key.family));
+void put_service_key(Request& request, const ServiceKey& key) {
+    request.put_u16(IPVS_SVC_ATTR_AF, static_cast<std::uint16_t>(key.family));
     if (key.fwmark) {
-        nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, key.fwmark);
+        request.put_u32(IPVS_SVC_ATTR_FWMARK, key.fwmark);
     } else {
-        nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, key.protocol);
-        put_address(msg, IPVS_SVC_ATTR_ADDR, key.address);
-        nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(key.port));
+        request.put_u16(IPVS_SVC_ATTR_PROTOCOL, key.protocol);
+        put_address(request, IPVS_SVC_ATTR_ADDR, key.address);
+        request.put_u16(IPVS_SVC_ATTR_PORT, htons(key.port));
     }
 }
 }  // namespace
 
-void put_service(nl_msg* msg, const Service& s, bool settings) {
-    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
-    put_service_key(msg, s.key);
+void put_service(Request& request, const Service& s, bool settings) {
+    const auto nest = request.nest_start(IPVS_CMD_ATTR_SERVICE);
+    put_service_key(request, s.key);
     if (settings) {
-        nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, s.scheduler.c_str());
+        request.put_string(IPVS_SVC_ATTR_SCHED_NAME, s.scheduler);
         ip_vs_flags flags{s.flags & kSettableFlags, ~0u};
-        nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags);
-        nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, s.timeout);
-        nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, wire_netmask(s.key.family, s.netmask));
+        request.put(IPVS_SVC_ATTR_FLAGS, &flags, sizeof flags);
+        request.put_u32(IPVS_SVC_ATTR_TIMEOUT, s.timeout);
+        request.put_u32(IPVS_SVC_ATTR_NETMASK, wire_netmask(s.key.family, s.netmask));
         if (!s.persistence_engine.empty())
-            nla_put_string(msg, IPVS_SVC_ATTR_PE_NAME, s.persistence_engine.c_str());
+            request.put_string(IPVS_SVC_ATTR_PE_NAME, s.persistence_engine);
     }
-    nla_nest_end(msg, nest);
+    request.nest_end(nest);
 }
 
 }  // namespace directord::ipvs::wire

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "directord/ipvs/table.hpp"
 
@@ -13,22 +15,44 @@ struct nl_sock;
 namespace directord::ipvs::wire {
 
 using Socket = std::unique_ptr<nl_sock, void (*)(nl_sock*)>;
-using Message = std::unique_ptr<nl_msg, void (*)(nl_msg*)>;
-
 Socket open();  // connected to generic netlink
 // The IPVS family's number; throws IpvsError when the kernel has no IPVS.
 int resolve_family(nl_sock* socket);
 
-// Our largest request (a service with scheduler and engine names) is a few hundred bytes:
-// libnl's default page-sized buffer would be cleared for every one of 50,000 changes.
-constexpr std::size_t kMessageSize = 1024;
-// An IPVS request from `socket`, with its header only.
-Message request(nl_sock* socket, int family, std::uint8_t command, int flags,
-                std::uint32_t sequence);
+// One IPVS request, written at the end of a byte buffer that may already hold others (a batch
+// in one datagram). No allocation per request: libnl's message per change was most of the
+// client's own time at 50,000 changes.
+class Request {
+  public:
+    using Bytes = std::vector<unsigned char>;
+    // `buffer`'s bytes stay in front of this request (give a batch's to append to it).
+    Request(nl_sock* socket, int family, std::uint8_t command, int flags, std::uint32_t sequence,
+            Bytes buffer = {});
+
+    void put(int type, const void* data, std::size_t size);
+    void put_u8(int type, std::uint8_t value) { put(type, &value, sizeof value); }
+    void put_u16(int type, std::uint16_t value) { put(type, &value, sizeof value); }
+    void put_u32(int type, std::uint32_t value) { put(type, &value, sizeof value); }
+    void put_string(int type, const std::string& value) {
+        put(type, value.c_str(), value.size() + 1);
+    }
+    std::size_t nest_start(int type);  // returns what nest_end takes
+    void nest_end(std::size_t nest);
+
+    nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buffer_.data() + start_); }
+    std::uint32_t sequence() { return header()->nlmsg_seq; }
+    // Sends this request and those in front of it in one datagram.
+    void send(nl_sock* socket, const std::string& what);
+    Bytes take() && { return std::move(buffer_); }
+
+  private:
+    Bytes buffer_;
+    std::size_t start_;
+};
 
 // The kernel takes every address as a 16-byte union_nf_inet_addr.
-void put_address(nl_msg* msg, int type, const Address& address);
+void put_address(Request& request, int type, const Address& address);
 // The service attribute; with its settings (scheduler, flags, ...) or only its key.
-void put_service(nl_msg* msg, const Service& service, bool settings);
+void put_service(Request& request, const Service& service, bool settings);
 
 }  // namespace directord::ipvs::wire

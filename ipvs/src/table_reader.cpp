@@ -32,12 +32,11 @@ std::string TableReader::what() const {
 
 void TableReader::request_next() {
     sequence_ = nl_socket_use_seq(socket_.get());
-    auto msg = wire::request(socket_.get(), family_,
-                             listing_services_ ? IPVS_CMD_GET_SERVICE : IPVS_CMD_GET_DEST,
-                             NLM_F_DUMP, sequence_);
-    if (!listing_services_) wire::put_service(msg.get(), table_[next_service_].service, false);
-    if (int rc = nl_send_auto(socket_.get(), msg.get()); rc < 0)
-        throw IpvsError(fmt::format("{}: {}", what(), nl_geterror(rc)), 0);
+    wire::Request msg(socket_.get(), family_,
+                      listing_services_ ? IPVS_CMD_GET_SERVICE : IPVS_CMD_GET_DEST, NLM_F_DUMP,
+                      sequence_);
+    if (!listing_services_) wire::put_service(msg, table_[next_service_].service, false);
+    msg.send(socket_.get(), what());
 }
 
 TableReader::Step TableReader::step(std::chrono::steady_clock::duration budget) {

@@ -1,12 +1,16 @@
 // The kernel's IPVS answers are read only after every attribute passed its policy: strings
-// without their NUL, short integers or addresses are refused, never read past.
+// without their NUL, short integers or addresses are refused, never read past. What the client
+// writes is read back the same way.
 #include <gtest/gtest.h>
 #include <linux/ip_vs.h>
 #include <netinet/in.h>
+#include <netlink/genl/genl.h>
+#include <netlink/socket.h>
 
 #include <functional>
 
 #include "attributes.hpp"
+#include "netlink.hpp"
 
 using namespace directord::ipvs;
 
@@ -80,4 +84,56 @@ TEST(IpvsAttributes, MalformedAttributesAreRefused) {
     });
     EXPECT_FALSE(wire::parse_daemon(long_interface.first()).has_value());
     EXPECT_FALSE(wire::parse_service(nullptr).has_value());
+}
+
+// Requests are written straight into one buffer (a batch): each is read back whole, with its
+// own header, in order.
+TEST(IpvsRequest, RequestsWrittenIntoOneBufferAreReadBack) {
+    std::unique_ptr<nl_sock, void (*)(nl_sock*)> socket(nl_socket_alloc(), nl_socket_free);
+    Service s;
+    s.key = ServiceKey{AF_INET6, IPPROTO_UDP, boost::asio::ip::make_address("fd00::1"), 5060, 0};
+    s.scheduler = "sh";
+    s.flags = kPersistent;
+    s.timeout = 300;
+    s.netmask = 64;
+    s.persistence_engine = "sip";
+
+    wire::Request first(socket.get(), 42, IPVS_CMD_NEW_SERVICE, NLM_F_ACK, 7);
+    wire::put_service(first, s, true);
+    wire::Request second(socket.get(), 42, IPVS_CMD_DEL_SERVICE, 0, 8, std::move(first).take());
+    wire::put_service(second, s, false);
+    auto bytes = std::move(second).take();
+
+    auto* one = reinterpret_cast<nlmsghdr*>(bytes.data());
+    int left = static_cast<int>(bytes.size());
+    ASSERT_TRUE(nlmsg_ok(one, left));
+    EXPECT_EQ(one->nlmsg_type, 42);
+    EXPECT_EQ(one->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+    EXPECT_EQ(one->nlmsg_seq, 7u);
+    EXPECT_EQ(static_cast<genlmsghdr*>(nlmsg_data(one))->cmd, IPVS_CMD_NEW_SERVICE);
+    auto attributes = wire::top_level(one);
+    ASSERT_TRUE(attributes.has_value());
+    auto read = wire::parse_service((*attributes)[IPVS_CMD_ATTR_SERVICE]);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(describe(read->key), describe(s.key));
+    EXPECT_TRUE(read->same_settings(s));
+
+    auto* two = nlmsg_next(one, &left);
+    ASSERT_TRUE(nlmsg_ok(two, left));
+    EXPECT_EQ(two->nlmsg_flags, NLM_F_REQUEST) << "unacknowledged";
+    EXPECT_EQ(two->nlmsg_seq, 8u);
+    EXPECT_EQ(static_cast<genlmsghdr*>(nlmsg_data(two))->cmd, IPVS_CMD_DEL_SERVICE);
+    attributes = wire::top_level(two);
+    ASSERT_TRUE(attributes.has_value());
+    auto key_only = (*attributes)[IPVS_CMD_ATTR_SERVICE];
+    ASSERT_NE(key_only, nullptr);
+    EXPECT_EQ(nla_find(static_cast<nlattr*>(nla_data(key_only)), nla_len(key_only),
+                       IPVS_SVC_ATTR_SCHED_NAME),
+              nullptr)
+        << "a key without the settings";
+    EXPECT_NE(
+        nla_find(static_cast<nlattr*>(nla_data(key_only)), nla_len(key_only), IPVS_SVC_ATTR_PORT),
+        nullptr);
+    nlmsg_next(two, &left);
+    EXPECT_EQ(left, 0) << "nothing after the second request";
 }

@@ -16,9 +16,11 @@
 #include "directord/ipvs/table.hpp"
 
 struct nl_sock;
-struct nl_msg;
 
 namespace directord::ipvs {
+namespace wire {
+class Request;
+}
 
 class IpvsError : public std::runtime_error {
   public:
@@ -84,15 +86,16 @@ class Client {
     Timeouts timeouts();
 
   private:
-    using Message = std::unique_ptr<nl_msg, void (*)(nl_msg*)>;
     void connect();
     template <class Exchange>
     void receive_or_reset(Exchange& exchange, const std::string& what);
-    Message message(std::uint8_t command, int flags, std::uint32_t sequence = 0);
-    Message message_for(const Change& change, std::uint32_t sequence);
+    wire::Request message(std::uint8_t command, int flags);
+    // `batch` with the request for `change` after it.
+    std::vector<unsigned char> append(std::vector<unsigned char> batch, const Change& change,
+                                      std::uint32_t sequence, bool acknowledged);
     template <class OnReply>
-    void request(Message message, const std::string& what, OnReply&& on_reply);
-    void request(Message message, const std::string& what);
+    void request(wire::Request message, const std::string& what, OnReply&& on_reply);
+    void request(wire::Request message, const std::string& what);
 
     std::unique_ptr<nl_sock, void (*)(nl_sock*)> socket_;
     int family_ = 0;
