@@ -5,7 +5,8 @@
 # c1, each wired with a veth whose peer is a bridge port. Nothing touches the root
 # namespace and there is no default route, so no packet can leave the lab. Every
 # namespace name carries a unique prefix, and lab_cleanup (run on any exit) stops the
-# processes this test started, by PID, and deletes the namespaces.
+# processes this test started, by PID, then any process left inside its namespaces, and
+# deletes the namespaces.
 set -euo pipefail
 
 DIRECTORD=${DIRECTORD:?set DIRECTORD to the directord binary}
@@ -41,7 +42,15 @@ lab_cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    local n
+    # Whatever still runs in the lab's namespaces was started there by this test too (the
+    # child of a wrapper, a program a script forked): the namespaces are this lab's own.
+    local n left
+    left=$(for n in "${LAB_NAMESPACES[@]}"; do ip netns pids "$n" 2>/dev/null || true; done)
+    if [ -n "$left" ]; then
+        kill -TERM $left 2>/dev/null || true
+        sleep 0.5
+        kill -KILL $left 2>/dev/null || true
+    fi
     for n in "${LAB_NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null || true; done
     for n in "${LAB_DIRS[@]}"; do rm -rf "$n"; done
     if [ "$rc" != 0 ] || [ -n "${SHOW_LOGS:-}" ]; then
