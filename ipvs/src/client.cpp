@@ -177,9 +177,7 @@ void Client::apply(std::span<const Change> changes) {
             batch = append(std::move(batch), part[i], first + static_cast<std::uint32_t>(i),
                            i + 1 == part.size());
         // One datagram carries the whole batch; the kernel answers each message in turn.
-        if (int rc = nl_sendto(socket_.get(), batch.data(), batch.size()); rc < 0)
-            throw IpvsError(fmt::format("IPVS: send {} changes: {}", part.size(), nl_geterror(rc)),
-                            0);
+        wire::send(socket_.get(), batch, fmt::format("IPVS: send {} changes", part.size()));
         Exchange exchange{nullptr, first + static_cast<std::uint32_t>(part.size() - 1), {}};
         receive_or_reset(exchange, "IPVS: apply changes");
         // Only answers to this batch count: a leftover of an earlier exchange is not one.

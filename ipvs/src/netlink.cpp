@@ -49,6 +49,10 @@ Request::Request(nl_sock* socket, int family, std::uint8_t command, int flags,
 }
 
 void Request::put(int type, const void* data, std::size_t size) {
+    // nla_len is 16 bits: a longer value would be cut and the kernel would read garbage.
+    if (size > UINT16_MAX - NLA_HDRLEN)
+        throw IpvsError(fmt::format("IPVS: attribute {} of {} bytes is too long", type, size),
+                        EMSGSIZE);
     const std::size_t at = buffer_.size();
     buffer_.resize(at + NLA_ALIGN(NLA_HDRLEN + size));  // the padding is zeroed
     auto* attribute = reinterpret_cast<nlattr*>(buffer_.data() + at);
@@ -65,12 +69,14 @@ std::size_t Request::nest_start(int type) {
 }
 
 void Request::nest_end(std::size_t nest) {
+    if (buffer_.size() - nest > UINT16_MAX)
+        throw IpvsError("IPVS: a nested attribute is too long", EMSGSIZE);
     reinterpret_cast<nlattr*>(buffer_.data() + nest)->nla_len =
         static_cast<std::uint16_t>(buffer_.size() - nest);
 }
 
-void Request::send(nl_sock* socket, const std::string& what) {
-    if (int rc = nl_sendto(socket, buffer_.data(), buffer_.size()); rc < 0)
+void send(nl_sock* socket, std::vector<unsigned char>& requests, const std::string& what) {
+    if (int rc = nl_sendto(socket, requests.data(), requests.size()); rc < 0)
         throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
 }
 

@@ -19,6 +19,9 @@ Socket open();  // connected to generic netlink
 // The IPVS family's number; throws IpvsError when the kernel has no IPVS.
 int resolve_family(nl_sock* socket);
 
+// Requests (one, or a batch) in one datagram; throws IpvsError naming `what`.
+void send(nl_sock* socket, std::vector<unsigned char>& requests, const std::string& what);
+
 // One IPVS request, written at the end of a byte buffer that may already hold others (a batch
 // in one datagram). No allocation per request: libnl's message per change was most of the
 // client's own time at 50,000 changes.
@@ -39,10 +42,11 @@ class Request {
     std::size_t nest_start(int type);  // returns what nest_end takes
     void nest_end(std::size_t nest);
 
+    // Invalidated when the buffer grows (the next put).
     nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buffer_.data() + start_); }
     std::uint32_t sequence() { return header()->nlmsg_seq; }
     // Sends this request and those in front of it in one datagram.
-    void send(nl_sock* socket, const std::string& what);
+    void send(nl_sock* socket, const std::string& what) { wire::send(socket, buffer_, what); }
     Bytes take() && { return std::move(buffer_); }
 
   private:

@@ -69,7 +69,8 @@ Table TableReader::read_all(
     std::chrono::steady_clock::duration budget,
     const std::function<void(std::chrono::steady_clock::duration)>& after_step) {
     for (;;) {
-        const auto started = std::chrono::steady_clock::now();
+        const auto started =
+            after_step ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         const auto result = step(budget);
         if (after_step) after_step(std::chrono::steady_clock::now() - started);
         if (result == Step::done) return take();

@@ -261,6 +261,7 @@ TEST_F(Ipvs, TheTableReadInStepsIsTheWholeTable) {
     TableReader reader(ipvs.family());
     auto read = reader.read_all(std::chrono::steady_clock::duration::zero());
     EXPECT_GT(reader.steps(), 10u) << "3,000 destinations came in a few datagrams";
+    EXPECT_LT(reader.steps(), 10000u);
     ASSERT_EQ(read.size(), 3u);
     EXPECT_TRUE(reconcile(want, read, kAll).empty()) << "read in steps differs";
     EXPECT_EQ(
