@@ -20,15 +20,16 @@ wait_table() {
 # would follow that entry to its old real server instead of being scheduled (CI saw
 # "rs1=1 rs2=3" under round robin).
 answers() {
-    local calls low
+    local calls low range
     calls=$(cat /tmp/answers.calls 2>/dev/null || echo 0)
     echo $((calls + 1)) >/tmp/answers.calls
     low=$((10000 + calls % 200 * 100))
+    range=$(ip netns exec client sysctl -n net.ipv4.ip_local_port_range)
     ip netns exec client sysctl -qw net.ipv4.ip_local_port_range="$low $((low + 99))"
     for _ in $(seq "$1"); do
         ip netns exec client timeout 3 wget -q -O - "http://${TARGET:-$VIP}/" 2>/dev/null | awk '{ print $3 }'
     done | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }'
-    ip netns exec client sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+    ip netns exec client sysctl -qw net.ipv4.ip_local_port_range="$range"
 }
 # expect_answers N EXPECTED WHAT: N requests are answered as EXPECTED ("rs1=2 rs2=4 ").
 expect_answers() {
