@@ -29,25 +29,14 @@ accepted() { tail -n 1 "$WORK/sink.out" | awk '{ print $2 }'; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 TICK=$(getconf CLK_TCK)
 
-# config_for N: one VRRP instance and N real servers (100 per virtual server), TCP checks at 1 s.
+# config_for N: one VRRP instance and N real servers (PORTS per virtual server), TCP checks at 1 s.
 config_for() {
-    local n=$1 i
-    {
-        echo "vrrp:"
-        echo "  instances:"
-        instance_yaml vi eth0 51 150 "$VIP" "${FAST[@]}"
-        [ "$n" -gt 0 ] || return 0
-        echo "virtual_servers:"
-        for ((i = 0; i < n; i++)); do
-            if ((i % PORTS == 0)); then
-                printf '  - name: vs%d\n    address: 10.99.1.%d:%d\n' $((i / PORTS)) $((i / PORTS / 250 + 1)) $((8000 + i / PORTS % 250))
-                printf '    check: { tcp: {}, interval: 1s, timeout: 1s }\n    real_servers:\n'
-            fi
-            # 127.0.0.1 + i / PORTS, as probe_floor counts
-            printf '      - { address: 127.0.%d.%d:%d }\n' $(((1 + i / PORTS) / 256)) $(((1 + i / PORTS) % 256)) \
-                $((BASE_PORT + i % PORTS))
-        done
-    }
+    echo "vrrp:"
+    echo "  instances:"
+    instance_yaml vi eth0 51 150 "$VIP" "${FAST[@]}"
+    [ "$1" -gt 0 ] || return 0
+    echo "virtual_servers:"
+    bench_virtual_servers "$1" "$1"
 }
 
 # jitter_p99 CAPTURE: p99 of |interval - 100 ms| between d1's adverts, in ms.

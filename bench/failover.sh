@@ -158,9 +158,14 @@ for cfg in "${ROW_LIST[@]}"; do
         J[$impl-$1-$2-$3]=$(jitter "$impl" "$1" "$2")
     done
 done
-declare -A FLOOR=([1s-crash]="3.609 (3 x 1 s + skew 0.609)" [1s-term]="0.609 (skew)" [1s-down]="0.609 (skew)"
-                  [100ms-crash]="0.361 (3 x 0.1 s + skew 0.061)" [100ms-term]="0.061 (skew)" [100ms-down]="0.061 (skew)"
-                  [10ms-crash]="0.036 (3 x 0.01 s + skew 0.006)" [10ms-term]="0.006 (skew)" [10ms-down]="0.006 (skew)")
+# floor INTERVAL MODE: the RFC's least anchor -> GARP for the backup (priority 100): its skew
+# ((256 - 100) / 256 x the interval), after three missed adverts for a crash.
+floor() {
+    awk -v i="$1" -v mode="$2" 'BEGIN { s = i; if (sub(/ms$/, "", s)) s /= 1000; else sub(/s$/, "", s)
+        skew = (256 - 100) / 256 * s
+        if (mode == "crash") printf "%.3f (3 x %g s + skew %.3f)", 3 * s + skew, s, skew
+        else printf "%.3f (skew)", skew }'
+}
 printf '\n%-11s %-12s %-6s %-40s %-40s %s\n' impl "ver interval" mode "action -> GARP: median min max (s)" "anchor -> GARP: median min max (s)" "RFC floor of the anchor"
 for cfg in "${ROW_LIST[@]}"; do
     set -- $cfg
@@ -168,7 +173,7 @@ for cfg in "${ROW_LIST[@]}"; do
         for impl in directord keepalived; do
             f="$WORK/$impl-v$1-$2-$3-$mode"
             printf '%-11s %-12s %-6s %-40s %-40s %s\n' "$impl" "v$1$([ "$3" = 6 ] && echo /6) $2" "$mode" \
-                "$(cut -d' ' -f1 "$f" | stats)" "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "${FLOOR[$2-$mode]}"
+                "$(cut -d' ' -f1 "$f" | stats)" "$(cut -d' ' -f2 "$f" | awk '$1 >= 0' | stats)" "$(floor "$2" "$mode")"
         done
     done
 done

@@ -28,31 +28,15 @@ PORTS=100 BASE_PORT=20000
 KEEPALIVED_VIP_ADDRESS=$SUBNET.101
 lab_up 4
 
-# config_for PRIORITY SHIFT: the instance at 10 ms and the virtual servers, 100 real servers
-# each; the first CHECKS real servers have TCP checks (127.0.0.v:20000-20099, distinct targets),
-# the others none, on port 80 + SHIFT.
+# config_for PRIORITY SHIFT: the instance at 10 ms and SERVERS real servers, the first CHECKS
+# checked, the others on port 80 + SHIFT.
 config_for() {
-    {
-        echo "process: { nice: $NICE }"
-        echo "vrrp:"
-        echo "  instances:"
-        instance_yaml web eth0 51 "$1" "$VIP" "version: 3" "advert_interval: 10ms"
-        echo "virtual_servers:"
-    }
-    awk -v checks="$CHECKS" -v servers="$SERVERS" -v shift_="$2" -v ports="$PORTS" -v base="$BASE_PORT" 'BEGIN {
-        for (i = 0; i < servers; i++) {
-            v = int(i / ports)
-            if (i % ports == 0) {
-                printf "  - name: vs%d\n    address: 10.99.1.%d:%d\n", v, int(v / 250) + 1, 8000 + v % 250
-                if (i < checks) print "    check: { tcp: {}, interval: 1s, timeout: 1s }"
-                print "    real_servers:"
-            }
-            if (i < checks)
-                printf "      - { address: 127.0.%d.%d:%d }\n", int((1 + v) / 256), (1 + v) % 256, base + i % ports
-            else
-                printf "      - { address: 10.96.%d.%d:%d }\n", int(i / 250), i % 250 + 1, 80 + shift_
-        }
-    }'
+    echo "process: { nice: $NICE }"
+    echo "vrrp:"
+    echo "  instances:"
+    instance_yaml web eth0 51 "$1" "$VIP" "version: 3" "advert_interval: 10ms"
+    echo "virtual_servers:"
+    bench_virtual_servers "$SERVERS" "$CHECKS" "$2"
 }
 
 say "configurations: $SERVERS real servers, $CHECKS checked"

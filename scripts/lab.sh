@@ -227,6 +227,26 @@ capture_stop() {
 }
 # capture_text NAME: one line per packet with link-level header.
 capture_text() { tcpdump -r "$WORK/$1.pcap" -n -e -tt 2>/dev/null; }
+# bench_virtual_servers SERVERS CHECKED [SHIFT]: the benches' virtual_servers entries, PORTS
+# real servers each (vs0 at 10.99.1.1:8000, vs1 at :8001, ...). The first CHECKED have TCP checks
+# at 1 s against 127.0.0.(1 + their virtual server's number):BASE_PORT + (i % PORTS), where
+# tcp_sink and probe_floor listen and count; the others have none, at 10.96.x.y:(80 + SHIFT).
+bench_virtual_servers() {
+    awk -v servers="$1" -v checks="$2" -v shift_="${3:-0}" -v ports="$PORTS" -v base="$BASE_PORT" 'BEGIN {
+        for (i = 0; i < servers; i++) {
+            v = int(i / ports)
+            if (i % ports == 0) {
+                printf "  - name: vs%d\n    address: 10.99.1.%d:%d\n", v, int(v / 250) + 1, 8000 + v % 250
+                if (i < checks) print "    check: { tcp: {}, interval: 1s, timeout: 1s }"
+                print "    real_servers:"
+            }
+            if (i < checks)
+                printf "      - { address: 127.0.%d.%d:%d }\n", int((1 + v) / 256), (1 + v) % 256, base + i % ports
+            else
+                printf "      - { address: 10.96.%d.%d:%d }\n", int(i / 250), i % 250 + 1, 80 + shift_
+        }
+    }'
+}
 # quantiles Q...: of the numbers on stdin, each quantile Q (0.5 the median, 1 the largest) with
 # two decimals, then "(n=COUNT)"; "n/a" when there are none.
 quantiles() {
