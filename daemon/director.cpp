@@ -83,7 +83,7 @@ void Director::tell_hooks(config::RealServerId who, std::string_view before,
     auto after = ipvs_.desired().health(who);
     if (after == before || after == "unknown") return;
     const auto& pool = ipvs_.desired().pools().all()[who.virtual_server];
-    hooks_.real_server(pool.name, pool.members[who.real_server].name, after == "up", reason);
+    hooks_.real_server(pool.name, pool.members[who.real_server].name(), after == "up", reason);
 }
 
 // An announced virtual server's real servers as the table has them (check and file check).

@@ -60,7 +60,7 @@ void publish_changes(EventStream& events, vrrp::Engine& engine, healthcheck::Hea
         const auto& pool = pools.all()[e.who.virtual_server];
         events.publish({{"type", "real_server"},
                         {"virtual_server", pool.name},
-                        {"real_server", pool.members[e.who.real_server].name},
+                        {"real_server", pool.members[e.who.real_server].name()},
                         {"up", e.up},
                         {"reason", e.reason}});
     });

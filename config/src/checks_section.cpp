@@ -10,24 +10,10 @@ std::optional<std::pair<IpAddress, std::uint16_t>> read_endpoint(Reader& r, cons
                                                                  const std::string& path) {
     auto text = r.string(node, path);
     if (!text) return std::nullopt;
-    auto colon = text->rfind(':');
-    std::string host = colon == std::string::npos ? *text : text->substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(host, ec);
-    int port = -1;
-    if (colon != std::string::npos) {
-        auto digits = text->substr(colon + 1);
-        auto [end, perr] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-        if (perr != std::errc{} || end != digits.data() + digits.size()) port = -1;
-    }
-    if (ec || colon == std::string::npos || port < 1 || port > 65535 ||
-        (address.is_v6() && text->front() != '[')) {
+    auto endpoint = parse_endpoint(*text);
+    if (!endpoint)
         r.fail(node, path, fmt::format("'{}' is not ADDRESS:PORT (IPv6: [ADDRESS]:PORT)", *text));
-        return std::nullopt;
-    }
-    return std::make_pair(address, static_cast<std::uint16_t>(port));
+    return endpoint;
 }
 
 std::optional<StatusRange> read_status(Reader& r, const YAML::Node& node, const std::string& path) {

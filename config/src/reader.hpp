@@ -236,6 +236,7 @@ std::vector<Item> read_list(Reader& r, const YAML::Node& node, const std::string
                             ReadOne read_one) {
     std::vector<Item> out;
     if (!r.is_sequence(node, path)) return out;
+    out.reserve(node.size());  // kept as read: tens of thousands of real servers, no slack
     for (std::size_t i = 0; i < node.size(); ++i) {
         if (auto item = read_one(node[i], Reader::index(path, i))) out.push_back(std::move(*item));
     }

@@ -84,6 +84,9 @@ CheckPlan::CheckPlan(const config::Config& cfg) {
             entry_of[v][j] = it->second + 1;
         }
     }
+    std::size_t user_total = 0;
+    for (const auto& u : users_of) user_total += u.size();
+    users.reserve(user_total);
     for (std::size_t e = 0; e < entries.size(); ++e) {
         entries[e].first_user = static_cast<std::uint32_t>(users.size());
         entries[e].user_count = static_cast<std::uint32_t>(users_of[e].size());

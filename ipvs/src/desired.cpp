@@ -44,6 +44,7 @@ Pool pool_of(const config::VirtualServer& vs) {
                                          : 0xffffffff;
     s.persistence_engine = vs.persistence_engine;
     s.key.family = v6 ? 10 : 2;
+    pool.services.reserve(vs.frontends.size());
     for (const auto& f : vs.frontends) {
         if (f.fwmark) {
             s.key.protocol = 0;
@@ -58,6 +59,7 @@ Pool pool_of(const config::VirtualServer& vs) {
         }
         pool.services.push_back(s);
     }
+    pool.members.reserve(vs.real_servers.size());
     for (const auto& rs : vs.real_servers) {
         Destination d;
         d.address = rs.address;
@@ -67,7 +69,7 @@ Pool pool_of(const config::VirtualServer& vs) {
         d.upper_threshold = rs.upper_threshold;
         d.lower_threshold = rs.lower_threshold;
         const auto& check = rs.check ? rs.check : vs.check;
-        pool.members.push_back({describe(d), d, !check || check->initially_up});
+        pool.members.push_back({d, !check || check->initially_up});
     }
     pool.inhibit = vs.on_failure == config::OnFailure::inhibit || vs.announce;
     // Announced by every director of a tier: the same destinations in the same order on each.
@@ -92,15 +94,22 @@ Pools::Pools(const config::Config& cfg)
           return pools;
       }()) {}
 
-Pools::Pools(std::vector<Pool> pools) : pools_(std::move(pools)), members_by_name_(pools_.size()) {
+namespace {
+auto endpoint_of(const Pool::Member& member) {
+    return std::tie(member.destination.address, member.destination.port);
+}
+}  // namespace
+
+Pools::Pools(std::vector<Pool> pools)
+    : pools_(std::move(pools)), members_by_endpoint_(pools_.size()) {
     for (std::size_t i = 0; i < pools_.size(); ++i) {
         pool_index_[pools_[i].name] = i;
         const auto& members = pools_[i].members;
-        auto& by_name = members_by_name_[i];
-        by_name.resize(members.size());
-        std::iota(by_name.begin(), by_name.end(), 0u);
-        std::sort(by_name.begin(), by_name.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return members[a].name < members[b].name;
+        auto& by_endpoint = members_by_endpoint_[i];
+        by_endpoint.resize(members.size());
+        std::iota(by_endpoint.begin(), by_endpoint.end(), 0u);
+        std::sort(by_endpoint.begin(), by_endpoint.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return endpoint_of(members[a]) < endpoint_of(members[b]);
         });
     }
 }
@@ -112,12 +121,17 @@ std::optional<std::size_t> Pools::find(const std::string& pool) const {
 }
 
 std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::string& member) const {
+    auto endpoint = config::parse_endpoint(member);
+    if (!endpoint) return std::nullopt;
     const auto& members = pools_[pool].members;
-    const auto& by_name = members_by_name_[pool];
+    const auto& by_endpoint = members_by_endpoint_[pool];
+    auto wanted = std::tie(endpoint->first, endpoint->second);
     auto m = std::lower_bound(
-        by_name.begin(), by_name.end(), member,
-        [&](std::uint32_t index, const std::string& name) { return members[index].name < name; });
-    if (m == by_name.end() || members[*m].name != member) return std::nullopt;
+        by_endpoint.begin(), by_endpoint.end(), wanted,
+        [&](std::uint32_t index, const auto& key) { return endpoint_of(members[index]) < key; });
+    // Only a member's own name names it ("10.0.0.1:080" does not), as operator weights are
+    // kept by name.
+    if (m == by_endpoint.end() || members[*m].name() != member) return std::nullopt;
     return *m;
 }
 
@@ -213,7 +227,7 @@ std::optional<std::uint32_t> DesiredState::operator_weight(std::size_t pool,
     const auto& p = pools_.all()[pool];
     auto weights = operator_weights_.find(p.name);
     if (weights == operator_weights_.end()) return std::nullopt;
-    auto w = weights->second.find(p.members[member].name);
+    auto w = weights->second.find(p.members[member].name());
     if (w == weights->second.end()) return std::nullopt;
     return w->second;
 }

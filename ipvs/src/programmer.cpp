@@ -123,7 +123,7 @@ PoolStatus Programmer::pool_status(std::size_t i, std::size_t first, std::size_t
     for (std::size_t j = first; j < last; ++j) {
         const auto& member = pool.members[j];
         status.members.push_back(
-            {member.name, member.destination.weight, desired_.operator_weight(i, j),
+            {member.name(), member.destination.weight, desired_.operator_weight(i, j),
              desired_.health(i, j),
              shown ? find_destination(known_, *shown, member.destination) : nullptr});
     }

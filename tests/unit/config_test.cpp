@@ -29,6 +29,17 @@ const char* kMinimal = R"(vrrp:
 
 }  // namespace
 
+TEST(Config, EndpointsAreReadBackFromTheirNames) {
+    for (const auto* name : {"10.0.0.1:80", "[fd00::1]:65535", "[::ffff:10.0.0.1]:1"}) {
+        auto endpoint = parse_endpoint(name);
+        ASSERT_TRUE(endpoint) << name;
+        EXPECT_EQ(endpoint_name(endpoint->first, endpoint->second), name);
+    }
+    for (const auto* bad : {"10.0.0.1", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:8x",
+                            "[10.0.0.1]:80", "fd00::1:80", "[fd00::1]", "host:80", ":80", ""})
+        EXPECT_FALSE(parse_endpoint(bad)) << bad;
+}
+
 TEST(Config, MinimalInstanceGetsDefaults) {
     auto cfg = valid_config(kMinimal);
     ASSERT_EQ(cfg.instances.size(), 1u);

@@ -258,6 +258,29 @@ ipvs:
         << all;
 }
 
+TEST(DesiredState, AMemberIsFoundByItsOwnNameOnly) {
+    auto state = state_of(valid_config(R"(
+virtual_servers:
+  - name: six
+    address: "[2001:db8::100]:80"
+    real_servers:
+      - { address: "[2001:db8::2]:80" }
+      - { address: "[2001:db8::1]:8080" }
+      - { address: "[2001:db8::1]:80" }
+)"));
+    const auto& pools = state.pools();
+    auto found = [&](const std::string& name) { return pools.find_member(0, name); };
+    EXPECT_EQ(found("[2001:db8::1]:80"), 2u);
+    EXPECT_EQ(found("[2001:db8::1]:8080"), 1u);
+    EXPECT_EQ(found("[2001:db8::2]:80"), 0u);
+    EXPECT_EQ(pools.all()[0].members[2].name(), "[2001:db8::1]:80");
+    // Other spellings of a member's endpoint are not its name (operator weights are kept by
+    // name), and neither are other endpoints or text.
+    for (const auto* other : {"[2001:DB8::1]:80", "[2001:db8:0::1]:80", "[2001:db8::1]:080",
+                              "2001:db8::1:80", "[2001:db8::3]:80", "[2001:db8::1]", "www", ""})
+        EXPECT_EQ(found(other), std::nullopt) << other;
+}
+
 TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurviveReloads) {
     auto cfg = valid_config(kWeb);
     auto state = state_of(cfg);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -352,6 +353,8 @@ struct VirtualServer {
 
 // "10.0.0.1:80", "[fd00::1]:80": how every part names an endpoint.
 std::string endpoint_name(const IpAddress& address, std::uint16_t port);
+// The endpoint `text` names in that form (port 1-65535), or none.
+std::optional<std::pair<IpAddress, std::uint16_t>> parse_endpoint(std::string_view text);
 
 // A virtual server's first frontend with an address (none: firewall marks only).
 const Frontend* address_frontend(const VirtualServer& vs);

@@ -41,9 +41,11 @@ struct QuorumChange {
 // One configured virtual server, as the table needs it.
 struct Pool {
     struct Member {
-        std::string name;  // "address:port", as the health checker names it
         Destination destination;
         bool assumed_up = true;  // unchecked, or `initial: up`; else unknown till a result
+        // "address:port", as the health checker names it: made when asked, not kept (tens of
+        // thousands of members).
+        std::string name() const { return describe(destination); }
     };
     std::string name;
     std::string vrrp_instance;
@@ -78,9 +80,9 @@ class Pools {
   private:
     std::vector<Pool> pools_;
     std::unordered_map<std::string, std::size_t> pool_index_;
-    // Per pool, its members' indexes in the order of their names: 4 bytes a member where a
-    // hash map of names took some 70.
-    std::vector<std::vector<std::uint32_t>> members_by_name_;
+    // Per pool, its members' indexes in the order of their addresses and ports: 4 bytes a
+    // member where a hash map of names took some 70.
+    std::vector<std::vector<std::uint32_t>> members_by_endpoint_;
 };
 
 class DesiredState {
