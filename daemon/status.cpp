@@ -171,13 +171,12 @@ std::size_t status_pool_members(const Parts& parts, std::size_t i, std::size_t f
             {"active_connections", m.kernel ? m.kernel->active_connections : 0},
             {"inactive_connections", m.kernel ? m.kernel->inactive_connections : 0}};
         if (const auto* check = parts.checker.monitor_of(id)) {
-            const auto& last_result = check->last_result();
             rs["check"] = {
                 {"kind", check->kind()},
                 {"decided", check->decided()},
-                {"last_ok", last_result.ok},
-                {"last_reason", last_result.reason},
-                {"latency_ms", static_cast<double>(last_result.latency.count()) / 1000.0}};
+                {"last_ok", check->last_ok()},
+                {"last_reason", check->last_reason()},
+                {"latency_ms", static_cast<double>(check->last_latency().count()) / 1000.0}};
         } else {
             rs["check"] = nullptr;
             if (m.health == "up") rs["health"] = "unchecked";
@@ -324,7 +323,7 @@ std::size_t metrics_pool(const Parts& parts, std::size_t i, std::size_t first, s
             {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(first + k)});
         if (check && check->decided())
             out.latency.sample("directord_real_server_check_latency_seconds", labels,
-                               seconds(check->last_result().latency));
+                               seconds(check->last_latency()));
         if (m.kernel) out.weight.sample("directord_real_server_weight", labels, m.kernel->weight);
         if (m.operator_weight)
             out.operator_weight.sample("directord_real_server_operator_weight", labels,

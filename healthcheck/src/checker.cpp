@@ -65,7 +65,6 @@ std::span<const Monitor::User> HealthChecker::users_of(const Monitor& m) const {
 }
 
 void HealthChecker::on_change(const Monitor& m) {
-    const auto& r = m.last_result();
     std::string servers;
     std::uint32_t last = UINT32_MAX;  // a virtual server's real servers are contiguous
     for (const auto& u : users_of(m))
@@ -74,11 +73,12 @@ void HealthChecker::on_change(const Monitor& m) {
     log::info({.state = m.up() ? "UP" : "DOWN",
                .virtual_server = servers,
                .real_server = m.target_name(),
-               .reason = r.reason},
+               .reason = m.last_reason()},
               "{} {}: {} ({} check, {}, virtual servers: {})", m.target_name(),
-              m.up() ? "UP" : "DOWN", r.reason, m.kind(), format_duration(r.latency), servers);
+              m.up() ? "UP" : "DOWN", m.last_reason(), m.kind(), format_duration(m.last_latency()),
+              servers);
     for (const auto& u : users_of(m)) {
-        HealthEvent event{u, m.up(), r.reason, r.latency};
+        HealthEvent event{u, m.up(), m.last_reason(), m.last_latency()};
         for (const auto& listener : listeners_) listener(event);
     }
 }

@@ -1,5 +1,7 @@
 #include "directord/healthcheck/monitor.hpp"
 
+#include <algorithm>
+
 #include "directord/healthcheck/checker.hpp"
 #include "directord/log.hpp"
 #include "directord/text.hpp"
@@ -67,7 +69,10 @@ void Monitor::finished(const ProbeResult& raw) {
 }
 
 void Monitor::record(const ProbeResult& result) {
-    last_ = result;
+    last_ok_ = result.ok;
+    last_reason_ = result.reason;
+    last_latency_us_ = static_cast<std::uint32_t>(
+        std::min<std::chrono::microseconds::rep>(result.latency.count(), UINT32_MAX));
     bool changed;
     if (!decided_) {
         // The first result is always told, even when it confirms the initial state: until

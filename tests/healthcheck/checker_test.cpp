@@ -37,7 +37,7 @@ TEST(Scheduler, DueChecksYieldToOtherTimersBetweenBatches) {
     EXPECT_LT(started_before_advert, 200u);  // not the whole thousand
     EXPECT_GE(scheduler.started(), 1000u);   // every check ran
     EXPECT_EQ(observer.changes, 1000);       // each first result is told, even one confirming down
-    EXPECT_EQ(monitors.front()->last_result().reason, "Connection refused");
+    EXPECT_EQ(monitors.front()->last_reason(), "Connection refused");
     EXPECT_EQ(scheduler.pending(), 1000u);  // each waits for its next interval
 }
 

@@ -59,7 +59,7 @@ void Instance::on_change(const healthcheck::Monitor& check) {
     auto it = std::find_if(checks_.begin(), checks_.end(),
                            [&](const auto& c) { return c.get() == &check; });
     update_signal(first_check_signal_ + static_cast<std::size_t>(it - checks_.begin()), !check.up(),
-                  check.last_result().reason);
+                  check.last_reason());
 }
 
 void Instance::drop_trackers() {

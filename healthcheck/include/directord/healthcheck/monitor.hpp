@@ -42,7 +42,12 @@ class Monitor {
     const boost::asio::ip::tcp::endpoint& target() const { return target_; }
     std::string target_name() const;
     const config::Check& check() const { return *check_; }
-    const ProbeResult& last_result() const { return last_; }
+    // The last result counted (none before the first: failed, no reason, no latency).
+    bool last_ok() const { return last_ok_; }
+    const std::string& last_reason() const { return last_reason_; }
+    std::chrono::microseconds last_latency() const {
+        return std::chrono::microseconds(last_latency_us_);
+    }
     std::string_view kind() const;
 
     // Where this monitor's users sit in its owner's list of users.
@@ -55,18 +60,21 @@ class Monitor {
     void finished(const ProbeResult& result);
     void record(const ProbeResult& result);
 
+    // Ordered to pack: tens of thousands are kept.
     Scheduler& scheduler_;
     Observer& observer_;
     std::shared_ptr<const config::Check> check_;
     boost::asio::ip::tcp::endpoint target_;
+    std::uint32_t slot_ = kUnscheduled;
     std::unique_ptr<Probe> probe_;  // refers to check_ and target_
     Clock::time_point next_run_{};  // the regular schedule, kept across retries
     Clock::time_point due_{};       // when the scheduler runs us next
-    std::uint32_t slot_ = kUnscheduled;
+    std::string last_reason_;
+    std::uint32_t last_latency_us_ = 0;  // saturated at about 71 minutes
+    Hysteresis state_;
     std::uint16_t attempt_ = 0;  // retries of the current run so far
     bool decided_ = false;       // the first result sets the state directly
-    Hysteresis state_;
-    ProbeResult last_;
+    bool last_ok_ = false;
 
     static constexpr std::uint32_t kUnscheduled = UINT32_MAX;
 };
