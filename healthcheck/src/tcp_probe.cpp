@@ -9,12 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
-#include <queue>
 
 #include "directord/duration.hpp"
 #include "directord/healthcheck/probes.hpp"
@@ -89,7 +89,7 @@ class TcpConnector : public boost::asio::execution_context::service {
             });
             return ticket;
         }
-        deadlines_.push(Deadline{slot.started + timeout, ticket});
+        push_deadline(Deadline{slot.started + timeout, ticket});
         if (slot.started + timeout < armed_for_) arm();
         if (!watching_) watch();  // (while a drain is under way, it watches again when done)
         return ticket;
@@ -186,15 +186,32 @@ class TcpConnector : public boost::asio::execution_context::service {
         }
     }
 
-    bool active() const { return slots_.size() > free_.size(); }
+    std::size_t in_flight() const { return slots_.size() - free_.size(); }
+    bool active() const { return in_flight() > 0; }
+
+    // The deadlines of attempts that ended early stay in the heap till their time; once they
+    // outnumber those in flight they are dropped together, so the heap follows what is in
+    // flight rather than the probes started in the last timeout (30,000 a second at 1 s).
+    void push_deadline(Deadline deadline) {
+        if (deadlines_.size() >= 2 * in_flight() + 64) {
+            std::erase_if(deadlines_, [this](const Deadline& d) { return !find(d.ticket); });
+            std::make_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+        }
+        deadlines_.push_back(deadline);
+        std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+    }
+    void pop_deadline() {
+        std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>{});
+        deadlines_.pop_back();
+    }
 
     void arm() {
-        while (!deadlines_.empty() && !find(deadlines_.top().ticket)) deadlines_.pop();
+        while (!deadlines_.empty() && !find(deadlines_.front().ticket)) pop_deadline();
         if (deadlines_.empty()) {
             armed_for_ = Clock::time_point::max();
             return;
         }
-        armed_for_ = deadlines_.top().when;
+        armed_for_ = deadlines_.front().when;
         timer_.expires_at(armed_for_);
         timer_.async_wait([this](const boost::system::error_code& ec) {
             if (!ec) scheduler_.defer([this] { on_deadline(); });
@@ -203,9 +220,9 @@ class TcpConnector : public boost::asio::execution_context::service {
 
     void on_deadline() {
         auto now = Clock::now();
-        while (!deadlines_.empty() && deadlines_.top().when <= now) {
-            Ticket ticket = deadlines_.top().ticket;
-            deadlines_.pop();
+        while (!deadlines_.empty() && deadlines_.front().when <= now) {
+            Ticket ticket = deadlines_.front().ticket;
+            pop_deadline();
             if (Slot* slot = find(ticket))
                 finish(*slot, false, "timed out after " + format_duration(slot->timeout));
         }
@@ -218,7 +235,7 @@ class TcpConnector : public boost::asio::execution_context::service {
     boost::asio::steady_timer timer_;
     std::vector<Slot> slots_;
     std::vector<std::uint32_t> free_;
-    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;  // lazy
+    std::vector<Deadline> deadlines_;  // a heap, soonest first
     Clock::time_point armed_for_ = Clock::time_point::max();
     bool watching_ = false;
 };

@@ -6,6 +6,28 @@ using namespace directord;
 using namespace directord::healthcheck;
 using namespace directord::test;
 
+namespace {
+
+// A listener whose accept queue is full: it drops further SYNs, like a firewall, so a
+// connection to it hangs.
+class FullListener {
+  public:
+    explicit FullListener(asio::io_context& io)
+        : acceptor_(io, tcp::endpoint(kLoopback, 0)), filler_(io) {
+        acceptor_.listen(0);
+        filler_.async_connect(acceptor_.local_endpoint(), [](const boost::system::error_code&) {});
+        io.restart();
+        io.run_for(100ms);
+    }
+    tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+
+  private:
+    tcp::acceptor acceptor_;
+    tcp::socket filler_;
+};
+
+}  // namespace
+
 TEST(TcpProbe, ListeningClosedHangingAndFiltered) {
     asio::io_context io;
     tcp::acceptor listening(io, tcp::endpoint(kLoopback, 0));
@@ -18,18 +40,8 @@ TEST(TcpProbe, ListeningClosedHangingAndFiltered) {
     EXPECT_FALSE(refused.ok);
     EXPECT_EQ(refused.reason, "Connection refused");
 
-    // Filtered: a listener whose accept queue is full drops further SYNs, like a firewall.
-    tcp::acceptor full(io, tcp::endpoint(kLoopback, 0));
-    full.listen(0);
-    std::vector<std::unique_ptr<tcp::socket>> fillers;
-    for (int i = 0; i < 4; ++i) {
-        fillers.push_back(std::make_unique<tcp::socket>(io));
-        fillers.back()->async_connect(full.local_endpoint(),
-                                      [](const boost::system::error_code&) {});
-    }
-    io.restart();
-    io.run_for(100ms);
-    auto filtered = run_probe(io, tcp_check(200ms), full.local_endpoint());
+    FullListener full(io);
+    auto filtered = run_probe(io, tcp_check(200ms), full.endpoint());
     EXPECT_FALSE(filtered.ok);
     EXPECT_EQ(filtered.reason, "timed out after 200ms");
     EXPECT_GE(filtered.latency, 200ms);
@@ -37,13 +49,9 @@ TEST(TcpProbe, ListeningClosedHangingAndFiltered) {
 
 TEST(TcpProbe, AbandonedAttemptNeverReports) {
     asio::io_context io;
-    tcp::acceptor full(io, tcp::endpoint(kLoopback, 0));  // fills up: the probe hangs
-    full.listen(0);
-    tcp::socket filler(io);
-    filler.async_connect(full.local_endpoint(), [](const boost::system::error_code&) {});
-    io.run_for(50ms);
+    FullListener full(io);
     auto check = tcp_check(100ms);
-    auto target = full.local_endpoint();
+    auto target = full.endpoint();
     auto probe = make_probe(io, check, target);
     bool reported = false;
     probe->run(check.timeout, [&](const ProbeResult&) { reported = true; });
@@ -52,6 +60,40 @@ TEST(TcpProbe, AbandonedAttemptNeverReports) {
     io.run_for(300ms);
     EXPECT_FALSE(reported);
 }
+
+// Deadlines of attempts that ended early are dropped in bulk, so the connector's heap follows
+// what is in flight; an attempt still in flight keeps its own and reports at its time.
+TEST(TcpProbe, AHangingAttemptTimesOutAmongHundredsThatEndEarly) {
+    asio::io_context io;
+    FullListener full(io);
+    tcp::acceptor listening(io, tcp::endpoint(kLoopback, 0));
+    listening.listen();
+    const tcp::endpoint targets[] = {full.endpoint(), listening.local_endpoint()};
+    auto check = tcp_check(1s);
+    auto hanging = make_probe(io, check, targets[0]);
+    auto probe = make_probe(io, check, targets[1]);
+    std::optional<ProbeResult> hung;
+    hanging->run(check.timeout, [&](const ProbeResult& r) { hung = r; });
+    auto turn = [&io] {
+        io.restart();  // a turn with nothing to do leaves the context stopped
+        io.run_one_for(100ms);
+    };
+    int connected = 0;
+    for (int i = 0; i < 1000 && !hung; ++i) {
+        bool done = false;
+        probe->run(check.timeout, [&](const ProbeResult& r) {
+            connected += r.ok;
+            done = true;
+        });
+        for (int t = 0; t < 100 && !done; ++t) turn();
+    }
+    for (int t = 0; t < 50 && !hung; ++t) turn();
+    ASSERT_TRUE(hung) << "the hanging attempt never reported (" << connected << " connected)";
+    EXPECT_EQ(hung->reason, "timed out after 1s");
+    EXPECT_GE(hung->latency, 1s);
+    EXPECT_GE(connected, 200);  // enough to drop the early ends' deadlines several times over
+}
+
 TEST(ScriptProbe, ExitCodesEnvironmentAndTimeout) {
     asio::io_context io;
     config::Check c;
