@@ -10,7 +10,7 @@
 #include "directord/log.hpp"
 
 namespace directord::healthcheck {
-HealthChecker::HealthChecker(boost::asio::io_context& io) : scheduler_(Scheduler::of(io)) {}
+HealthChecker::HealthChecker(boost::asio::io_context& io) : Monitor::Owner(Scheduler::of(io)) {}
 
 HealthChecker::~HealthChecker() = default;
 
@@ -38,8 +38,7 @@ void HealthChecker::apply(CheckPlan& plan) {
     for (std::size_t e = 0; e < monitors.size(); ++e) {
         auto& entry = plan.entries[e];
         if (!monitors[e]) {
-            monitors[e] =
-                std::make_unique<Monitor>(scheduler_, observer(), entry.check, entry.target);
+            monitors[e] = std::make_unique<Monitor>(owner(), entry.check, entry.target);
             started.push_back(monitors[e].get());
         }
         monitors[e]->first_user = entry.first_user;
@@ -104,13 +103,14 @@ void HealthChecker::for_each_state(
 
 void HealthChecker::log_status() const {
     auto up = std::count_if(monitors_.begin(), monitors_.end(), [](auto& m) { return m->up(); });
-    const auto& lateness = scheduler_.lateness();
+    const auto& lateness = scheduler().lateness();
     log::info(
         "status health checks: {} monitors ({} up, {} down), probes started {}, start lateness "
         "p50 {}, p99 {}, max {}, longest turn {:.1f}ms",
-        monitors_.size(), up, monitors_.size() - static_cast<std::size_t>(up), scheduler_.started(),
-        format_duration(lateness.percentile(0.5)), format_duration(lateness.percentile(0.99)),
-        format_duration(lateness.percentile(1.0)), scheduler_.turns().max_seconds * 1000);
+        monitors_.size(), up, monitors_.size() - static_cast<std::size_t>(up),
+        scheduler().started(), format_duration(lateness.percentile(0.5)),
+        format_duration(lateness.percentile(0.99)), format_duration(lateness.percentile(1.0)),
+        scheduler().turns().max_seconds * 1000);
 }
 
 }  // namespace directord::healthcheck

@@ -8,16 +8,15 @@
 
 namespace directord::healthcheck {
 
-Monitor::Monitor(Scheduler& scheduler, Observer& observer,
-                 std::shared_ptr<const config::Check> check, boost::asio::ip::tcp::endpoint target)
-    : scheduler_(scheduler),
-      observer_(observer),
+Monitor::Monitor(Owner& owner, std::shared_ptr<const config::Check> check,
+                 boost::asio::ip::tcp::endpoint target)
+    : owner_(owner),
       check_(std::move(check)),
       target_(target),
-      probe_(make_probe(scheduler.io(), *check_, target_)),
+      probe_(make_probe(owner.scheduler().io(), *check_, target_)),
       state_(check_->rise, check_->fall, check_->initially_up) {}
 
-Monitor::~Monitor() { scheduler_.cancel(*this); }
+Monitor::~Monitor() { owner_.scheduler().cancel(*this); }
 
 std::string Monitor::target_name() const {
     return endpoint_name(target_.address(), target_.port());
@@ -31,7 +30,7 @@ std::string_view Monitor::kind() const {
 
 void Monitor::start(Clock::time_point first_run) {
     next_run_ = first_run;
-    scheduler_.schedule(*this, first_run);
+    owner_.scheduler().schedule(*this, first_run);
 }
 
 void Monitor::due() {
@@ -44,7 +43,7 @@ void Monitor::finished(const ProbeResult& raw) {
     bool clean = text::is_printable(raw.reason);
     if (!clean) cleaned = {raw.ok, text::printable(raw.reason), raw.latency, raw.internal};
     const ProbeResult& result = clean ? raw : cleaned;
-    scheduler_.stats().record(kind(), result);
+    owner_.scheduler().stats().record(kind(), result);
     if (result.internal) {
         // Says nothing of the server: the state stays, the next regular run tries again.
         static log::RateLimiter limit(std::chrono::seconds(10));
@@ -56,7 +55,7 @@ void Monitor::finished(const ProbeResult& raw) {
                 kind(), target_name(), result.reason, suppressed);
     } else if (!result.ok && attempt_ < check_->retries) {
         ++attempt_;
-        scheduler_.schedule(*this, Clock::now() + check_->retry_delay);
+        owner_.scheduler().schedule(*this, Clock::now() + check_->retry_delay);
         return;
     } else {
         record(result);
@@ -65,7 +64,7 @@ void Monitor::finished(const ProbeResult& raw) {
     // Absolute deadlines: no drift; after a slow cycle run again at once, never in a burst.
     next_run_ += check_->interval;
     next_run_ = std::max(next_run_, Clock::now());
-    scheduler_.schedule(*this, next_run_);
+    owner_.scheduler().schedule(*this, next_run_);
 }
 
 void Monitor::record(const ProbeResult& result) {
@@ -83,7 +82,7 @@ void Monitor::record(const ProbeResult& result) {
     } else {
         changed = state_.record(result.ok);
     }
-    if (changed) observer_.on_change(*this);
+    if (changed) owner_.on_change(*this);
 }
 
 }  // namespace directord::healthcheck

@@ -8,7 +8,8 @@ using namespace directord::healthcheck;
 using namespace directord::test;
 
 namespace {
-struct CountingObserver : Monitor::Observer {
+struct CountingOwner : Monitor::Owner {
+    using Owner::Owner;
     int changes = 0;
     void on_change(const Monitor&) override { ++changes; }
 };
@@ -19,13 +20,13 @@ struct CountingObserver : Monitor::Observer {
 TEST(Scheduler, DueChecksYieldToOtherTimersBetweenBatches) {
     asio::io_context io;
     auto& scheduler = Scheduler::of(io);
-    CountingObserver observer;
+    CountingOwner owner(scheduler);
     auto check = std::make_shared<const config::Check>(tcp_check(1s));
     auto target = closed_port();
     std::vector<std::unique_ptr<Monitor>> monitors;
     auto due = Monitor::Clock::now() + 20ms;
     for (int i = 0; i < 1000; ++i) {
-        monitors.push_back(std::make_unique<Monitor>(scheduler, observer, check, target));
+        monitors.push_back(std::make_unique<Monitor>(owner, check, target));
         monitors.back()->start(due);
     }
     asio::steady_timer advert(io);
@@ -36,7 +37,7 @@ TEST(Scheduler, DueChecksYieldToOtherTimersBetweenBatches) {
     io.run_for(500ms);
     EXPECT_LT(started_before_advert, 200u);  // not the whole thousand
     EXPECT_GE(scheduler.started(), 1000u);   // every check ran
-    EXPECT_EQ(observer.changes, 1000);       // each first result is told, even one confirming down
+    EXPECT_EQ(owner.changes, 1000);          // each first result is told, even one confirming down
     EXPECT_EQ(monitors.front()->last_reason(), "Connection refused");
     EXPECT_EQ(scheduler.pending(), 1000u);  // each waits for its next interval
 }
@@ -70,7 +71,10 @@ config::Config two_virtual_servers(tcp::endpoint rs, unsigned fall) {
         vs.frontends = {
             {asio::ip::make_address("10.0.0.1"), std::uint16_t(name == "web" ? 80 : 8080), 0}};
         vs.check = check;
-        vs.real_servers.push_back(config::RealServer{rs.address(), rs.port(), 1, {}, {}, {}});
+        config::RealServer real;
+        real.address = rs.address();
+        real.port = rs.port();
+        vs.real_servers.push_back(real);
         cfg.virtual_servers.push_back(vs);
     }
     return cfg;

@@ -28,7 +28,8 @@ bool is_peer_misconfiguration(DropReason reason) {
 
 Instance::Instance(Services services, config::Instance cfg, ChangeHandler on_change,
                    TransitionHandler on_transition)
-    : services_(std::move(services)),
+    : healthcheck::Monitor::Owner(services.checks),
+      services_(std::move(services)),
       cfg_(std::move(cfg)),
       on_change_(std::move(on_change)),
       on_transition_(std::move(on_transition)),

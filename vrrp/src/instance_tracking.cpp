@@ -41,7 +41,7 @@ void Instance::build_trackers() {
         auto check = std::make_shared<config::Check>(t.check);
         check->initially_up = true;
         checks_.push_back(std::make_unique<healthcheck::Monitor>(
-            services_.checks, static_cast<healthcheck::Monitor::Observer&>(*this), std::move(check),
+            static_cast<healthcheck::Monitor::Owner&>(*this), std::move(check),
             boost::asio::ip::tcp::endpoint(t.address, t.port)));
         checks_.back()->start(healthcheck::Monitor::Clock::now());
     }

@@ -261,7 +261,7 @@ struct Instance {
     }
 };
 
-enum class Forwarding { nat, direct, tunnel };
+enum class Forwarding : std::uint8_t { nat, direct, tunnel };
 enum class OnFailure { remove, inhibit };  // inhibit: weight 0, existing connections drain
 
 struct Endpoint {
@@ -281,12 +281,12 @@ struct FileCheck {
     bool operator==(const FileCheck&) const = default;
 };
 
-struct RealServer {
+struct RealServer {  // ordered to pack: tens of thousands are kept
     IpAddress address;
     std::uint16_t port = 0;
-    unsigned weight = 1;
     std::optional<Forwarding> forwarding;  // overrides the virtual server's
-    Boxed<Check> check;                    // overrides the virtual server's check as a whole
+    unsigned weight = 1;
+    Boxed<Check> check;  // overrides the virtual server's check as a whole
     Boxed<FileCheck> file_check;
     // IPVS overload thresholds (keepalived's uthreshold / lthreshold): no new connections while
     // the active ones are at `upper`, until they fall to `lower` (0: none; lower 0 = 3/4 upper).

@@ -26,7 +26,7 @@ struct HealthEvent {
     std::chrono::microseconds latency;
 };
 
-class HealthChecker : private Monitor::Observer {
+class HealthChecker : private Monitor::Owner {
   public:
     using Listener = std::function<void(const HealthEvent&)>;
 
@@ -49,8 +49,8 @@ class HealthChecker : private Monitor::Observer {
     // Every real server's state that a check result decided (after a reload, consumers
     // resynchronise with it; the others are still waiting for their first result).
     void for_each_state(const std::function<void(const RealServerId&, bool up)>& visit) const;
-    const CheckStats& stats() const { return scheduler_.stats(); }
-    const SecondsHistogram& turns() const { return scheduler_.turns(); }
+    const CheckStats& stats() const { return scheduler().stats(); }
+    const SecondsHistogram& turns() const { return scheduler().turns(); }
     std::size_t monitor_count() const { return monitors_.size(); }
     // One line: monitors up/down, probes started, start lateness percentiles.
     void log_status() const;
@@ -58,9 +58,8 @@ class HealthChecker : private Monitor::Observer {
   private:
     void on_change(const Monitor& monitor) override;
     std::span<const Monitor::User> users_of(const Monitor& monitor) const;
-    Monitor::Observer& observer() { return *this; }
+    Monitor::Owner& owner() { return *this; }
 
-    Scheduler& scheduler_;
     std::vector<std::string> virtual_server_names_;  // by RealServerId::virtual_server
     std::vector<std::unique_ptr<Monitor>> monitors_;
     std::vector<Monitor::User> users_;  // each monitor's users, contiguous

@@ -19,18 +19,24 @@ namespace directord::healthcheck {
 class Monitor {
   public:
     using Clock = Scheduler::Clock;
-    // Told when a monitor's debounced state flips.
-    class Observer {
+    // Runs its monitors on a scheduler and is told when a monitor's debounced state flips.
+    // (One reference in each monitor for both: tens of thousands are kept.)
+    class Owner {
       public:
+        explicit Owner(Scheduler& scheduler) : scheduler_(scheduler) {}
+        Scheduler& scheduler() const { return scheduler_; }
         virtual void on_change(const Monitor& monitor) = 0;
 
       protected:
-        ~Observer() = default;
+        ~Owner() = default;
+
+      private:
+        Scheduler& scheduler_;
     };
     // A real server whose health is this check's verdict.
     using User = config::RealServerId;
 
-    Monitor(Scheduler& scheduler, Observer& observer, std::shared_ptr<const config::Check> check,
+    Monitor(Owner& owner, std::shared_ptr<const config::Check> check,
             boost::asio::ip::tcp::endpoint target);
     ~Monitor();
     Monitor(const Monitor&) = delete;
@@ -61,8 +67,7 @@ class Monitor {
     void record(const ProbeResult& result);
 
     // Ordered to pack: tens of thousands are kept.
-    Scheduler& scheduler_;
-    Observer& observer_;
+    Owner& owner_;
     std::shared_ptr<const config::Check> check_;
     boost::asio::ip::tcp::endpoint target_;
     std::uint32_t slot_ = kUnscheduled;

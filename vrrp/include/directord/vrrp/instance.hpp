@@ -62,7 +62,7 @@ struct InstanceStatus {
     unsigned long lower_priority_ignored = 0;
 };
 
-class Instance : private healthcheck::Monitor::Observer {
+class Instance : private healthcheck::Monitor::Owner {
   public:
     // Called after any event that changed what a sync group depends on (see Snapshot).
     using ChangeHandler = std::function<void(Instance&)>;
