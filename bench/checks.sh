@@ -2,8 +2,9 @@
 # Health-check scale figures: N TCP checks at 1 s against loopback listeners (100 ports on
 # 127.0.0.x inside a lab namespace), directord beside the floor (bench/probe_floor.c, a bare
 # epoll loop doing the same probes) in the same run. For each N: probes/s (connections the
-# listeners accepted), CPU % of one core and CPU per probe, resident memory growth per
-# configured check, probe start lateness (p50/p99, from directord's own status line) and the
+# listeners accepted), CPU % of one core and CPU per probe, resident memory per check (what N
+# checks add to N real servers without checks) and per real server without a check (over none),
+# probe start lateness (p50/p99, from directord's own status line) and the
 # jitter of its VRRPv3 adverts (100 ms, captured by the client namespace) and its loop lag (how
 # late a 100 ms timer ran, p99 bound and max since its start, in ms). Prints a table;
 # not a test. Run as root after a build.
@@ -29,14 +30,15 @@ accepted() { tail -n 1 "$WORK/sink.out" | awk '{ print $2 }'; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 TICK=$(getconf CLK_TCK)
 
-# config_for N: one VRRP instance and N real servers (PORTS per virtual server), TCP checks at 1 s.
+# config_for N [CHECKED]: one VRRP instance and N real servers (PORTS per virtual server), the
+# first CHECKED (default all) with TCP checks at 1 s.
 config_for() {
     echo "vrrp:"
     echo "  instances:"
     instance_yaml vi eth0 51 150 "$VIP" "${FAST[@]}"
     [ "$1" -gt 0 ] || return 0
     echo "virtual_servers:"
-    bench_virtual_servers "$1" "$1"
+    bench_virtual_servers "$1" "${2:-$1}"
 }
 
 # jitter_p99 CAPTURE: p99 of |interval - 100 ms| between d1's adverts, in ms.
@@ -45,9 +47,24 @@ jitter_p99() {
         sort -g | awk '{ a[n++] = $1 } END { if (n) printf "%.2f", a[int(n * 0.99)]; else print "n/a" }'
 }
 
+# rss_unchecked N: directord's resident memory (KiB) with N real servers and no checks.
+rss_unchecked() {
+    config_for "$1" 0 >"$WORK/bench.yaml"
+    : >"$WORK/d1.log"
+    {
+        start d1 "$WORK/bench.yaml"
+        expect_vip_on d1 10
+        expect_log d1 "health checks: 0 monitors" 60
+        sleep 3
+    } >/dev/null
+    rss_kib "${NODE_PID[d1]}"
+    stop d1 >/dev/null
+}
+
 declare -A RSS=()
 run_directord() {  # N -> fills RESULT
-    local n=$1 pid c0 c1 a0 a1 t0 t1 rss lateness lag
+    local n=$1 pid c0 c1 a0 a1 t0 t1 rss lateness lag rss_u
+    [ "$n" -eq 0 ] || rss_u=$(rss_unchecked "$n")
     config_for "$n" >"$WORK/bench.yaml"
     : >"$WORK/d1.log"
     start d1 "$WORK/bench.yaml"
@@ -68,18 +85,19 @@ run_directord() {  # N -> fills RESULT
     stop d1
     RSS[$n]=$rss
     RESULT=$(awk -v n="$n" -v c="$((c1 - c0))" -v hz="$TICK" -v a="$((a1 - a0))" -v t0="$t0" -v t1="$t1" \
-        -v rss="$rss" -v rss0="${RSS[0]:-$rss}" -v lat="${lateness:-n/a}" -v jit="$(jitter_p99 "adv$n")" -v lag="$lag" 'BEGIN {
+        -v rss="$rss" -v rss0="${RSS[0]:-$rss}" -v rss_u="${rss_u:-0}" -v lat="${lateness:-n/a}" -v jit="$(jitter_p99 "adv$n")" -v lag="$lag" 'BEGIN {
             s = t1 - t0; cpu = c / hz
-            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s  %-30s %s", "directord", n, a / s, 100 * cpu / s,
-                   a ? 1e6 * cpu / a : 0, n ? sprintf("%.0f", (rss - rss0) * 1024 / n) : "-", jit, lag, lat }')
+            printf "%-10s %7d %9.0f %7.1f%% %9.1f %8s %9s %8s  %-30s %s", "directord", n, a / s, 100 * cpu / s,
+                   a ? 1e6 * cpu / a : 0, n ? sprintf("%.0f", (rss - rss_u) * 1024 / n) : "-",
+                   n ? sprintf("%.0f", (rss_u - rss0) * 1024 / n) : "-", jit, lag, lat }')
 }
 run_floor() {  # N
     ip netns exec "$D1" "$BUILD/bench/probe_floor" "$1" 1000 "$WINDOW" "$PORTS" "$BASE_PORT" |
         awk -v n="$1" -F'[= ]' '{ cpu = $8 + $10; s = $6
-            printf "%-10s %7d %9.0f %7.1f%% %9.1f %10s %8s", "floor", n, $2 / s, 100 * cpu / s, 1e6 * cpu / $2, "-", "-" }'
+            printf "%-10s %7d %9.0f %7.1f%% %9.1f %8s %9s %8s", "floor", n, $2 / s, 100 * cpu / s, 1e6 * cpu / $2, "-", "-", "-" }'
 }
 
-printf '%-10s %7s %9s %8s %9s %10s %8s  %-30s %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "jit99ms" "loop lag ms" "lateness"
+printf '%-10s %7s %9s %8s %9s %8s %9s %8s  %-30s %s\n' "" checks "probes/s" "CPU" "us/probe" "B/check" "B/server" "jit99ms" "loop lag ms" "lateness"
 run_directord 0
 echo "$RESULT"
 for n in "${SIZES[@]}"; do
