@@ -61,7 +61,6 @@ CheckPlan::CheckPlan(const config::Config& cfg) {
         checks_.emplace(copy.get(), copy);
         return copy;
     };
-    std::vector<std::vector<config::RealServerId>> users_of;  // by entry
     virtual_server_names.reserve(cfg.virtual_servers.size());
     entry_of.resize(cfg.virtual_servers.size());
     for (std::uint32_t v = 0; v < cfg.virtual_servers.size(); ++v) {
@@ -76,22 +75,26 @@ CheckPlan::CheckPlan(const config::Config& cfg) {
             boost::asio::ip::tcp::endpoint target{rs.address, check->port.value_or(rs.port)};
             auto [it, fresh] = index_.try_emplace(Key{check.get(), target},
                                                   static_cast<std::uint32_t>(entries.size()));
-            if (fresh) {
-                entries.push_back(Entry{check, target});
-                users_of.emplace_back();
-            }
-            users_of[it->second].push_back({v, j});
+            if (fresh) entries.push_back(Entry{check, target});
+            ++entries[it->second].user_count;
             entry_of[v][j] = it->second + 1;
         }
     }
-    std::size_t user_total = 0;
-    for (const auto& u : users_of) user_total += u.size();
-    users.reserve(user_total);
-    for (std::size_t e = 0; e < entries.size(); ++e) {
-        entries[e].first_user = static_cast<std::uint32_t>(users.size());
-        entries[e].user_count = static_cast<std::uint32_t>(users_of[e].size());
-        users.insert(users.end(), users_of[e].begin(), users_of[e].end());
+    // Each entry's users, contiguous and in configuration order: counted above, placed here
+    // (a list per entry would be tens of thousands of small allocations).
+    std::uint32_t next = 0;
+    for (auto& entry : entries) {
+        entry.first_user = next;
+        next += entry.user_count;
     }
+    users.resize(next);
+    std::vector<std::uint32_t> placed(entries.size(), 0);
+    for (std::uint32_t v = 0; v < entry_of.size(); ++v)
+        for (std::uint32_t j = 0; j < entry_of[v].size(); ++j)
+            if (auto e = entry_of[v][j]) {
+                const auto& entry = entries[e - 1];
+                users[entry.first_user + placed[e - 1]++] = {v, j};
+            }
 }
 
 const config::Check* CheckPlan::shared(const config::Check& check) const {

@@ -43,6 +43,21 @@ TEST(CheckPlan, OneEntryPerCheckAndTargetWithItsUsers) {
     EXPECT_EQ(users[0], (config::RealServerId{0, 1}));
     EXPECT_EQ(users[1], (config::RealServerId{1, 0}));
     EXPECT_EQ(plan.entry_of[2][0], 0u) << "unchecked";
+    // Every checked real server is a user of its own entry, once, in configuration order.
+    ASSERT_EQ(plan.users.size(), 5u);
+    std::uint32_t next = 0;
+    for (std::uint32_t e = 0; e < plan.entries.size(); ++e) {
+        const auto& entry = plan.entries[e];
+        EXPECT_EQ(entry.first_user, next);
+        next += entry.user_count;
+        for (auto u = entry.first_user; u < next; ++u) {
+            const auto& user = plan.users[u];
+            EXPECT_EQ(plan.entry_of[user.virtual_server][user.real_server], e + 1);
+            if (u > entry.first_user) {
+                EXPECT_LT(plan.users[u - 1], user);
+            }
+        }
+    }
     EXPECT_EQ(plan.virtual_server_names, (std::vector<std::string>{"web", "web-alt", "plain"}));
     // Equal checks are one copy; a running monitor's check is found by its value.
     EXPECT_EQ(plan.entries[plan.entry_of[0][0] - 1].check,
