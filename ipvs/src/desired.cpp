@@ -273,6 +273,14 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
     const std::span<VirtualService> built(table.data() + first, pool.services.size());
     std::uint64_t live = 0;  // file checks can raise weights up to 2^31 - 1 each
     bool waiting = false;    // for a first check result
+    // The operator's weights, by member in order: looked up by name once here, not a name
+    // made for each of tens of thousands of members.
+    std::vector<std::pair<std::size_t, std::uint32_t>> operator_weights;
+    if (auto weights = operator_weights_.find(pool.name); weights != operator_weights_.end())
+        for (const auto& [member, weight] : weights->second)
+            if (auto m = pools_.find_member(i, member)) operator_weights.emplace_back(*m, weight);
+    std::sort(operator_weights.begin(), operator_weights.end());
+    auto next_weight = operator_weights.begin();
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         Destination d = pool.members[j].destination;
         Health health = health_[i][j];
@@ -282,7 +290,9 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
             d.weight = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
                 std::int64_t{d.weight} + file->second.weight_change, 0, INT32_MAX));
         }
-        auto chosen = operator_weights_.empty() ? std::nullopt : operator_weight(i, j);
+        std::optional<std::uint32_t> chosen;
+        if (next_weight != operator_weights.end() && next_weight->first == j)
+            chosen = (next_weight++)->second;
         d.weight = chosen.value_or(d.weight);
         waiting |= health == unknown;
         for (auto& vs : built) {
