@@ -7,7 +7,7 @@ packages=(
     # build
     cmake ninja-build g++ pkg-config
     libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libyaml-cpp-dev libfmt-dev
-    libcurl4-openssl-dev libssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev libre2-dev
+    libssl-dev libmariadb-dev libgtest-dev nlohmann-json3-dev libre2-dev
     libsystemd-dev
     # fuzzing (libFuzzer is clang's)
     clang libclang-rt-14-dev

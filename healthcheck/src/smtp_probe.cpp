@@ -13,6 +13,7 @@
 #include "directord/healthcheck/probes.hpp"
 #include "directord/healthcheck/wire_messages.hpp"
 #include "directord/host_name.hpp"
+#include "tls_client.hpp"
 
 namespace directord::healthcheck {
 namespace {
@@ -71,33 +72,17 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
 
     void handshake() {
         step_ = "the TLS handshake";
-        if (!check_.sni.empty())
-            SSL_set_tlsext_host_name(stream_.native_handle(), check_.sni.c_str());
-        if (check_.verify) {
-            // OpenSSL's own name check, so a mismatch is told as one ("hostname mismatch").
-            auto* param = SSL_get0_param(stream_.native_handle());
-            boost::system::error_code not_an_address;
-            boost::asio::ip::make_address(tls_name_, not_an_address);
-            if (not_an_address)
-                X509_VERIFY_PARAM_set1_host(param, tls_name_.c_str(), 0);
-            else
-                X509_VERIFY_PARAM_set1_ip_asc(param, tls_name_.c_str());
-        }
-        stream_.async_handshake(ssl::stream_base::client,
-                                [self = shared_from_this()](const boost::system::error_code& ec) {
-                                    if (!self->done_) return;
-                                    if (ec) return self->finish(false, self->tls_failure(ec));
-                                    self->tls_on_ = true;
-                                    self->received_.clear();  // nothing before TLS counts after
-                                    self->ehlo();
-                                });
-    }
-
-    std::string tls_failure(const boost::system::error_code& ec) {
-        auto verified = SSL_get_verify_result(stream_.native_handle());
-        if (verified == X509_V_OK) return "TLS handshake: " + ec.message();
-        return fmt::format("TLS handshake: certificate of {}: {}", tls_name_,
-                           X509_verify_cert_error_string(verified));
+        expect_peer(stream_.native_handle(), tls_name_, check_.verify);
+        stream_.async_handshake(ssl::stream_base::client, [self = shared_from_this()](
+                                                              const boost::system::error_code& ec) {
+            if (!self->done_) return;
+            if (ec)
+                return self->finish(
+                    false, tls_failure(self->stream_.native_handle(), self->tls_name_, ec));
+            self->tls_on_ = true;
+            self->received_.clear();  // nothing before TLS counts after
+            self->ehlo();
+        });
     }
 
     void quit() {
@@ -195,24 +180,14 @@ class SmtpProbe : public Probe {
           check_(check),
           target_(target),
           helo_(!check.helo_name.empty() ? check.helo_name : default_helo()),
-          tls_(ssl::context::tls_client) {
-        if (!check_.starttls) return;
-        // One context per check: the CA store is read once, not on every attempt.
-        tls_.set_verify_mode(check_.verify ? ssl::verify_peer : ssl::verify_none);
-        if (!check_.verify) return;
-        boost::system::error_code ignored;  // a store that cannot load fails each handshake
-        if (check_.ca_file.empty())
-            tls_.set_default_verify_paths(ignored);
-        else
-            tls_.load_verify_file(check_.ca_file, ignored);
-    }
+          tls_(client_tls_context(io, check.verify, check.ca_file)) {}
     ~SmtpProbe() override {
         if (current_) current_->abandon();
     }
 
     void run(std::chrono::microseconds timeout, ProbeHandler done) override {
         current_ = std::make_shared<SmtpDialogue>(
-            io_, tls_, check_, helo_,
+            io_, *tls_, check_, helo_,
             check_.sni.empty() ? target_.address().to_string() : check_.sni, std::move(done));
         current_->start(target_, timeout);
     }
@@ -222,7 +197,7 @@ class SmtpProbe : public Probe {
     const config::SmtpCheck& check_;
     tcp::endpoint target_;
     std::string helo_;
-    ssl::context tls_;
+    std::shared_ptr<ssl::context> tls_;  // the stream needs one even without STARTTLS
     std::shared_ptr<SmtpDialogue> current_;
 };
 

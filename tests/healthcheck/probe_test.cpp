@@ -172,6 +172,41 @@ TEST(HttpProbe, LargeBodiesAreMatchedWithoutRecursionOrBacktracking) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "the match held the loop";
 }
 
+// Answers as servers send them (chunked, ended by the close, longer than what is kept) and as
+// they should not (cut short, not HTTP, nothing): each judged, the bad ones with what was wrong.
+TEST(HttpProbe, ChunkedCloseDelimitedLongAndBrokenAnswers) {
+    asio::io_context io;
+    HttpServer server(io);
+    config::HttpCheck h;
+    auto answer = [&](std::string raw, std::string regex) {
+        server.raw_response = std::move(raw);
+        h.body_regex = std::move(regex);
+        return run_probe(io, http_check(h), server.endpoint());
+    };
+    auto chunked = answer(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nrea\r\n2\r\ndy\r\n0\r\n\r\n",
+        "^ready$");
+    EXPECT_TRUE(chunked.ok) << chunked.reason;
+    auto to_the_close = answer("HTTP/1.0 200 OK\r\n\r\nready when closed", "when closed$");
+    EXPECT_TRUE(to_the_close.ok) << to_the_close.reason;
+    std::string long_body = "OK" + std::string(200 * 1024, 'a') + "tail";
+    auto long_answer = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(long_body.size()) +
+                       "\r\n\r\n" + long_body;
+    EXPECT_TRUE(answer(long_answer, "^OKa").ok);
+    auto past_what_is_kept = answer(long_answer, "tail");
+    EXPECT_EQ(past_what_is_kept.reason, "HTTP status 200, body does not match /tail/");
+
+    auto cut_short = answer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", "");
+    EXPECT_FALSE(cut_short.ok);
+    EXPECT_EQ(cut_short.reason, "reading the response: partial message");
+    auto not_http = answer("SSH-2.0-OpenSSH_9.2\r\n\r\n", "");
+    EXPECT_FALSE(not_http.ok);
+    EXPECT_EQ(not_http.reason, "reading the response: bad version");
+    auto nothing = answer("", "");
+    EXPECT_FALSE(nothing.ok);
+    EXPECT_EQ(nothing.reason, "reading the response: end of stream");
+}
+
 TEST(HttpProbe, SlowAndRefused) {
     asio::io_context io;
     HttpServer server(io);
@@ -179,12 +214,12 @@ TEST(HttpProbe, SlowAndRefused) {
     auto start = std::chrono::steady_clock::now();
     auto slow = run_probe(io, http_check({}, 300ms), server.endpoint());
     EXPECT_FALSE(slow.ok);
-    EXPECT_EQ(slow.reason, "Timeout was reached");
+    EXPECT_EQ(slow.reason, "timed out after 300ms waiting for the response");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
 
     auto refused = run_probe(io, http_check({}), closed_port());
     EXPECT_FALSE(refused.ok);
-    EXPECT_EQ(refused.reason, "Couldn't connect to server");
+    EXPECT_EQ(refused.reason, "Connection refused");
 }
 
 // Real servers on IPv6: the URL carries the address in brackets, the Host header too.

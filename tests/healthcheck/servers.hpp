@@ -58,6 +58,7 @@ class HttpServer {
     std::chrono::milliseconds delay{0};
     int connections = 0;
     std::string last_request;
+    std::optional<std::string> raw_response;  // sent as it is instead, then the connection closed
 
   private:
     struct Session {
@@ -82,6 +83,7 @@ class HttpServer {
                                   " X\r\nContent-Length: " + std::to_string(body.size()) +
                                   "\r\n\r\n";
                     if (!last_request.starts_with("HEAD")) s->response += body;
+                    if (raw_response) s->response = *raw_response;
                     s->timer.expires_after(delay);
                     s->timer.async_wait([s](const boost::system::error_code&) {
                         asio::async_write(s->socket, asio::buffer(s->response),

@@ -45,7 +45,7 @@ class ScriptProbe : public Probe {
     ProcessSlot slot_;
 };
 
-// HTTP_GET / SSL_GET (libcurl multi on the event loop).
+// HTTP_GET / SSL_GET: one HTTP/1.1 request on the loop, over TLS (Asio with OpenSSL) for HTTPS.
 std::unique_ptr<Probe> make_http_probe(boost::asio::io_context& io, const config::HttpCheck& check,
                                        const boost::asio::ip::tcp::endpoint& target);
 
