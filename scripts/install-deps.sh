@@ -12,7 +12,7 @@ packages=(
     # fuzzing (libFuzzer is clang's)
     clang libclang-rt-14-dev
     # lab and integration tests
-    iproute2 iputils-ping procps tcpdump keepalived perl openssl
+    iproute2 iputils-ping procps tcpdump keepalived perl openssl curl
     mariadb-server mariadb-client galera-4 rsync socat jq man-db dnsmasq-base
     # routing engines of the BGP tier (their services are not started)
     frr bird2
