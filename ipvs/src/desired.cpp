@@ -121,17 +121,18 @@ std::optional<std::size_t> Pools::find(const std::string& pool) const {
 }
 
 std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::string& member) const {
+    // Only a member's own name names it ("10.0.0.1:080" does not), as operator weights are
+    // kept by name.
     auto endpoint = config::parse_endpoint(member);
-    if (!endpoint) return std::nullopt;
+    if (!endpoint || config::endpoint_name(endpoint->first, endpoint->second) != member)
+        return std::nullopt;
     const auto& members = pools_[pool].members;
     const auto& by_endpoint = members_by_endpoint_[pool];
     auto wanted = std::tie(endpoint->first, endpoint->second);
     auto m = std::lower_bound(
         by_endpoint.begin(), by_endpoint.end(), wanted,
         [&](std::uint32_t index, const auto& key) { return endpoint_of(members[index]) < key; });
-    // Only a member's own name names it ("10.0.0.1:080" does not), as operator weights are
-    // kept by name.
-    if (m == by_endpoint.end() || members[*m].name() != member) return std::nullopt;
+    if (m == by_endpoint.end() || endpoint_of(members[*m]) != wanted) return std::nullopt;
     return *m;
 }
 
@@ -142,10 +143,12 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
         if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
     quorum_ = std::move(quorum);
     std::swap(pools_, pools);
+    weight_by_member_.assign(pools_.all().size(), {});
     for (auto p = operator_weights_.begin(); p != operator_weights_.end();) {
         auto pool = pools_.find(p->first);
         for (auto m = p->second.begin(); m != p->second.end();) {
-            if (pool && pools_.find_member(*pool, m->first)) {
+            if (auto member = pool ? pools_.find_member(*pool, m->first) : std::nullopt) {
+                weight_by_member_[*pool].emplace_back(*member, m->second);
                 ++m;
                 continue;
             }
@@ -154,6 +157,7 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
         }
         p = p->second.empty() ? operator_weights_.erase(p) : std::next(p);
     }
+    for (auto& weights : weight_by_member_) std::sort(weights.begin(), weights.end());
     everything_touched_ = true;
     touched_.assign(pools_.all().size(), 0);
     touched_pools_.clear();
@@ -211,25 +215,37 @@ bool DesiredState::set_operator_weight(const std::string& pool, const std::strin
     auto p = pools_.find(pool);
     auto m = p ? pools_.find_member(*p, member) : std::nullopt;
     if (!m || operator_weight(*p, *m) == weight) return false;
+    auto& by_member = weight_by_member_[*p];
+    auto slot = by_member.begin() + weight_slot(*p, *m);
     if (weight) {
         operator_weights_[pool][member] = *weight;
+        if (slot != by_member.end() && slot->first == *m)
+            slot->second = *weight;
+        else
+            by_member.emplace(slot, *m, *weight);
     } else {
         auto& members = operator_weights_[pool];
         members.erase(member);
         if (members.empty()) operator_weights_.erase(pool);
+        by_member.erase(slot);
     }
     touch(*p);
     return true;
 }
 
+std::size_t DesiredState::weight_slot(std::size_t pool, std::size_t member) const {
+    const auto& weights = weight_by_member_[pool];
+    return std::lower_bound(weights.begin(), weights.end(), member,
+                            [](const MemberWeight& w, std::size_t m) { return w.first < m; }) -
+           weights.begin();
+}
+
 std::optional<std::uint32_t> DesiredState::operator_weight(std::size_t pool,
                                                            std::size_t member) const {
-    const auto& p = pools_.all()[pool];
-    auto weights = operator_weights_.find(p.name);
-    if (weights == operator_weights_.end()) return std::nullopt;
-    auto w = weights->second.find(p.members[member].name());
-    if (w == weights->second.end()) return std::nullopt;
-    return w->second;
+    const auto& weights = weight_by_member_[pool];
+    auto slot = weight_slot(pool, member);
+    if (slot == weights.size() || weights[slot].first != member) return std::nullopt;
+    return weights[slot].second;
 }
 
 DesiredState::Update DesiredState::update(const TableByKey& kernel,
@@ -273,13 +289,7 @@ void DesiredState::build(std::size_t i, const TableByKey& kernel, Table& table,
     const std::span<VirtualService> built(table.data() + first, pool.services.size());
     std::uint64_t live = 0;  // file checks can raise weights up to 2^31 - 1 each
     bool waiting = false;    // for a first check result
-    // The operator's weights, by member in order: looked up by name once here, not a name
-    // made for each of tens of thousands of members.
-    std::vector<std::pair<std::size_t, std::uint32_t>> operator_weights;
-    if (auto weights = operator_weights_.find(pool.name); weights != operator_weights_.end())
-        for (const auto& [member, weight] : weights->second)
-            if (auto m = pools_.find_member(i, member)) operator_weights.emplace_back(*m, weight);
-    std::sort(operator_weights.begin(), operator_weights.end());
+    const auto& operator_weights = weight_by_member_[i];  // in member order
     auto next_weight = operator_weights.begin();
     for (std::size_t j = 0; j < pool.members.size(); ++j) {
         Destination d = pool.members[j].destination;

@@ -140,6 +140,12 @@ class DesiredState {
     std::vector<Quorum> quorum_;  // per pool, at the last build
     std::map<std::string, bool> master_;
     OperatorWeights operator_weights_;
+    // The same weights per pool by member index, in member order (made in configure()): what
+    // build() and operator_weight() read, so no member's name is made for them.
+    using MemberWeight = std::pair<std::uint32_t, std::uint32_t>;
+    std::vector<std::vector<MemberWeight>> weight_by_member_;
+    // Where `member`'s weight is or would go in weight_by_member_[pool].
+    std::size_t weight_slot(std::size_t pool, std::size_t member) const;
     struct FileVerdict {
         bool down = false;
         std::int64_t weight_change = 0;
