@@ -47,16 +47,20 @@ jitter_p99() {
         sort -g | awk '{ a[n++] = $1 } END { if (n) printf "%.2f", a[int(n * 0.99)]; else print "n/a" }'
 }
 
+# start_settled N CHECKED: d1 with N real servers, CHECKED of them checked, master and with its
+# checks running (each has run at least twice).
+start_settled() {
+    config_for "$1" "$2" >"$WORK/bench.yaml"
+    : >"$WORK/d1.log"
+    start d1 "$WORK/bench.yaml"
+    expect_vip_on d1 10
+    [ "$1" -eq 0 ] || expect_log d1 "health checks: $2 monitors" 60
+    sleep 3
+}
+
 # rss_unchecked N: directord's resident memory (KiB) with N real servers and no checks.
 rss_unchecked() {
-    config_for "$1" 0 >"$WORK/bench.yaml"
-    : >"$WORK/d1.log"
-    {
-        start d1 "$WORK/bench.yaml"
-        expect_vip_on d1 10
-        expect_log d1 "health checks: 0 monitors" 60
-        sleep 3
-    } >/dev/null
+    start_settled "$1" 0 >/dev/null
     rss_kib "${NODE_PID[d1]}"
     stop d1 >/dev/null
 }
@@ -65,13 +69,8 @@ declare -A RSS=()
 run_directord() {  # N -> fills RESULT
     local n=$1 pid c0 c1 a0 a1 t0 t1 rss lateness lag rss_u
     [ "$n" -eq 0 ] || rss_u=$(rss_unchecked "$n")
-    config_for "$n" >"$WORK/bench.yaml"
-    : >"$WORK/d1.log"
-    start d1 "$WORK/bench.yaml"
+    start_settled "$n" "$n"
     pid=${NODE_PID[d1]}
-    expect_vip_on d1 10
-    [ "$n" -eq 0 ] || expect_log d1 "health checks: $n monitors" 60
-    sleep 3  # every check has run at least twice
     capture_start "adv$n" c1 "ip proto 112"
     c0=$(cpu_ticks "$pid") a0=$(accepted) t0=$(date +%s.%N)
     sleep "$WINDOW"

@@ -75,8 +75,10 @@ void Request::nest_end(std::size_t nest) {
         static_cast<std::uint16_t>(buffer_.size() - nest);
 }
 
-void send(nl_sock* socket, std::vector<unsigned char>& requests, const std::string& what) {
-    if (int rc = nl_sendto(socket, requests.data(), requests.size()); rc < 0)
+void send(nl_sock* socket, std::span<const unsigned char> requests, const std::string& what) {
+    // nl_sendto only reads the bytes; its parameter is not const.
+    if (int rc = nl_sendto(socket, const_cast<unsigned char*>(requests.data()), requests.size());
+        rc < 0)
         throw IpvsError(fmt::format("{}: {}", what, nl_geterror(rc)), 0);
 }
 

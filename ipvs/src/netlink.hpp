@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ Socket open();  // connected to generic netlink
 int resolve_family(nl_sock* socket);
 
 // Requests (one, or a batch) in one datagram; throws IpvsError naming `what`.
-void send(nl_sock* socket, std::vector<unsigned char>& requests, const std::string& what);
+void send(nl_sock* socket, std::span<const unsigned char> requests, const std::string& what);
 
 // One IPVS request, written at the end of a byte buffer that may already hold others (a batch
 // in one datagram). No allocation per request: libnl's message per change was most of the
