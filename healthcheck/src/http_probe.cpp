@@ -8,7 +8,6 @@
 #include <re2/re2.h>
 
 #include <array>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -63,14 +62,15 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
     void start(std::chrono::microseconds timeout) {
         auto self = shared_from_this();
         deadline_.expires_after(timeout);
-        deadline_.async_wait(in_slices([self, timeout](const boost::system::error_code& ec) {
-            if (!ec)
-                self->fail(fmt::format("timed out after {} waiting for {}",
-                                       format_duration(timeout), self->step_));
-        }));
+        deadline_.async_wait(
+            in_slices(slices_, [self, timeout](const boost::system::error_code& ec) {
+                if (!ec)
+                    self->fail(fmt::format("timed out after {} waiting for {}",
+                                           format_duration(timeout), self->step_));
+            }));
         step_ = "the connection";
         socket_.async_connect(target_.address,
-                              in_slices([self](const boost::system::error_code& ec) {
+                              in_slices(slices_, [self](const boost::system::error_code& ec) {
                                   if (!self->done_)
                                       return;  // abandoned: the check it reads is gone
                                   if (ec) return self->finish(failed_call(ec.value()));
@@ -92,7 +92,7 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
         if (target_.session && *target_.session) SSL_set_session(tls, target_.session->get());
         tls_->async_handshake(
             ssl::stream_base::client,
-            in_slices([self = shared_from_this()](const boost::system::error_code& ec) {
+            in_slices(slices_, [self = shared_from_this()](const boost::system::error_code& ec) {
                 if (!self->done_) return;
                 if (ec)
                     return self->fail(
@@ -106,13 +106,13 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
         on_layer([&](auto& layer) {
             boost::asio::async_write(
                 layer, boost::asio::buffer(target_.request),
-                in_slices(
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                        if (!self->done_) return;
-                        if (ec) return self->fail("sending the request: " + ec.message());
-                        self->step_ = "the response";
-                        self->read();
-                    }));
+                in_slices(slices_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                               std::size_t) {
+                    if (!self->done_) return;
+                    if (ec) return self->fail("sending the request: " + ec.message());
+                    self->step_ = "the response";
+                    self->read();
+                }));
         });
     }
 
@@ -131,19 +131,12 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
             body.size = discarded.size();
         }
         on_layer([&](auto& layer) {
-            http::async_read(
-                layer, buffer_, parser_,
-                in_slices([self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                    self->on_read(ec);
-                }));
+            http::async_read(layer, buffer_, parser_,
+                             in_slices(slices_, [self = shared_from_this()](
+                                                    boost::system::error_code ec, std::size_t) {
+                                 self->on_read(ec);
+                             }));
         });
-    }
-
-    // Every completion, and the TLS and parsing steps Asio and Beast run under it, in the
-    // scheduler's slices.
-    template <class Handler>
-    boost::asio::executor_binder<Handler, SliceExecutor> in_slices(Handler handler) {
-        return boost::asio::bind_executor(slices_, std::move(handler));
     }
 
     void on_read(boost::system::error_code ec) {

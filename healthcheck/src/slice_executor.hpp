@@ -3,6 +3,7 @@
 // to a probe's handlers, it also carries the intermediate steps of Asio's and Beast's composed
 // operations (a TLS handshake's crypto, a response's parsing), which run on the final handler's
 // executor: a burst of them yields to VRRP like every other check's work.
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <type_traits>
@@ -48,5 +49,12 @@ class SliceExecutor {
     boost::asio::io_context* io_;
     Scheduler* scheduler_;
 };
+
+// `handler`, and the steps Asio and Beast run under it, as check work in the slices.
+template <class Handler>
+boost::asio::executor_binder<Handler, SliceExecutor> in_slices(const SliceExecutor& slices,
+                                                               Handler handler) {
+    return boost::asio::bind_executor(slices, std::move(handler));
+}
 
 }  // namespace directord::healthcheck

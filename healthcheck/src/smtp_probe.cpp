@@ -13,6 +13,7 @@
 #include "directord/healthcheck/probes.hpp"
 #include "directord/healthcheck/wire_messages.hpp"
 #include "directord/host_name.hpp"
+#include "slice_executor.hpp"
 #include "tls_client.hpp"
 
 namespace directord::healthcheck {
@@ -36,6 +37,7 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
                  const std::string& helo, std::string tls_name, ProbeHandler done)
         : stream_(io, tls),
           deadline_(io),
+          slices_(io),
           check_(check),
           helo_(helo),
           tls_name_(std::move(tls_name)),
@@ -44,17 +46,19 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
     void start(const tcp::endpoint& target, std::chrono::microseconds timeout) {
         auto self = shared_from_this();
         deadline_.expires_after(timeout);
-        deadline_.async_wait([self, timeout](const boost::system::error_code& ec) {
-            if (!ec)
-                self->finish(false, fmt::format("timed out after {} waiting for {}",
-                                                format_duration(timeout), self->step_));
-        });
+        deadline_.async_wait(
+            in_slices(slices_, [self, timeout](const boost::system::error_code& ec) {
+                if (!ec)
+                    self->finish(false, fmt::format("timed out after {} waiting for {}",
+                                                    format_duration(timeout), self->step_));
+            }));
         step_ = "the connection";
-        stream_.next_layer().async_connect(target, [self](const boost::system::error_code& ec) {
-            if (!self->done_) return;  // abandoned: the check it reads is gone
-            if (ec) return self->finish(false, ec.message());
-            self->expect(220, "the banner", [self] { self->ehlo(); });
-        });
+        stream_.next_layer().async_connect(
+            target, in_slices(slices_, [self](const boost::system::error_code& ec) {
+                if (!self->done_) return;  // abandoned: the check it reads is gone
+                if (ec) return self->finish(false, ec.message());
+                self->expect(220, "the banner", [self] { self->ehlo(); });
+            }));
     }
 
     void abandon() {
@@ -73,16 +77,17 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
     void handshake() {
         step_ = "the TLS handshake";
         expect_peer(stream_.native_handle(), tls_name_, check_.verify);
-        stream_.async_handshake(ssl::stream_base::client, [self = shared_from_this()](
-                                                              const boost::system::error_code& ec) {
-            if (!self->done_) return;
-            if (ec)
-                return self->finish(
-                    false, tls_failure(self->stream_.native_handle(), self->tls_name_, ec));
-            self->tls_on_ = true;
-            self->received_.clear();  // nothing before TLS counts after
-            self->ehlo();
-        });
+        stream_.async_handshake(
+            ssl::stream_base::client,
+            in_slices(slices_, [self = shared_from_this()](const boost::system::error_code& ec) {
+                if (!self->done_) return;
+                if (ec)
+                    return self->finish(
+                        false, tls_failure(self->stream_.native_handle(), self->tls_name_, ec));
+                self->tls_on_ = true;
+                self->received_.clear();  // nothing before TLS counts after
+                self->ehlo();
+            }));
     }
 
     void quit() {
@@ -101,14 +106,14 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
     void write(std::string text, Then then) {
         outgoing_ = std::move(text);
         on_layer([&](auto& layer) {
-            boost::asio::async_write(layer, boost::asio::buffer(outgoing_),
-                                     [self = shared_from_this(), then](
-                                         const boost::system::error_code& ec, std::size_t) {
-                                         if (!self->done_) return;
-                                         if (ec)
-                                             return self->finish(false, "sending: " + ec.message());
-                                         then();
-                                     });
+            boost::asio::async_write(
+                layer, boost::asio::buffer(outgoing_),
+                in_slices(slices_, [self = shared_from_this(), then](
+                                       const boost::system::error_code& ec, std::size_t) {
+                    if (!self->done_) return;
+                    if (ec) return self->finish(false, "sending: " + ec.message());
+                    then();
+                }));
         });
     }
 
@@ -126,14 +131,14 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
         on_layer([&](auto& layer) {
             boost::asio::async_read_until(
                 layer, boost::asio::dynamic_buffer(received_, kLongestReply), '\n',
-                [self = shared_from_this(), code, what, next](const boost::system::error_code& ec,
-                                                              std::size_t) {
+                in_slices(slices_, [self = shared_from_this(), code, what, next](
+                                       const boost::system::error_code& ec, std::size_t) {
                     if (!self->done_) return;
                     if (ec == boost::asio::error::eof)
                         return self->finish(false, fmt::format("closed before {}", what));
                     if (ec) return self->finish(false, fmt::format("{}: {}", what, ec.message()));
                     self->expect(code, what, next);
-                });
+                }));
         });
     }
 
@@ -163,6 +168,7 @@ class SmtpDialogue : public std::enable_shared_from_this<SmtpDialogue> {
 
     ssl::stream<tcp::socket> stream_;
     boost::asio::steady_timer deadline_;
+    SliceExecutor slices_;  // every step, the TLS handshake's too, is check work
     const config::SmtpCheck& check_;
     const std::string& helo_;
     std::string tls_name_;
