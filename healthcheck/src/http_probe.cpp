@@ -16,6 +16,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <limits>
 #include <optional>
 
 #include "directord/duration.hpp"
@@ -55,7 +56,9 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
                  ProbeHandler done)
         : socket_(io), deadline_(io), slices_(io), target_(target), done_(std::move(done)) {
         if (tls) tls_.emplace(socket_, *tls);
-        parser_.body_limit(boost::none);  // only the first kMaxBody bytes are kept
+        // No limit: only the first kMaxBody bytes are kept. (Not boost::none: Beast 1.74 compares
+        // a Content-Length with the limit as "len > optional", which holds when there is none.)
+        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
         if (target_.check.method == "HEAD") parser_.skip(true);
     }
 
