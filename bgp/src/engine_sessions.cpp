@@ -1,5 +1,7 @@
 #include "directord/bgp/engine_sessions.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +15,9 @@ namespace {
 // Often enough for status to follow a session, rarely enough to cost nothing.
 constexpr auto kEvery = std::chrono::seconds(5);
 constexpr auto kTimeout = std::chrono::seconds(3);
+// FRR's summary and BFD list take ~600 bytes a peer and family, so a check's 4 KiB would
+// cut the document of a director with three peers: room here for well over a thousand.
+constexpr std::size_t kMaxEngineOutput = std::size_t{1} << 20;
 
 // FRR's `show bfd peers json`: [{"peer": "10.0.1.1", "status": "up", ...}, ...].
 void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
@@ -24,11 +29,15 @@ void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
     }
 }
 
-// Why the engine could not be read: the program, its outcome and its first line.
+// Why the engine could not be read: the program, its outcome and its first line, or that
+// it printed more than is read.
 EngineReading failed(const std::string& program, const healthcheck::ProcessResult& r) {
     EngineReading reading;
-    reading.error = program + ": " + r.describe() +
-                    (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
+    if (r.success())
+        reading.error = fmt::format("{}: printed more than {} bytes", program, kMaxEngineOutput);
+    else
+        reading.error = program + ": " + r.describe() +
+                        (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
     return reading;
 }
 }  // namespace
@@ -37,15 +46,17 @@ EngineReading parse_frr_summary(const std::string& json) {
     EngineReading reading;
     // The program's output has stderr too: vtysh warns before the document.
     auto start = json.find('{');
+    if (start == std::string::npos) {
+        reading.error = "not JSON: " + json.substr(0, 80);
+        return reading;
+    }
     nlohmann::json doc;
-    std::istringstream in(start == std::string::npos ? std::string() : json.substr(start));
+    std::istringstream in(json.substr(start));
     try {
         in >> doc;  // the first document only: the BFD list follows it
-    } catch (const nlohmann::json::exception&) {
-        doc = nullptr;
-    }
-    if (!doc.is_object()) {
-        reading.error = "not JSON: " + json.substr(0, 80);
+    } catch (const nlohmann::json::exception& e) {
+        // Where the parser stopped says what went wrong (an end cut short, a stray comma).
+        reading.error = fmt::format("not JSON ({}): {}", e.what(), json.substr(start, 80));
         return reading;
     }
     // {"ipv4Unicast": {"peers": {"10.0.1.1": {"state": "Established", ...}}}, "ipv6Unicast": ...}
@@ -148,7 +159,7 @@ void EngineWatch::apply(const config::Config& cfg) {
     last_.reset();
     timer_.cancel();
     if (commands_.empty()) return;
-    if (!slot_) slot_ = std::make_unique<healthcheck::ProcessSlot>(io_);
+    if (!slot_) slot_ = std::make_unique<healthcheck::ProcessSlot>(io_, kMaxEngineOutput);
     read();
 }
 
@@ -168,7 +179,8 @@ void EngineWatch::run(std::size_t index, std::string output) {
                  [this, index, generation = generation_,
                   output = std::move(output)](const healthcheck::ProcessResult& r) {
                      if (generation != generation_) return;
-                     if (!r.success()) return keep(failed(commands_[index].argv.front(), r));
+                     if (!r.success() || r.truncated)
+                         return keep(failed(commands_[index].argv.front(), r));
                      auto all = output + r.output;
                      if (index + 1 == commands_.size())
                          return keep(engine_ == config::RoutingEngine::bird

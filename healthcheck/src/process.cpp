@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
+#include <optional>
 
 #include "directord/duration.hpp"
 #include "directord/text.hpp"
@@ -37,11 +38,23 @@ struct FdGuard {
     int release() { return std::exchange(fd, -1); }
 };
 
+// How the child ended: its exit code, or the signal that ended it.
+struct Ended {
+    bool exited;
+    int status;
+};
+std::optional<Ended> reap(int pidfd) {
+    siginfo_t info{};
+    if (waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0) return std::nullopt;
+    return Ended{info.si_code == CLD_EXITED, info.si_status};
+}
+
 }  // namespace
 
 class Process : public std::enable_shared_from_this<Process> {
   public:
-    explicit Process(boost::asio::io_context& io) : output_pipe_(io), exit_fd_(io), timer_(io) {}
+    Process(boost::asio::io_context& io, std::size_t max_output)
+        : output_pipe_(io), exit_fd_(io), timer_(io), max_output_(max_output) {}
 
     bool spawn(const config::RunAs& as, const std::vector<std::string>& argv,
                const std::vector<std::string>& extra_env, std::string& error) {
@@ -91,7 +104,7 @@ class Process : public std::enable_shared_from_this<Process> {
         read_output();
         timer_.expires_after(timeout);
         timer_.async_wait([self](const boost::system::error_code& ec) {
-            if (ec || self->finished_) return;
+            if (ec || self->exited_) return;
             self->result_.timed_out = true;
             kill(-self->pid_, SIGKILL);
         });
@@ -100,51 +113,62 @@ class Process : public std::enable_shared_from_this<Process> {
     // The owner is gone: kill the group, keep reaping, report nothing.
     void abandon() {
         done_ = nullptr;
-        if (!finished_) kill(-pid_, SIGKILL);
+        if (!exited_) kill(-pid_, SIGKILL);
     }
 
     bool finished() const { return finished_; }
 
   private:
     void read_output() {
+        reading_ = true;
         auto self = shared_from_this();
         output_pipe_.async_read_some(boost::asio::buffer(buffer_),
                                      [self](const boost::system::error_code& ec, std::size_t n) {
-                                         if (ec) return;  // EOF or closed
-                                         self->append(n);
-                                         self->read_output();
+                                         self->reading_ = false;
+                                         if (!ec) self->append(n);
+                                         if (self->exited_) return self->finish();
+                                         if (!ec) self->read_output();  // else EOF
                                      });
     }
 
     void append(std::size_t n) {
-        auto room = kMaxOutput - std::min(kMaxOutput, result_.output.size());
+        auto room = max_output_ - std::min(max_output_, result_.output.size());
+        result_.truncated = result_.truncated || n > room;
         result_.output.append(buffer_.data(), std::min(n, room));
     }
 
     void on_exit() {
-        siginfo_t info{};
-        if (waitid(P_PIDFD, static_cast<id_t>(exit_fd_.native_handle()), &info, WEXITED) != 0)
-            return;
-        finished_ = true;
+        auto ended = reap(exit_fd_.native_handle());
+        if (!ended) return;
+        exited_ = true;
         timer_.cancel();
         // What it left running in the background goes with it: a check or hook that forks a
         // daemon would otherwise leave one more process behind on every run. (The group id
         // is not reused while a member of the group lives.)
         kill(-pid_, SIGKILL);
-        // Take what is already in the pipe; a grandchild holding it open must not delay us.
+        result_.started = true;
+        result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started_at_);
+        (ended->exited ? result_.exit_code : result_.signal) = ended->status;
+        // A read may have taken bytes into buffer_ in the same turn, its handler still
+        // queued: it finishes, after it has kept them (cancel leaves a completed read as it is).
+        boost::system::error_code ec;
+        if (reading_)
+            output_pipe_.cancel(ec);
+        else
+            finish();
+    }
+
+    // Takes what is already in the pipe (a grandchild holding it open must not delay us)
+    // and reports.
+    void finish() {
         boost::system::error_code ec;
         std::size_t n;
         while ((n = output_pipe_.read_some(boost::asio::buffer(buffer_), ec)) > 0 && !ec) append(n);
         output_pipe_.close(ec);
         exit_fd_.close(ec);
         if (!text::is_printable(result_.output)) result_.output = text::printable(result_.output);
-        result_.started = true;
-        result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now() - started_at_);
-        if (info.si_code == CLD_EXITED)
-            result_.exit_code = info.si_status;
-        else
-            result_.signal = info.si_status;
+        finished_ = true;
         if (done_) std::exchange(done_, nullptr)(result_);
     }
 
@@ -153,8 +177,11 @@ class Process : public std::enable_shared_from_this<Process> {
     boost::asio::steady_timer timer_;
     ProcessHandler done_;
     ProcessResult result_;
+    std::size_t max_output_;
     pid_t pid_ = -1;
-    bool finished_ = false;
+    bool reading_ = false;   // a read of the pipe is outstanding
+    bool exited_ = false;    // reaped
+    bool finished_ = false;  // reported
     std::chrono::steady_clock::time_point started_at_;
     std::array<char, 1024> buffer_{};
 };
@@ -169,7 +196,7 @@ bool ProcessSlot::start(const config::RunAs& as, const std::vector<std::string>&
                         const std::vector<std::string>& extra_env,
                         std::chrono::microseconds timeout, ProcessHandler done) {
     if (busy()) return false;
-    auto process = std::make_shared<Process>(io_);
+    auto process = std::make_shared<Process>(io_, max_output_);
     ProcessResult failed;
     if (argv.empty()) failed.error = "empty command";
     if (argv.empty() || !process->spawn(as, argv, extra_env, failed.error)) {

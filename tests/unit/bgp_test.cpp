@@ -358,7 +358,11 @@ bfdd is not running)")
     EXPECT_TRUE(frr.sessions[0].established);
     EXPECT_EQ(frr.sessions[1].state, "Active");
     EXPECT_FALSE(frr.sessions[1].established);
-    EXPECT_TRUE(bgp::parse_frr_summary("% Unknown command").error);
+    EXPECT_EQ(bgp::parse_frr_summary("% Unknown command").error, "not JSON: % Unknown command");
+    auto short_document = bgp::parse_frr_summary("% Can't open vtysh.conf\n{\"ipv4Unicast\": {");
+    auto said = short_document.error.value_or("");
+    EXPECT_NE(said.find("unexpected end of input"), std::string::npos) << said;
+    EXPECT_TRUE(said.ends_with(R"(): {"ipv4Unicast": {)")) << said;
 
     auto bird = bgp::parse_bird_protocols(R"(BIRD 2.0.12 ready.
 Name       Proto      Table      State  Since         Info

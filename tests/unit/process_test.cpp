@@ -22,9 +22,10 @@ const directord::config::RunAs kSelf{geteuid(), getegid()};
 
 ProcessResult run(const std::vector<std::string>& argv, std::chrono::microseconds timeout,
                   const std::vector<std::string>& env = {},
-                  const directord::config::RunAs& as = kSelf) {
+                  const directord::config::RunAs& as = kSelf,
+                  std::size_t max_output = directord::healthcheck::kMaxOutput) {
     boost::asio::io_context io;
-    ProcessSlot slot(io);
+    ProcessSlot slot(io, max_output);
     ProcessResult result;
     bool done = false;
     EXPECT_TRUE(slot.start(as, argv, env, timeout, [&](const ProcessResult& r) {
@@ -96,10 +97,15 @@ TEST(Process, NoPileUpWhileARunIsOutstanding) {
     EXPECT_FALSE(slot.busy());
 }
 
-TEST(Process, OutputIsTruncated) {
-    auto r = run({"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"}, 5s);
+TEST(Process, OutputIsCutAtTheSlotsLimit) {
+    const std::vector<std::string> argv{"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"};
+    auto r = run(argv, 5s);
     EXPECT_TRUE(r.success());
+    EXPECT_TRUE(r.truncated);
     EXPECT_EQ(r.output.size(), directord::healthcheck::kMaxOutput);
+    auto whole = run(argv, 5s, {}, kSelf, 100000);
+    EXPECT_FALSE(whole.truncated);
+    EXPECT_EQ(whole.output, std::string(100000, 'x'));
 }
 
 // keepalived's script_user: the program runs with the user's ids, its group and no other.

@@ -18,7 +18,8 @@ struct ProcessResult {
     int exit_code = -1;    // valid when exited normally
     int signal = 0;        // the signal that ended it, if any
     bool timed_out = false;
-    std::string output;  // stdout+stderr, truncated to kMaxOutput, made printable UTF-8
+    std::string output;      // stdout+stderr, cut at the slot's limit, made printable UTF-8
+    bool truncated = false;  // the program printed more than the limit
     std::string error;
     std::chrono::microseconds elapsed{0};
 
@@ -27,6 +28,7 @@ struct ProcessResult {
     std::string describe() const;
 };
 
+// What a check, hook or track script may print: its first line goes into a log line.
 inline constexpr std::size_t kMaxOutput = 4096;
 // Every program's environment, before the variables of its event.
 inline constexpr const char* kProgramEnvironment[] = {
@@ -39,7 +41,9 @@ class Process;
 // Owns at most one running child. Destroying it kills the child's process group.
 class ProcessSlot {
   public:
-    explicit ProcessSlot(boost::asio::io_context& io) : io_(io) {}
+    // `max_output`: the bytes of output kept, the rest read and dropped.
+    explicit ProcessSlot(boost::asio::io_context& io, std::size_t max_output = kMaxOutput)
+        : io_(io), max_output_(max_output) {}
     ~ProcessSlot();
     ProcessSlot(const ProcessSlot&) = delete;
     ProcessSlot& operator=(const ProcessSlot&) = delete;
@@ -54,6 +58,7 @@ class ProcessSlot {
 
   private:
     boost::asio::io_context& io_;
+    std::size_t max_output_;
     std::shared_ptr<Process> running_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards posted reports
 };
