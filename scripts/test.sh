@@ -21,8 +21,11 @@ run_suite() {  # run_suite BUILD_DIR [cmake options...]
             >"$dir/package-test.log" 2>&1 &
         package_pid=$!
     fi
+    # Tests that are not RUN_SERIAL (the unit tests, the fuzzers) share the cores; the
+    # timing-sensitive ones still run alone.
     local status=0
-    ctest --test-dir "$dir" --output-on-failure -LE package "${label_args[@]}" || status=$?
+    ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" -LE package "${label_args[@]}" ||
+        status=$?
     if [ -n "$package_pid" ]; then
         wait "$package_pid" || status=1
         cat "$dir/package-test.log"
