@@ -15,10 +15,9 @@ namespace directord::healthcheck {
 
 class SliceExecutor {
   public:
-    explicit SliceExecutor(boost::asio::io_context& io)
-        : io_(&io), scheduler_(&Scheduler::of(io)) {}
+    explicit SliceExecutor(boost::asio::io_context& io) : scheduler_(&Scheduler::of(io)) {}
 
-    boost::asio::execution_context& context() const noexcept { return *io_; }
+    boost::asio::execution_context& context() const noexcept { return scheduler_->io(); }
     // The deferred work keeps the scheduler's timer armed, and with it the loop running.
     void on_work_started() const noexcept {}
     void on_work_finished() const noexcept {}
@@ -46,7 +45,6 @@ class SliceExecutor {
         scheduler_->defer([work] { (*work)(); });
     }
 
-    boost::asio::io_context* io_;
     Scheduler* scheduler_;
 };
 
