@@ -45,9 +45,9 @@ struct AddressRange {
 std::variant<AddressRange, std::string> parse_range(const std::string& text) {
     auto bad = [&](std::string_view why) { return fmt::format("'{}': {}", text, why); };
     auto split = text.find_first_of("-/");
-    boost::system::error_code ec;
-    auto first = boost::asio::ip::make_address(text.substr(0, split), ec);
-    if (ec) return bad("not an address, ADDRESS-LAST or ADDRESS/PREFIX");
+    auto first_address = parse_address(std::string_view(text).substr(0, split));
+    if (!first_address) return bad("not an address, ADDRESS-LAST or ADDRESS/PREFIX");
+    const auto first = *first_address;
     const bool v6 = first.is_v6();
     const unsigned bits = v6 ? 128 : 32;
     const Wide start = to_number(first);
@@ -71,10 +71,10 @@ std::variant<AddressRange, std::string> parse_range(const std::string& text) {
         if (value >> part) return bad("the range's end is out of range");
         last = (start >> part << part) | value;
     } else {
-        auto end_address = boost::asio::ip::make_address(rest, ec);
-        if (ec || end_address.is_v6() != v6)
+        auto end_address = parse_address(rest);
+        if (!end_address || end_address->is_v6() != v6)
             return bad("the range's end is not an address of its family");
-        last = to_number(end_address);
+        last = to_number(*end_address);
     }
     if (last < start) return bad("the range ends before it starts");
     return AddressRange{first, last - start + 1};

@@ -7,6 +7,13 @@
 
 namespace directord::config {
 
+std::optional<IpAddress> parse_address(std::string_view text) {
+    boost::system::error_code not_an_address;
+    auto address = boost::asio::ip::make_address(std::string(text), not_an_address);
+    if (not_an_address) return std::nullopt;
+    return address;
+}
+
 std::string endpoint_name(const IpAddress& address, std::uint16_t port) {
     return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
                            : fmt::format("{}:{}", address.to_string(), port);
@@ -18,15 +25,14 @@ std::optional<std::pair<IpAddress, std::uint16_t>> parse_endpoint(std::string_vi
     auto host = text.substr(0, colon);
     bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
     if (bracketed) host = host.substr(1, host.size() - 2);
-    boost::system::error_code ec;
-    auto address = boost::asio::ip::make_address(std::string(host), ec);
+    auto address = parse_address(host);
     int port = -1;
     auto digits = text.substr(colon + 1);
     auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (ec || error != std::errc{} || end != digits.data() + digits.size() || port < 1 ||
-        port > 65535 || address.is_v6() != bracketed)
+    if (!address || error != std::errc{} || end != digits.data() + digits.size() || port < 1 ||
+        port > 65535 || address->is_v6() != bracketed)
         return std::nullopt;
-    return std::make_pair(address, static_cast<std::uint16_t>(port));
+    return std::make_pair(*address, static_cast<std::uint16_t>(port));
 }
 
 const Frontend* address_frontend(const VirtualServer& vs) {

@@ -157,12 +157,8 @@ class Reader {
     std::optional<IpAddress> address(const YAML::Node& node, const std::string& path) {
         auto text = string(node, path);
         if (!text) return std::nullopt;
-        boost::system::error_code ec;
-        auto value = boost::asio::ip::make_address(*text, ec);
-        if (ec) {
-            fail(node, path, fmt::format("'{}' is not an IP address", *text));
-            return std::nullopt;
-        }
+        auto value = parse_address(*text);
+        if (!value) fail(node, path, fmt::format("'{}' is not an IP address", *text));
         return value;
     }
 

@@ -307,12 +307,11 @@ void read_ipvs(Reader& r, const YAML::Node& node, Config& cfg) {
         if (auto g = d["group"]) {
             auto gp = Reader::join(dp, "group");
             if (auto text = r.string(g, gp)) {
-                boost::system::error_code ec;
-                auto group = boost::asio::ip::make_address(*text, ec);
-                if (ec || !group.is_multicast())
+                auto group = parse_address(*text);
+                if (!group || !group->is_multicast())
                     r.fail(g, gp, "'" + *text + "' is not a multicast address");
                 else
-                    daemon.group = group;
+                    daemon.group = *group;
             }
         }
         r.optional_integer(d, dp, "port", daemon.port, 1, 65535);

@@ -46,13 +46,13 @@ std::optional<Vip> read_vip(Reader& r, const YAML::Node& node, const std::string
     }
     if (!text) return std::nullopt;
     auto slash = text->find('/');
-    boost::system::error_code ec;
-    vip.address = boost::asio::ip::make_address(text->substr(0, slash), ec);
+    auto address = parse_address(std::string_view(*text).substr(0, slash));
     // A zone (fe80::1%eth0) is the instance's interface already; the kernel lists none.
-    if (ec || text->substr(0, slash).find('%') != std::string::npos) {
+    if (!address || text->substr(0, slash).find('%') != std::string::npos) {
         r.fail(spec_node, path, fmt::format("'{}' is not an IP address", *text));
         return std::nullopt;
     }
+    vip.address = *address;
     int max_prefix = vip.address.is_v4() ? 32 : 128;
     vip.prefix_length = static_cast<std::uint8_t>(max_prefix);
     if (slash != std::string::npos) {

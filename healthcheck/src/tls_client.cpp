@@ -5,6 +5,8 @@
 #include <map>
 #include <utility>
 
+#include "directord/config/model.hpp"
+
 namespace directord::healthcheck {
 namespace {
 
@@ -38,12 +40,6 @@ class ClientContexts : public boost::asio::execution_context::service {
     std::map<std::pair<bool, std::string>, std::weak_ptr<ssl::context>> contexts_;
 };
 
-bool is_address(const std::string& name) {
-    boost::system::error_code not_an_address;
-    boost::asio::ip::make_address(name, not_an_address);
-    return !not_an_address;
-}
-
 }  // namespace
 
 std::shared_ptr<ssl::context> client_tls_context(boost::asio::io_context& io, bool verify,
@@ -52,7 +48,7 @@ std::shared_ptr<ssl::context> client_tls_context(boost::asio::io_context& io, bo
 }
 
 void expect_peer(SSL* tls, const std::string& name, bool verify) {
-    bool address = is_address(name);
+    bool address = config::parse_address(name).has_value();
     if (!address) SSL_set_tlsext_host_name(tls, name.c_str());
     if (!verify) return;
     auto* param = SSL_get0_param(tls);

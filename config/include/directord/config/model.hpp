@@ -351,6 +351,8 @@ struct VirtualServer {
     bool operator==(const VirtualServer&) const = default;
 };
 
+// The IPv4 or IPv6 address `text` is (no brackets, no port), or none.
+std::optional<IpAddress> parse_address(std::string_view text);
 // "10.0.0.1:80", "[fd00::1]:80": how every part names an endpoint.
 std::string endpoint_name(const IpAddress& address, std::uint16_t port);
 // The endpoint `text` names in that form (port 1-65535), or none.
