@@ -142,22 +142,22 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
     for (std::size_t i = 0; i < pools_.all().size(); ++i)
         if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
     quorum_ = std::move(quorum);
-    std::swap(pools_, pools);
-    weight_by_member_.assign(pools_.all().size(), {});
-    for (auto p = operator_weights_.begin(); p != operator_weights_.end();) {
-        auto pool = pools_.find(p->first);
-        for (auto m = p->second.begin(); m != p->second.end();) {
-            if (auto member = pool ? pools_.find_member(*pool, m->first) : std::nullopt) {
-                weight_by_member_[*pool].emplace_back(*member, m->second);
-                ++m;
-                continue;
-            }
-            if (forgotten) forgotten->push_back(p->first + " " + m->first);
-            m = p->second.erase(m);
+    std::swap(pools_, pools);  // `pools`: the old ones from here
+    // Operator weights follow their members by name: indexes move when servers are added.
+    std::vector<std::vector<MemberWeight>> weights(pools_.all().size());
+    for (std::size_t old = 0; old < weight_by_member_.size(); ++old) {
+        const Pool& was = pools.all()[old];
+        auto pool = pools_.find(was.name);
+        for (auto [m, weight] : weight_by_member_[old]) {
+            auto name = was.members[m].name();
+            if (auto member = pool ? pools_.find_member(*pool, name) : std::nullopt)
+                weights[*pool].emplace_back(*member, weight);
+            else if (forgotten)
+                forgotten->push_back(was.name + " " + name);
         }
-        p = p->second.empty() ? operator_weights_.erase(p) : std::next(p);
     }
-    for (auto& weights : weight_by_member_) std::sort(weights.begin(), weights.end());
+    for (auto& pool : weights) std::sort(pool.begin(), pool.end());
+    weight_by_member_ = std::move(weights);
     everything_touched_ = true;
     touched_.assign(pools_.all().size(), 0);
     touched_pools_.clear();
@@ -217,20 +217,24 @@ bool DesiredState::set_operator_weight(const std::string& pool, const std::strin
     if (!m || operator_weight(*p, *m) == weight) return false;
     auto& by_member = weight_by_member_[*p];
     auto slot = by_member.begin() + weight_slot(*p, *m);
-    if (weight) {
-        operator_weights_[pool][member] = *weight;
-        if (slot != by_member.end() && slot->first == *m)
-            slot->second = *weight;
-        else
-            by_member.emplace(slot, *m, *weight);
-    } else {
-        auto& members = operator_weights_[pool];
-        members.erase(member);
-        if (members.empty()) operator_weights_.erase(pool);
+    if (!weight)
         by_member.erase(slot);
-    }
+    else if (slot != by_member.end() && slot->first == *m)
+        slot->second = *weight;
+    else
+        by_member.emplace(slot, *m, *weight);
     touch(*p);
     return true;
+}
+
+DesiredState::OperatorWeights DesiredState::operator_weights() const {
+    OperatorWeights named;
+    for (std::size_t i = 0; i < weight_by_member_.size(); ++i) {
+        const Pool& pool = pools_.all()[i];
+        for (auto [member, weight] : weight_by_member_[i])
+            named[pool.name][pool.members[member].name()] = weight;
+    }
+    return named;
 }
 
 std::size_t DesiredState::weight_slot(std::size_t pool, std::size_t member) const {

@@ -303,6 +303,17 @@ TEST(DesiredState, OperatorWeightsReplaceConfiguredOnesWhateverTheHealthAndSurvi
     state.set_health(member(state, "www", "10.0.1.1:80"), true);
     state.set_health(member(state, "www", "10.0.1.2:80"), true);
     EXPECT_EQ(www(), (Strings{"10.0.1.1:80=0", "10.0.1.2:80=7"}));
+    // A server added before them moves their indexes, not their weights.
+    auto larger = cfg;
+    auto& servers = larger.virtual_servers[0].real_servers;
+    servers.insert(servers.begin(), servers.back());
+    servers.front().address = boost::asio::ip::make_address("10.0.1.9");
+    (void)state.configure(Pools(larger));
+    EXPECT_EQ(state.operator_weight(0, 1), 0u);
+    EXPECT_EQ(state.operator_weight(0, 2), 7u);
+    EXPECT_EQ(state.operator_weight(0, 0), std::nullopt);
+    EXPECT_EQ(state.operator_weights(),
+              (DesiredState::OperatorWeights{{"www", {{"10.0.1.1:80", 0}, {"10.0.1.2:80", 7}}}}));
     auto smaller = cfg;
     smaller.virtual_servers[0].real_servers.pop_back();
     std::vector<std::string> forgotten;

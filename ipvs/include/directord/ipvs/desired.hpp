@@ -100,9 +100,9 @@ class DesiredState {
     // Returns false (nothing changed) for an unknown pool or member, or the same weight.
     bool set_operator_weight(const std::string& pool, const std::string& member,
                              std::optional<std::uint32_t> weight);
-    // Every operator weight, by pool then member name.
+    // Every operator weight, by pool then member name (made when asked: for the state file).
     using OperatorWeights = std::map<std::string, std::map<std::string, std::uint32_t>>;
-    const OperatorWeights& operator_weights() const { return operator_weights_; }
+    OperatorWeights operator_weights() const;
     std::optional<std::uint32_t> operator_weight(std::size_t pool, std::size_t member) const;
 
     // What changed since the last update() or table(): the services of the pools touched by
@@ -139,9 +139,8 @@ class DesiredState {
     enum class Quorum : char { undecided, lost, held };
     std::vector<Quorum> quorum_;  // per pool, at the last build
     std::map<std::string, bool> master_;
-    OperatorWeights operator_weights_;
-    // The same weights per pool by member index, in member order (made in configure()): what
-    // build() and operator_weight() read, so no member's name is made for them.
+    // Operator weights per pool by member index, in member order: what build() and
+    // operator_weight() read, so no member's name is made for them.
     using MemberWeight = std::pair<std::uint32_t, std::uint32_t>;
     std::vector<std::vector<MemberWeight>> weight_by_member_;
     // Where `member`'s weight is or would go in weight_by_member_[pool].
