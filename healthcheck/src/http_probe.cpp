@@ -8,10 +8,6 @@
 #include <re2/re2.h>
 
 #include <array>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -19,10 +15,7 @@
 #include <limits>
 #include <optional>
 
-#include "directord/duration.hpp"
-#include "directord/healthcheck/probes.hpp"
-#include "slice_executor.hpp"
-#include "tls_client.hpp"
+#include "tcp_dialogue.hpp"
 
 namespace directord::healthcheck {
 namespace {
@@ -30,7 +23,6 @@ namespace {
 namespace ssl = boost::asio::ssl;
 namespace http = boost::beast::http;
 using boost::asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kMaxBody = 64 * 1024;  // what a body regex is matched against
 constexpr std::size_t kBodyStep = 4096;      // grown by this much at a time: most bodies are small
@@ -50,12 +42,11 @@ struct HttpTarget {
     Session* session;  // resumed by the next attempt; null where sessions are not kept
 };
 
-class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
+class HttpExchange : public TcpDialogue<HttpExchange> {
   public:
     HttpExchange(boost::asio::io_context& io, ssl::context* tls, const HttpTarget& target,
                  ProbeHandler done)
-        : socket_(io), deadline_(io), slices_(io), target_(target), done_(std::move(done)) {
-        if (tls) tls_.emplace(socket_, *tls);
+        : TcpDialogue(io, std::move(done)), tls_context_(tls), target_(target) {
         // No limit: only the first kMaxBody bytes are kept. (Not boost::none: Beast 1.74 compares
         // a Content-Length with the limit as "len > optional", which holds when there is none.)
         parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -63,59 +54,20 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
     }
 
     void start(std::chrono::microseconds timeout) {
-        auto self = shared_from_this();
-        deadline_.expires_after(timeout);
-        deadline_.async_wait(
-            in_slices(slices_, [self, timeout](const boost::system::error_code& ec) {
-                if (!ec)
-                    self->fail(fmt::format("timed out after {} waiting for {}",
-                                           format_duration(timeout), self->step_));
-            }));
-        step_ = "the connection";
-        socket_.async_connect(target_.address,
-                              in_slices(slices_, [self](const boost::system::error_code& ec) {
-                                  if (!self->done_)
-                                      return;  // abandoned: the check it reads is gone
-                                  if (ec) return self->finish(failed_call(ec.value()));
-                                  if (self->tls_) return self->handshake();
-                                  self->send();
-                              }));
-    }
-
-    void abandon() {
-        done_ = nullptr;
-        close();
+        connect(target_.address, timeout, [this] {
+            if (!tls_context_) return request();
+            auto* session = target_.session ? target_.session->get() : nullptr;
+            handshake(*tls_context_, target_.tls_name, target_.check.verify, session,
+                      [this] { request(); });
+        });
     }
 
   private:
-    void handshake() {
-        step_ = "the TLS handshake";
-        SSL* tls = tls_->native_handle();
-        expect_peer(tls, target_.tls_name, target_.check.verify);
-        if (target_.session && *target_.session) SSL_set_session(tls, target_.session->get());
-        tls_->async_handshake(
-            ssl::stream_base::client,
-            in_slices(slices_, [self = shared_from_this()](const boost::system::error_code& ec) {
-                if (!self->done_) return;
-                if (ec)
-                    return self->fail(
-                        tls_failure(self->tls_->native_handle(), self->target_.tls_name, ec));
-                self->send();
-            }));
-    }
-
-    void send() {
+    void request() {
         step_ = "the request to be sent";
-        on_layer([&](auto& layer) {
-            boost::asio::async_write(
-                layer, boost::asio::buffer(target_.request),
-                in_slices(slices_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                               std::size_t) {
-                    if (!self->done_) return;
-                    if (ec) return self->fail("sending the request: " + ec.message());
-                    self->step_ = "the response";
-                    self->read();
-                }));
+        send(boost::asio::buffer(target_.request), "the request", [this] {
+            step_ = "the response";
+            read();
         });
     }
 
@@ -134,23 +86,20 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
             body.size = discarded.size();
         }
         on_layer([&](auto& layer) {
-            http::async_read(layer, buffer_, parser_,
-                             in_slices(slices_, [self = shared_from_this()](
-                                                    boost::system::error_code ec, std::size_t) {
-                                 self->on_read(ec);
-                             }));
+            http::async_read(
+                layer, buffer_, parser_,
+                step([this](boost::system::error_code ec, std::size_t) { on_read(ec); }));
         });
     }
 
     void on_read(boost::system::error_code ec) {
-        if (!done_) return;
         if (ec == http::error::need_buffer) ec = {};  // the space offered is full: read on
         // A TLS server that closes without close_notify ends a body that runs to the close.
         if (ec == ssl::error::stream_truncated && parser_.is_header_done()) parser_.put_eof(ec);
         body_.resize(body_.size() - (offered_ ? parser_.get().body().size : 0));  // unfilled
         if (ec) return fail("reading the response: " + ec.message());
         if (!parser_.is_done()) return read();
-        if (tls_ && target_.session) keep_session();
+        if (tls() && target_.session) keep_session();
         finish(judge());
     }
 
@@ -168,52 +117,19 @@ class HttpExchange : public std::enable_shared_from_this<HttpExchange> {
 
     // After the response, when TLS 1.3's session tickets have been read.
     void keep_session() {
-        SSL* tls = tls_->native_handle();
-        Session session(SSL_get1_session(tls));
+        Session session(SSL_get1_session(tls()));
         if (session && SSL_SESSION_is_resumable(session.get()))
             *target_.session = std::move(session);
         // Closed without close_notify, OpenSSL would mark the session not resumable.
-        SSL_set_shutdown(tls, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+        SSL_set_shutdown(tls(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
 
-    template <class Use>
-    void on_layer(Use use) {
-        if (tls_)
-            use(*tls_);
-        else
-            use(socket_);
-    }
-
-    void close() {
-        deadline_.cancel();
-        boost::system::error_code ignored;
-        socket_.close(ignored);
-    }
-
-    void fail(std::string reason) { finish({false, std::move(reason)}); }
-
-    void finish(ProbeResult result) {
-        if (!done_) return;
-        auto done = std::move(done_);
-        done_ = nullptr;
-        close();
-        result.latency =
-            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_);
-        done(result);
-    }
-
-    tcp::socket socket_;
-    std::optional<ssl::stream<tcp::socket&>> tls_;
-    boost::asio::steady_timer deadline_;
-    SliceExecutor slices_;
+    ssl::context* tls_context_;  // none: plain HTTP
     const HttpTarget& target_;
-    ProbeHandler done_;
     boost::beast::flat_buffer buffer_;
     http::response_parser<http::buffer_body> parser_;
     std::string body_;
     std::size_t offered_ = 0;  // of body_'s end to the parser in this read
-    const char* step_ = "";
-    Clock::time_point started_ = Clock::now();
 };
 
 // The Host header: the virtual host, else the URL's name and port as browsers send them.

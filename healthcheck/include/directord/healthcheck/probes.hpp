@@ -46,6 +46,7 @@ class ScriptProbe : public Probe {
 };
 
 // HTTP_GET / SSL_GET: one HTTP/1.1 request on the loop, over TLS (Asio with OpenSSL) for HTTPS.
+// `check` is the owner's and must outlive the probe (as for SMTP).
 std::unique_ptr<Probe> make_http_probe(boost::asio::io_context& io, const config::HttpCheck& check,
                                        const boost::asio::ip::tcp::endpoint& target);
 
