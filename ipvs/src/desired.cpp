@@ -126,9 +126,14 @@ std::optional<std::size_t> Pools::find_member(std::size_t pool, const std::strin
     auto endpoint = config::parse_endpoint(member);
     if (!endpoint || config::endpoint_name(endpoint->first, endpoint->second) != member)
         return std::nullopt;
+    return find_member(pool, endpoint->first, endpoint->second);
+}
+
+std::optional<std::size_t> Pools::find_member(std::size_t pool, const config::IpAddress& address,
+                                              std::uint16_t port) const {
     const auto& members = pools_[pool].members;
     const auto& by_endpoint = members_by_endpoint_[pool];
-    auto wanted = std::tie(endpoint->first, endpoint->second);
+    auto wanted = std::tie(address, port);
     auto m = std::lower_bound(
         by_endpoint.begin(), by_endpoint.end(), wanted,
         [&](std::uint32_t index, const auto& key) { return endpoint_of(members[index]) < key; });
@@ -143,17 +148,18 @@ Pools DesiredState::configure(Pools pools, std::vector<std::string>* forgotten) 
         if (auto p = pools.find(pools_.all()[i].name)) quorum[*p] = quorum_[i];
     quorum_ = std::move(quorum);
     std::swap(pools_, pools);  // `pools`: the old ones from here
-    // Operator weights follow their members by name: indexes move when servers are added.
+    // Operator weights follow their members (address and port): indexes move when servers are
+    // added.
     std::vector<std::vector<MemberWeight>> weights(pools_.all().size());
     for (std::size_t old = 0; old < weight_by_member_.size(); ++old) {
         const Pool& was = pools.all()[old];
         auto pool = pools_.find(was.name);
         for (auto [m, weight] : weight_by_member_[old]) {
-            auto name = was.members[m].name();
-            if (auto member = pool ? pools_.find_member(*pool, name) : std::nullopt)
+            const auto& at = was.members[m].destination;
+            if (auto member = pool ? pools_.find_member(*pool, at.address, at.port) : std::nullopt)
                 weights[*pool].emplace_back(*member, weight);
             else if (forgotten)
-                forgotten->push_back(was.name + " " + name);
+                forgotten->push_back(was.name + " " + was.members[m].name());
         }
     }
     for (auto& pool : weights) std::sort(pool.begin(), pool.end());

@@ -70,6 +70,9 @@ class Pools {
     const std::vector<Pool>& all() const { return pools_; }
     std::optional<std::size_t> find(const std::string& pool) const;
     std::optional<std::size_t> find_member(std::size_t pool, const std::string& member) const;
+    // The member of `pool` at `address`:`port`, or none.
+    std::optional<std::size_t> find_member(std::size_t pool, const config::IpAddress& address,
+                                           std::uint16_t port) const;
     // Whether a health event's real server is one of these pools' members (pool i is
     // virtual_servers[i] of the configuration they were built from, member j its real_servers[j]).
     bool has(config::RealServerId id) const {
