@@ -36,8 +36,8 @@ using Session = std::unique_ptr<SSL_SESSION, SessionFree>;
 struct HttpTarget {
     const config::HttpCheck& check;
     tcp::endpoint address;
-    std::string request;   // the request's bytes, made once
-    std::string tls_name;  // SNI and the name verified: the sni, else the host, else the address
+    std::string request;  // the request's bytes, made once
+    TlsPeer peer;         // SNI and the name verified: the sni, else the host, else the address
     const RE2* body_regex;
     Session* session;  // resumed by the next attempt; null where sessions are not kept
 };
@@ -57,16 +57,14 @@ class HttpExchange : public TcpDialogue<HttpExchange> {
         connect(target_.address, timeout, [this] {
             if (!tls_context_) return request();
             auto* session = target_.session ? target_.session->get() : nullptr;
-            handshake(*tls_context_, target_.tls_name, target_.check.verify, session,
-                      [this] { request(); });
+            handshake(*tls_context_, target_.peer, session, [this] { request(); });
         });
     }
 
   private:
     void request() {
-        step_ = "the request to be sent";
         send(boost::asio::buffer(target_.request), "the request", [this] {
-            step_ = "the response";
+            wait_for("the response");
             read();
         });
     }
@@ -151,9 +149,10 @@ class HttpProbe : public Probe {
                   fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: directord\r\n"
                               "Accept: */*\r\nConnection: close\r\n\r\n",
                               check.method, check.path, host_header(check, target)),
-                  !check.sni.empty()    ? check.sni
-                  : !check.host.empty() ? check.host
-                                        : target.address().to_string(),
+                  TlsPeer(!check.sni.empty()    ? check.sni
+                          : !check.host.empty() ? check.host
+                                                : target.address().to_string(),
+                          check.verify),
                   nullptr,
                   // Sessions are resumed only where nothing is verified: a verifying check
                   // must see a replaced or expired certificate at its next probe.

@@ -24,14 +24,14 @@ std::string default_helo() {
 
 class SmtpDialogue : public TcpDialogue<SmtpDialogue> {
   public:
-    // `tls` and `tls_name` (the name verified) with starttls; the probe's, as `check` and `helo`.
+    // `tls` and `peer` with starttls; the probe's, as `check` and `helo`.
     SmtpDialogue(boost::asio::io_context& io, ssl::context* tls, const config::SmtpCheck& check,
-                 const std::string& helo, const std::string& tls_name, ProbeHandler done)
+                 const std::string& helo, const TlsPeer& peer, ProbeHandler done)
         : TcpDialogue(io, std::move(done)),
           tls_context_(tls),
           check_(check),
           helo_(helo),
-          tls_name_(tls_name) {}
+          peer_(peer) {}
 
     void start(const tcp::endpoint& target, std::chrono::microseconds timeout) {
         connect(target, timeout, [this] { expect(220, "the banner", [this] { ehlo(); }); });
@@ -42,7 +42,7 @@ class SmtpDialogue : public TcpDialogue<SmtpDialogue> {
         say("EHLO " + helo_, 250, tls() ? "EHLO after STARTTLS" : "EHLO", [this] {
             if (!check_.starttls || tls()) return quit();
             say("STARTTLS", 220, "STARTTLS", [this] {
-                handshake(*tls_context_, tls_name_, check_.verify, nullptr, [this] {
+                handshake(*tls_context_, peer_, nullptr, [this] {
                     received_.clear();  // nothing before TLS counts after
                     ehlo();
                 });
@@ -68,7 +68,7 @@ class SmtpDialogue : public TcpDialogue<SmtpDialogue> {
     // Reads one reply (all its lines) and goes on when it has `code`.
     template <class Next>
     void expect(int code, const char* what, Next next) {
-        step_ = what;
+        wait_for(what);
         if (auto reply = read_smtp_reply(received_)) {
             received_.erase(0, reply->length);
             if (reply->code == code) return next();
@@ -91,7 +91,7 @@ class SmtpDialogue : public TcpDialogue<SmtpDialogue> {
     ssl::context* tls_context_;
     const config::SmtpCheck& check_;
     const std::string& helo_;
-    const std::string& tls_name_;
+    const TlsPeer& peer_;
     std::string received_, outgoing_;
 };
 
@@ -103,15 +103,15 @@ class SmtpProbe : public Probe {
           target_(target),
           helo_(!check.helo_name.empty() ? check.helo_name : default_helo()),
           // The certificate is verified for the sni, else the target's address.
-          tls_name_(check.sni.empty() ? target.address().to_string() : check.sni),
+          peer_(check.sni.empty() ? target.address().to_string() : check.sni, check.verify),
           tls_(check.starttls ? client_tls_context(io, check.verify, check.ca_file) : nullptr) {}
     ~SmtpProbe() override {
         if (current_) current_->abandon();
     }
 
     void run(std::chrono::microseconds timeout, ProbeHandler done) override {
-        current_ = std::make_shared<SmtpDialogue>(io_, tls_.get(), check_, helo_, tls_name_,
-                                                  std::move(done));
+        current_ =
+            std::make_shared<SmtpDialogue>(io_, tls_.get(), check_, helo_, peer_, std::move(done));
         current_->start(target_, timeout);
     }
 
@@ -120,7 +120,7 @@ class SmtpProbe : public Probe {
     const config::SmtpCheck& check_;
     tcp::endpoint target_;
     std::string helo_;
-    std::string tls_name_;
+    TlsPeer peer_;
     std::shared_ptr<ssl::context> tls_;  // with starttls: shared by the loop's checks alike
     std::shared_ptr<SmtpDialogue> current_;
 };

@@ -45,36 +45,39 @@ class TcpDialogue : public std::enable_shared_from_this<Derived> {
         deadline_.expires_after(timeout);
         deadline_.async_wait(step([this, timeout](const boost::system::error_code& ec) {
             if (!ec)
-                fail(fmt::format("timed out after {} waiting for {}", format_duration(timeout),
-                                 step_));
+                fail(fmt::format("timed out after {} {} {}", format_duration(timeout),
+                                 sending_ ? "sending" : "waiting for", step_));
         }));
-        step_ = "the connection";
+        wait_for("the connection");
         socket_.async_connect(target, step([this, connected](const boost::system::error_code& ec) {
                                   if (ec) return finish(failed_call(ec.value()));
                                   connected();
                               }));
     }
 
-    // TLS from here on: the handshake with `name` (SNI, and the name verified with `verify`),
-    // resuming `session` if any, then `next()`. `name` outlives the attempt.
+    // TLS from here on: the handshake with `peer` (which outlives the attempt), resuming
+    // `session` if any, then `next()`.
     template <class Next>
-    void handshake(boost::asio::ssl::context& context, const std::string& name, bool verify,
-                   SSL_SESSION* session, Next next) {
-        step_ = "the TLS handshake";
+    void handshake(boost::asio::ssl::context& context, const TlsPeer& peer, SSL_SESSION* session,
+                   Next next) {
+        wait_for("the TLS handshake");
         tls_.emplace(socket_, context);
         SSL* tls = tls_->native_handle();
-        expect_peer(tls, name, verify);
+        expect_peer(tls, peer);
         if (session) SSL_set_session(tls, session);
         tls_->async_handshake(boost::asio::ssl::stream_base::client,
-                              step([this, &name, next](const boost::system::error_code& ec) {
-                                  if (ec) return fail(tls_failure(tls_->native_handle(), name, ec));
+                              step([this, &peer, next](const boost::system::error_code& ec) {
+                                  if (ec) return fail(tls_failure(tls_->native_handle(), peer, ec));
                                   next();
                               }));
     }
 
-    // Sends `bytes` (alive until then), then `next()`; a failure names `what` was sent.
+    // Sends `bytes` (alive until then), then `next()`; a failure or the timeout names `what`
+    // was being sent.
     template <class Next>
     void send(boost::asio::const_buffer bytes, const char* what, Next next) {
+        step_ = what;
+        sending_ = true;
         on_layer([&](auto& layer) {
             boost::asio::async_write(
                 layer, bytes,
@@ -117,7 +120,11 @@ class TcpDialogue : public std::enable_shared_from_this<Derived> {
 
     SSL* tls() { return tls_ ? tls_->native_handle() : nullptr; }
 
-    const char* step_ = "";  // what the attempt waits for, as the timeout says it
+    // What the attempt waits for now, as its timeout says it.
+    void wait_for(const char* what) {
+        step_ = what;
+        sending_ = false;
+    }
 
   private:
     void close() {
@@ -132,6 +139,8 @@ class TcpDialogue : public std::enable_shared_from_this<Derived> {
     SliceExecutor slices_;
     ProbeHandler done_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    const char* step_ = "";  // what the attempt waits for or sends
+    bool sending_ = false;
 };
 
 }  // namespace directord::healthcheck

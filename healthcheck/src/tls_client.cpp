@@ -47,21 +47,25 @@ std::shared_ptr<ssl::context> client_tls_context(boost::asio::io_context& io, bo
     return boost::asio::use_service<ClientContexts>(io).get(verify, ca_file);
 }
 
-void expect_peer(SSL* tls, const std::string& name, bool verify) {
-    bool address = config::parse_address(name).has_value();
-    if (!address) SSL_set_tlsext_host_name(tls, name.c_str());
-    if (!verify) return;
+TlsPeer::TlsPeer(std::string name_, bool verify_)
+    : name(std::move(name_)),
+      is_address(config::parse_address(name).has_value()),
+      verify(verify_) {}
+
+void expect_peer(SSL* tls, const TlsPeer& peer) {
+    if (!peer.is_address) SSL_set_tlsext_host_name(tls, peer.name.c_str());
+    if (!peer.verify) return;
     auto* param = SSL_get0_param(tls);
-    if (address)
-        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+    if (peer.is_address)
+        X509_VERIFY_PARAM_set1_ip_asc(param, peer.name.c_str());
     else
-        X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+        X509_VERIFY_PARAM_set1_host(param, peer.name.c_str(), 0);
 }
 
-std::string tls_failure(SSL* tls, const std::string& name, const boost::system::error_code& ec) {
+std::string tls_failure(SSL* tls, const TlsPeer& peer, const boost::system::error_code& ec) {
     auto verified = SSL_get_verify_result(tls);
     if (verified == X509_V_OK) return "TLS handshake: " + ec.message();
-    return fmt::format("TLS handshake: certificate of {}: {}", name,
+    return fmt::format("TLS handshake: certificate of {}: {}", peer.name,
                        X509_verify_cert_error_string(verified));
 }
 

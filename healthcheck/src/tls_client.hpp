@@ -15,11 +15,19 @@ std::shared_ptr<boost::asio::ssl::context> client_tls_context(boost::asio::io_co
                                                               bool verify,
                                                               const std::string& ca_file);
 
-// Sends `name` as SNI unless it is an address and, when verifying, makes OpenSSL check the
-// certificate against it (host name or address), so a mismatch is told as one.
-void expect_peer(SSL* tls, const std::string& name, bool verify);
+// The server a probe's attempts expect: decided once per probe, not parsed per handshake.
+struct TlsPeer {
+    TlsPeer(std::string name, bool verify);
+    std::string name;  // SNI (unless an address) and the name verified
+    bool is_address;   // verified as an IP address, sent without SNI
+    bool verify;
+};
+
+// Sends the peer's name as SNI unless it is an address and, when verifying, makes OpenSSL check
+// the certificate against it (host name or address), so a mismatch is told as one.
+void expect_peer(SSL* tls, const TlsPeer& peer);
 
 // "TLS handshake: ..." with the certificate's fault when verification failed.
-std::string tls_failure(SSL* tls, const std::string& name, const boost::system::error_code& ec);
+std::string tls_failure(SSL* tls, const TlsPeer& peer, const boost::system::error_code& ec);
 
 }  // namespace directord::healthcheck

@@ -222,6 +222,19 @@ TEST(HttpProbe, SlowAndRefused) {
     EXPECT_EQ(refused.reason, "Connection refused");
 }
 
+// A server that never reads: the request fills both sides' buffers and the timeout says the
+// attempt was still sending it (not "waiting for" anything).
+TEST(HttpProbe, ARequestThatCannotBeSentTimesOutSendingIt) {
+    asio::io_context io;
+    tcp::acceptor never_accepting(io, tcp::endpoint(kLoopback, 0));
+    never_accepting.listen();
+    config::HttpCheck huge;
+    huge.path = "/" + std::string(64 << 20, 'a');  // beyond any loopback socket's buffers
+    auto stuck = run_probe(io, http_check(huge, 300ms), never_accepting.local_endpoint());
+    EXPECT_FALSE(stuck.ok);
+    EXPECT_EQ(stuck.reason, "timed out after 300ms sending the request");
+}
+
 // Real servers on IPv6: the URL carries the address in brackets, the Host header too.
 TEST(Ipv6RealServers, TcpAndHttpOverTheIpv6Loopback) {
     if (auto why = ipv6_loopback_missing()) GTEST_SKIP() << *why;
@@ -278,6 +291,14 @@ TEST(HttpProbe, TlsVerifyAndSni) {
 
     h.sni = "other.test";  // trusted CA, wrong name
     EXPECT_FALSE(run_probe(io, http_check(h, 3s), server.endpoint()).ok);
+
+    // An address is verified as one (the certificate names 127.0.0.1), not as a host name.
+    h.sni.clear();
+    auto by_address = run_probe(io, http_check(h, 3s), server.endpoint());
+    EXPECT_TRUE(by_address.ok) << by_address.reason;
+    h.sni = "127.0.0.2";
+    EXPECT_EQ(run_probe(io, http_check(h, 3s), server.endpoint()).reason,
+              "TLS handshake: certificate of 127.0.0.2: IP address mismatch");
 }
 
 // openssl s_server -www answers with its session's state: "New, TLSv1.3, ..." or "Reused, ...".

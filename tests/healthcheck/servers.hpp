@@ -145,7 +145,7 @@ class TlsServer {
         std::string key = (dir_ / "key.pem").string();
         std::string make =
             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=directord.test "
-            "-addext subjectAltName=DNS:directord.test -keyout " +
+            "-addext subjectAltName=DNS:directord.test,IP:127.0.0.1 -keyout " +
             key + " -out " + cert_ + " 2>/dev/null";
         EXPECT_EQ(std::system(make.c_str()), 0) << "openssl req failed";
         port_ = closed_port(address_).port();
