@@ -29,15 +29,13 @@ void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
     }
 }
 
-// Why the engine could not be read: the program, its outcome and its first line, or that
-// it printed more than is read.
+// Why the engine could not be read: the program, its outcome (with whether it printed more
+// than is read) and, when it failed, its first line.
 EngineReading failed(const std::string& program, const healthcheck::ProcessResult& r) {
+    auto error = program + ": " + r.describe();
+    if (!r.success() && !r.output.empty()) error += ": " + r.output.substr(0, r.output.find('\n'));
     EngineReading reading;
-    if (r.success())
-        reading.error = fmt::format("{}: printed more than {} bytes", program, kMaxEngineOutput);
-    else
-        reading.error = program + ": " + r.describe() +
-                        (r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find('\n')));
+    reading.error = std::move(error);
     return reading;
 }
 }  // namespace
@@ -179,7 +177,7 @@ void EngineWatch::run(std::size_t index, std::string output) {
                  [this, index, generation = generation_,
                   output = std::move(output)](const healthcheck::ProcessResult& r) {
                      if (generation != generation_) return;
-                     if (!r.success() || r.truncated)
+                     if (!r.success() || r.truncated())
                          return keep(failed(commands_[index].argv.front(), r));
                      auto all = output + r.output;
                      if (index + 1 == commands_.size())

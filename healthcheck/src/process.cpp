@@ -22,9 +22,10 @@ namespace directord::healthcheck {
 
 std::string ProcessResult::describe() const {
     if (!started) return fmt::format("spawn failed: {}", error);
-    if (timed_out) return fmt::format("timed out after {}", format_duration(elapsed));
-    if (signal) return fmt::format("killed by signal {}", signal);
-    return fmt::format("exit {}", exit_code);
+    auto cut = truncated() ? fmt::format(", printed more than {} bytes", cut_at) : std::string();
+    if (timed_out) return fmt::format("timed out after {}{}", format_duration(elapsed), cut);
+    if (signal) return fmt::format("killed by signal {}{}", signal, cut);
+    return fmt::format("exit {}{}", exit_code, cut);
 }
 
 namespace {
@@ -133,7 +134,7 @@ class Process : public std::enable_shared_from_this<Process> {
 
     void append(std::size_t n) {
         auto room = max_output_ - std::min(max_output_, result_.output.size());
-        result_.truncated = result_.truncated || n > room;
+        if (n > room) result_.cut_at = max_output_;
         result_.output.append(buffer_.data(), std::min(n, room));
     }
 

@@ -1,13 +1,13 @@
 // The routing engine's sessions read through real programs: what they print is read whole,
 // however many peers it lists, and what cannot be read is said.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "directord/bgp/engine_sessions.hpp"
+#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;
@@ -32,9 +32,8 @@ bgp::EngineReading first_reading(const std::string& status, const std::string& b
 
 TEST(EngineWatch, ASummaryOfManyPeersIsReadWhole) {
     // 60 peers of ~300 bytes: far beyond what a check's output keeps.
-    auto dir = std::filesystem::temp_directory_path() /
-               ("directord-engine-watch-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
+    ScratchDir scratch;
+    const auto& dir = scratch.path();
     std::ofstream(dir / "summary.json") << [] {
         std::string peers;
         for (int i = 1; i <= 60; ++i)
@@ -47,7 +46,6 @@ TEST(EngineWatch, ASummaryOfManyPeersIsReadWhole) {
 
     auto reading = first_reading("[ /bin/cat, " + (dir / "summary.json").string() + " ]",
                                  "[ /bin/cat, " + (dir / "bfd.json").string() + " ]");
-    std::filesystem::remove_all(dir);
     EXPECT_EQ(reading.error, std::nullopt);
     ASSERT_EQ(reading.sessions.size(), 60u);
     std::vector<std::string> down;  // the peers are read in the document's key order
@@ -60,7 +58,7 @@ TEST(EngineWatch, ASummaryOfManyPeersIsReadWhole) {
 
 TEST(EngineWatch, OutputBeyondTheLimitAndFailuresAreSaid) {
     auto endless = first_reading("[ /usr/bin/head, -c, \"3000000\", /dev/zero ]", "[ /bin/cat ]");
-    EXPECT_EQ(endless.error, "/usr/bin/head: printed more than 1048576 bytes");
+    EXPECT_EQ(endless.error, "/usr/bin/head: exit 0, printed more than 1048576 bytes");
     auto missing = first_reading("[ /bin/cat, /nonexistent/summary ]", "[ /bin/cat ]");
     EXPECT_EQ(missing.error,
               "/bin/cat: exit 1: /bin/cat: /nonexistent/summary: No such file or directory");

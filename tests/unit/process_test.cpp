@@ -12,6 +12,8 @@
 #include <fstream>
 #include <thread>
 
+#include "scratch_dir.hpp"
+
 using directord::healthcheck::ProcessResult;
 using directord::healthcheck::ProcessSlot;
 using namespace std::chrono_literals;
@@ -101,10 +103,12 @@ TEST(Process, OutputIsCutAtTheSlotsLimit) {
     const std::vector<std::string> argv{"/bin/sh", "-c", "head -c 100000 /dev/zero | tr '\\0' x"};
     auto r = run(argv, 5s);
     EXPECT_TRUE(r.success());
-    EXPECT_TRUE(r.truncated);
+    EXPECT_TRUE(r.truncated());
     EXPECT_EQ(r.output.size(), directord::healthcheck::kMaxOutput);
+    EXPECT_EQ(r.describe(), "exit 0, printed more than 4096 bytes");
     auto whole = run(argv, 5s, {}, kSelf, 100000);
-    EXPECT_FALSE(whole.truncated);
+    EXPECT_FALSE(whole.truncated());
+    EXPECT_EQ(whole.describe(), "exit 0");
     EXPECT_EQ(whole.output, std::string(100000, 'x'));
 }
 
@@ -119,13 +123,11 @@ TEST(Process, ProgramsRunAsTheirUserWithNoOtherGroups) {
     auto timed = run({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 200ms, {}, nobody);
     EXPECT_TRUE(timed.timed_out);  // its process group is still ours to kill
 
-    char dir[] = "/tmp/directord-private.XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);  // 0700: out of nobody's reach
-    std::string program = std::string(dir) + "/check";
+    ScratchDir dir;  // 0700: out of nobody's reach
+    std::string program = dir.file("check");
     std::ofstream(program) << "#!/bin/sh\n";
     chmod(program.c_str(), 0755);
     auto refused = run({program}, 5s, {}, nobody);
-    std::filesystem::remove_all(dir);
     EXPECT_FALSE(refused.started);
     EXPECT_EQ(refused.describe(), "spawn failed: " + program + ": Permission denied");
 }

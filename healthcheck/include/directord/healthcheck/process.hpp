@@ -19,12 +19,14 @@ struct ProcessResult {
     int signal = 0;        // the signal that ended it, if any
     bool timed_out = false;
     std::string output;      // stdout+stderr, cut at the slot's limit, made printable UTF-8
-    bool truncated = false;  // the program printed more than the limit
+    std::size_t cut_at = 0;  // the slot's limit, when the program printed more; 0: kept whole
     std::string error;
     std::chrono::microseconds elapsed{0};
 
     bool success() const { return started && !timed_out && signal == 0 && exit_code == 0; }
-    // "exit 1", "killed by signal 9", "timed out after 1s", "spawn failed: ..."
+    bool truncated() const { return cut_at != 0; }
+    // "exit 1", "killed by signal 9", "timed out after 1s", "spawn failed: ...", followed by
+    // ", printed more than 4096 bytes" when the output was cut.
     std::string describe() const;
 };
 
