@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "directord/config/loader.hpp"
+#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {
@@ -52,12 +53,10 @@ std::vector<std::string> errors_of(const std::string& text, const std::string& n
 
 // check_file reads a file: write the text to one of the test's own.
 CheckedFile check_text(const std::string& text) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("directord-cluster-" + std::to_string(::getpid()) + ".yaml");
+    ScratchDir dir;
+    auto path = dir.file("cluster.yaml");
     std::ofstream(path) << text;
-    auto result = check_file(path.string());
-    std::filesystem::remove(path);
-    return result;
+    return check_file(path);
 }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {

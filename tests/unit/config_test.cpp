@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "directord/config/loader.hpp"
+#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord::config;
@@ -280,7 +281,8 @@ TEST(Config, BrokenYamlAndWrongShapes) {
 }
 
 TEST(Config, PasswordFileMustBePrivate) {
-    auto path = std::filesystem::temp_directory_path() / "directord-config-test.pass";
+    ScratchDir dir;
+    auto path = dir.path() / "password";
     { std::ofstream(path) << "s3cret\n"; }
     std::filesystem::permissions(
         path, std::filesystem::perms::owner_read | std::filesystem::perms::group_read);
@@ -296,7 +298,6 @@ TEST(Config, PasswordFileMustBePrivate) {
     auto cfg = valid_config(yaml);
     ASSERT_EQ(cfg.instances.size(), 1u);
     EXPECT_EQ(cfg.instances[0].auth.password, "s3cret");
-    std::filesystem::remove(path);
 }
 
 TEST(Config, VirtualServersAndChecks) {
@@ -375,7 +376,8 @@ TEST(Config, BodyRegexesThatCannotBeMatchedSafelyAreRefused) {
 }
 
 TEST(Config, MysqlAndGaleraChecksReadAPrivatePasswordFile) {
-    auto path = std::filesystem::temp_directory_path() / "directord-config-test.mysql";
+    ScratchDir dir;
+    auto path = dir.path() / "mysql-password";
     std::ofstream(path) << "monitor-secret\n";
     std::filesystem::permissions(
         path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

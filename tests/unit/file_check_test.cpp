@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -11,6 +10,7 @@
 #include <fstream>
 
 #include "directord/healthcheck/file_checks.hpp"
+#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;
@@ -26,14 +26,9 @@ config::FileCheck file_check(int weight, bool reverse = false) {
 class FileCheckLab : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("directord-file-check-" + std::to_string(getpid()));
-        std::filesystem::create_directories(dir_);
         checks_.subscribe([this](const FileChecks::Event& e) { events_.push_back(e); });
     }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
-    std::string path(const char* name) const { return (dir_ / name).string(); }
+    std::string path(const char* name) const { return dir_.file(name); }
     config::Config config_of(int weight) const {
         return valid_config(fmt::format(R"(
 virtual_servers:
@@ -60,7 +55,7 @@ virtual_servers:
         io_.restart();
     }
 
-    std::filesystem::path dir_;
+    ScratchDir dir_;
     boost::asio::io_context io_;
     FileChecks checks_{io_};
     std::vector<FileChecks::Event> events_;

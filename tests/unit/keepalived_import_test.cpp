@@ -13,6 +13,7 @@
 #include <string>
 
 #include "directord/config/loader.hpp"
+#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {
@@ -78,7 +79,8 @@ TEST(KeepalivedImport, BrokenOrMissingFilesAreToldNotCrashedOn) {
     ASSERT_EQ(missing.notes.size(), 1u);
     EXPECT_NE(missing.notes[0].message.find("cannot read"), std::string::npos);
 
-    std::string path = ::testing::TempDir() + "broken-keepalived.conf";
+    ScratchDir dir;
+    auto path = dir.file("broken-keepalived.conf");
     std::ofstream(path) << "vrrp_instance X {\n  interface eth0\n  virtual_ipaddress {\n}\n}\n}\n"
                            "virtual_server 10.0.0.1 {\n";
     auto broken = import_keepalived(path);
@@ -94,8 +96,8 @@ TEST(KeepalivedImport, BrokenOrMissingFilesAreToldNotCrashedOn) {
 
 // Hostile shapes found by fuzzing: each is told and converted in bounded time and memory.
 TEST(KeepalivedImport, CyclesDeepNestingAndHugeNumbersAreToldNotFollowed) {
-    auto dir = std::filesystem::path(::testing::TempDir()) / "import-cycle";
-    std::filesystem::create_directories(dir);
+    ScratchDir scratch;
+    const auto& dir = scratch.path();
     for (const char* name : {"a.conf", "b.conf", "c.conf"})
         std::ofstream(dir / name) << "include *.conf\nvrrp_instance X_" << name[0]
                                   << " {\n  interface eth0\n  virtual_router_id 1\n}\n";
@@ -124,11 +126,11 @@ TEST(KeepalivedImport, CyclesDeepNestingAndHugeNumbersAreToldNotFollowed) {
     EXPECT_NE(numbers.yaml.find("advert_interval: \"1e300\""), std::string::npos) << numbers.yaml;
     EXPECT_NE(numbers.yaml.find("preempt_delay: \"inf\""), std::string::npos) << numbers.yaml;
     EXPECT_TRUE(std::holds_alternative<std::vector<Error>>(load_text(numbers.yaml, "n")));
-    std::filesystem::remove_all(dir);
 }
 
 TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
-    std::string path = ::testing::TempDir() + "import-fidelity.conf";
+    ScratchDir dir;
+    auto path = dir.file("import-fidelity.conf");
     std::ofstream(path) << "global_defs {\n  lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400\n}\n"
                            "vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n"
                            "  priority 100\n  authentication {\n    auth_type PASS\n"
@@ -166,8 +168,8 @@ TEST(KeepalivedImport, WhatKeepalivedReallySendsAndRuns) {
 
 // The dispatcher that replaces keepalived's per-event scripts runs each on its own event only.
 TEST(KeepalivedImport, NotifyScriptsRunOnTheirOwnEvents) {
-    auto dir = std::filesystem::path(::testing::TempDir()) / "import-notify";
-    std::filesystem::create_directories(dir);
+    ScratchDir scratch;
+    const auto& dir = scratch.path();
     auto marker = (dir / "ran").string();
     std::string conf = "virtual_server 10.0.0.1 80 {\n  quorum_down \"/bin/sh -c 'echo lost >>" +
                        marker +
@@ -199,7 +201,6 @@ TEST(KeepalivedImport, NotifyScriptsRunOnTheirOwnEvents) {
     fire("quorum_reached", "");
     fire("quorum_lost", "");
     EXPECT_EQ(slurp(marker), "up\nlost\n");
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

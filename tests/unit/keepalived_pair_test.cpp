@@ -9,6 +9,7 @@
 
 #include "directord/config/keepalived_import.hpp"
 #include "directord/config/loader.hpp"
+#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {
@@ -57,9 +58,8 @@ TEST(KeepalivedPair, PriorityAndPreemptBecomePerNodeSettings) {
 }
 
 TEST(KeepalivedPair, ADifferentPasswordOrVipListIsAnErrorNotADetail) {
-    auto dir =
-        std::filesystem::temp_directory_path() / ("directord-pair-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    ScratchDir scratch;
+    const auto& dir = scratch.path();
     std::ifstream in(kDir + "d1-peer.conf");
     std::stringstream text;
     text << in.rdbuf();
@@ -73,7 +73,6 @@ TEST(KeepalivedPair, ADifferentPasswordOrVipListIsAnErrorNotADetail) {
     std::ofstream(dir / "peer.conf") << peer;
 
     auto result = import_keepalived_pair(kDir + "d1.conf", (dir / "peer.conf").string());
-    std::filesystem::remove_all(dir);
     EXPECT_FALSE(result.ok);
     auto notes = notes_text(result);
     EXPECT_NE(notes.find("not converted: instance VI_OUTSIDE: auth differs between"),

@@ -3,19 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
+
+#include "scratch_dir.hpp"
 
 using namespace directord::daemon;
 
 namespace {
-
-std::string temp_dir() {
-    char pattern[] = "/tmp/operator-state-XXXXXX";
-    return mkdtemp(pattern);
-}
 
 std::string error_of(const std::variant<OperatorWeights, std::string>& parsed) {
     auto* why = std::get_if<std::string>(&parsed);
@@ -54,8 +49,8 @@ TEST(OperatorState, ATextThatIsNotSuchAFileIsToldWhy) {
 }
 
 TEST(OperatorState, TheFileIsWrittenWhenItChangesAndReadBack) {
-    auto dir = temp_dir();
-    auto path = dir + "/state/state.json";  // its directory made on the first write
+    ScratchDir dir;
+    auto path = dir.file("state/state.json");  // its directory made on the first write
     OperatorStateFile file(path);
     auto none = file.read();
     ASSERT_TRUE(std::holds_alternative<OperatorWeights>(none));
@@ -74,7 +69,6 @@ TEST(OperatorState, TheFileIsWrittenWhenItChangesAndReadBack) {
     std::ofstream(path) << "garbage";
     OperatorStateFile broken(path);
     EXPECT_EQ(error_of(broken.read()), path + ": not a JSON object");
-    std::system(("rm -rf " + dir).c_str());
 }
 
 TEST(OperatorState, AFileThatCannotBeWrittenIsTold) {

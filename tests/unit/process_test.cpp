@@ -7,7 +7,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -71,13 +70,12 @@ TEST(Process, TimeoutKillsTheWholeGroup) {
 }
 
 TEST(Process, BackgroundChildrenGoWhenTheProgramExits) {
-    auto marker = ::testing::TempDir() + "background-child-" + std::to_string(getpid());
-    std::remove(marker.c_str());
+    ScratchDir dir;
+    auto marker = dir.file("background-child");
     auto r = run({"/bin/sh", "-c", "(sleep 1; touch " + marker + ") >/dev/null 2>&1 & exit 0"}, 5s);
     EXPECT_TRUE(r.success());
     std::this_thread::sleep_for(1500ms);
     EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the background child outlived its program";
-    std::remove(marker.c_str());
 }
 
 TEST(Process, SpawnFailureIsReported) {

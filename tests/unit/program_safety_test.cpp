@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 namespace fs = std::filesystem;
@@ -17,16 +18,10 @@ class ProgramSafety : public ::testing::Test {
   protected:
     void SetUp() override {
         if (geteuid() != 0) GTEST_SKIP() << "ownership rules need root";
-        char pattern[] = "/tmp/directord-programs.XXXXXX";
-        ASSERT_NE(mkdtemp(pattern), nullptr);
-        dir_ = pattern;
         chmod(dir_.c_str(), 0755);
     }
-    void TearDown() override {
-        if (!dir_.empty()) fs::remove_all(dir_);
-    }
     std::string program(const std::string& name, mode_t mode) {
-        auto path = dir_ + "/" + name;
+        auto path = scratch_.file(name);
         std::ofstream(path) << "#!/bin/sh\nexit 0\n";
         chmod(path.c_str(), mode);
         return path;
@@ -39,7 +34,8 @@ class ProgramSafety : public ::testing::Test {
         return " (the program and every directory above it must be root's and writable by root "
                "alone)";
     }
-    std::string dir_;
+    ScratchDir scratch_;
+    std::string dir_ = scratch_.path().string();
 };
 
 }  // namespace

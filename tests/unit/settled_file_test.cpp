@@ -1,7 +1,6 @@
 #include "directord/config/settled_file.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -9,22 +8,17 @@
 #include <future>
 #include <thread>
 
+#include "scratch_dir.hpp"
+
 using directord::config::read_settled_file;
 using directord::config::SettledFileError;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::string temp_path(const char* name) {
-    return (std::filesystem::temp_directory_path() / (name + std::to_string(getpid()))).string();
-}
-
-}  // namespace
-
 // A writer that pauses half-way (a reload asked for in between) must not have its fragment
 // read: the reader waits until the file has been quiet, and so gets all of it.
 TEST(SettledFile, AFileStillBeingWrittenIsReadWhole) {
-    auto path = temp_path("settled-");
+    ScratchDir dir;
+    auto path = dir.file("settled");
     std::ofstream out(path);
     out << "first half\n" << std::flush;
     auto reading =
@@ -35,11 +29,11 @@ TEST(SettledFile, AFileStillBeingWrittenIsReadWhole) {
     auto text = reading.get();
     ASSERT_TRUE(std::holds_alternative<std::string>(text));
     EXPECT_EQ(std::get<std::string>(text), "first half\nsecond half\n");
-    std::filesystem::remove(path);
 }
 
 TEST(SettledFile, AFileThatNeverSettlesOrIsMissingIsAnError) {
-    auto path = temp_path("unsettled-");
+    ScratchDir dir;
+    auto path = dir.file("unsettled");
     std::ofstream(path) << "x";
     std::atomic<bool> writing{true};
     std::thread writer([&] {
