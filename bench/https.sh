@@ -2,9 +2,10 @@
 # HTTPS check cost: N HTTPS checks (no verification, as most farms run them) at 1 s against
 # 4 openssl s_server processes on loopback in a lab namespace; directord's CPU per probe over
 # a window (probes: its own directord_check_duration_seconds_count), the servers' CPU per probe
-# and directord's loop lag. With BASELINE=FILE another directord binary (an earlier build) runs
-# the same load in the same run, printed beside it. Prints a table; not a test. Run as root
-# after a build.
+# and directord's loop lag; then the floor: the same probes by bench/tls_floor.c (one epoll
+# loop, the same OpenSSL, sessions resumed alike). With BASELINE=FILE another directord binary
+# (an earlier build) runs the same load in the same run, printed beside it. Prints a table; not
+# a test. Run as root after a build.
 #   [BASELINE=old/directord] bench/https.sh [N...]     (default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,9 @@ SIZES=("${@:-200}")
 BUILD=${BUILD:-$PWD/build}
 export DIRECTORD=${DIRECTORD:-$BUILD/daemon/directord}
 export DIRECTORCTL=${DIRECTORCTL:-$BUILD/daemon/directorctl}
-[ -x "$DIRECTORD" ] || { echo "build first: $DIRECTORD is missing" >&2; exit 2; }
+for tool in "$DIRECTORD" "$BUILD/bench/tls_floor"; do
+    [ -x "$tool" ] || { echo "build first: $tool is missing" >&2; exit 2; }
+done
 . scripts/lab.sh
 SERVER_PIDS=() SERVERS=4 BASE_PORT=24400 WINDOW=${WINDOW:-10} METRICS=127.0.0.1:9477
 lab_up 1
@@ -67,8 +70,26 @@ run() {  # LABEL BINARY N
                p ? 1e6 * sc / hz / p : 0, lag }'
 }
 
+run_floor() {  # N: the same probes by bench/tls_floor.c; the servers' CPU over its window
+    local s0 s1 floor
+    ip netns exec "$D1" "$BUILD/bench/tls_floor" "$1" 1000 "$WINDOW" "$SERVERS" "$BASE_PORT" \
+        >"$WORK/floor.txt" &
+    floor=$!
+    sleep 1  # its first interval, the full handshakes, is not measured
+    s0=$(cpu_ticks "${SERVER_PIDS[@]}")
+    wait "$floor"
+    s1=$(cpu_ticks "${SERVER_PIDS[@]}")
+    awk -v n="$1" -v sc="$((s1 - s0))" -v hz="$TICK" '{
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        s = v["seconds"]; cpu = v["cpu_user"] + v["cpu_sys"]; p = v["probes"]
+        printf "%-10s %6d %9.0f %7.1f%% %10.1f %10.1f  - (%d ok, %d resumed)\n", "floor", n,
+               p / s, 100 * cpu / s, p ? 1e6 * cpu / p : 0, p ? 1e6 * sc / hz / p : 0, v["ok"],
+               v["resumed"] }' "$WORK/floor.txt"
+}
+
 printf '%-10s %6s %9s %8s %10s %10s  %s\n' "" checks "probes/s" "CPU" "us/probe" "server us" "loop lag ms"
 for n in "${SIZES[@]}"; do
     [ -z "${BASELINE:-}" ] || run baseline "$BASELINE" "$n"
     run directord "$DIRECTORD" "$n"
+    run_floor "$n"
 done

@@ -16,23 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(const struct timeval* tv) { return tv->tv_sec + tv->tv_usec / 1e6; }
+#include "floor.h"
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s N INTERVAL_MS SECONDS PORTS BASE_PORT\n", argv[0]);
-        return 2;
-    }
-    long n = atol(argv[1]), ports = atol(argv[4]), base_port = atol(argv[5]);
-    double interval = atol(argv[2]) / 1000.0, seconds = atof(argv[3]);
+    struct floor_args args;
+    if (!floor_args(argc, argv, &args)) return 2;
+    long n = args.n, ports = args.ports, base_port = args.base_port;
+    double interval = args.interval, seconds = args.seconds;
     int ep = epoll_create1(0);
-    if (ep < 0 || n <= 0 || ports <= 0) return 2;
+    if (ep < 0) return 2;
 
     long probes = 0, ok = 0, started = 0;
     double start = now(), end = start + seconds;
