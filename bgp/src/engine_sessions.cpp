@@ -29,13 +29,11 @@ void read_frr_bfd(const nlohmann::json& peers, EngineReading& reading) {
     }
 }
 
-// Why the engine could not be read: the program, its outcome (with whether it printed more
-// than is read) and, when it failed, its first line.
+// Why the engine could not be read: the program and its outcome (with whether it printed more
+// than is read and, when it failed, its first line).
 EngineReading failed(const std::string& program, const healthcheck::ProcessResult& r) {
-    auto error = program + ": " + r.describe();
-    if (!r.success() && !r.output.empty()) error += ": " + r.output.substr(0, r.output.find('\n'));
     EngineReading reading;
-    reading.error = std::move(error);
+    reading.error = program + ": " + r.reason();
     return reading;
 }
 }  // namespace

@@ -22,12 +22,12 @@ void HookQueue::run_next() {
     auto next = std::move(queue_.front());
     queue_.pop_front();
     auto program = next.argv.front();
-    slot_.start(
-        next.as, next.argv, next.env, kTimeout, [this, program](const ProcessResult& result) {
-            if (!result.success())
-                log::warning("{}: notify {} failed: {}", owner_, program, result.describe());
-            run_next();
-        });
+    slot_.start(next.as, next.argv, next.env, kTimeout,
+                [this, program](const ProcessResult& result) {
+                    if (!result.success())
+                        log::warning("{}: notify {} failed: {}", owner_, program, result.reason());
+                    run_next();
+                });
 }
 
 }  // namespace directord::healthcheck

@@ -28,6 +28,11 @@ std::string ProcessResult::describe() const {
     return fmt::format("exit {}{}", exit_code, cut);
 }
 
+std::string ProcessResult::reason() const {
+    if (success() || output.empty()) return describe();
+    return describe() + ": " + output.substr(0, output.find('\n'));
+}
+
 namespace {
 
 // Closes a file descriptor on scope exit unless released.

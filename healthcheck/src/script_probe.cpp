@@ -15,10 +15,7 @@ ScriptProbe::ScriptProbe(boost::asio::io_context& io, boost::asio::ip::tcp::endp
 void ScriptProbe::run(std::chrono::microseconds timeout, ProbeHandler done) {
     // The monitor never starts a probe before the previous one reported, so the slot is free.
     slot_.start(run_as_, argv_, env_, timeout, [done = std::move(done)](const ProcessResult& r) {
-        std::string reason = r.describe();
-        if (!r.success() && !r.output.empty())
-            reason += ": " + r.output.substr(0, r.output.find('\n'));
-        done(ProbeResult{r.success(), reason, r.elapsed});
+        done(ProbeResult{r.success(), r.reason(), r.elapsed});
     });
 }
 

@@ -18,9 +18,10 @@ std::shared_ptr<boost::asio::ssl::context> client_tls_context(boost::asio::io_co
 // The server a probe's attempts expect: decided once per probe, not parsed per handshake.
 struct TlsPeer {
     TlsPeer(std::string name, bool verify);
-    std::string name;  // SNI (unless an address) and the name verified
-    bool is_address;   // verified as an IP address, sent without SNI
-    bool verify;
+    // Const: is_address is derived from name.
+    const std::string name;  // SNI (unless an address) and the name verified
+    const bool is_address;   // verified as an IP address, sent without SNI
+    const bool verify;
 };
 
 // Sends the peer's name as SNI unless it is an address and, when verifying, makes OpenSSL check

@@ -48,6 +48,9 @@ TEST(Process, ExitCodesAndOutput) {
     EXPECT_FALSE(bad.success());
     EXPECT_EQ(bad.exit_code, 3);
     EXPECT_EQ(bad.describe(), "exit 3");
+    auto said = run({"/bin/sh", "-c", "echo first; echo second; exit 2"}, 5s);
+    EXPECT_EQ(said.reason(), "exit 2: first");  // a failure's first line, for one log line
+    EXPECT_EQ(ok.reason(), "exit 0");
 }
 
 TEST(Process, TheEnvironmentIsTheEventsAndNothingOfTheDaemons) {

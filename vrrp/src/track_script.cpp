@@ -23,9 +23,7 @@ void TrackScript::run() {
         cfg_.run_as, cfg_.argv, {}, cfg_.timeout, [this](const healthcheck::ProcessResult& result) {
             bool ok = result.success();
             if (!ok)
-                log::debug("{}: track script {} failed: {}{}{}", owner_, cfg_.name,
-                           result.describe(), result.output.empty() ? "" : ": ",
-                           result.output.substr(0, 200));
+                log::debug("{}: track script {} failed: {}", owner_, cfg_.name, result.reason());
             if (state_.record(ok)) {
                 auto why = ok ? std::string("succeeded") : result.describe();
                 log::info("{}: track script {} is now {} ({})", owner_, cfg_.name,

@@ -28,6 +28,8 @@ struct ProcessResult {
     // "exit 1", "killed by signal 9", "timed out after 1s", "spawn failed: ...", followed by
     // ", printed more than 4096 bytes" when the output was cut.
     std::string describe() const;
+    // describe() and, when the program failed, the first line it printed: "exit 1: no table".
+    std::string reason() const;
 };
 
 // What a check, hook or track script may print: its first line goes into a log line.
