@@ -56,9 +56,9 @@ std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std:
     HttpCheck h;
     if (node.IsNull()) return h;
     if (!r.is_map(node, path)) return std::nullopt;
-    r.reject_unknown_keys(
-        node, path,
-        {"method", "path", "host", "status", "body_regex", "tls", "verify", "sni", "ca_file"});
+    r.reject_unknown_keys(node, path,
+                          {"method", "path", "host", "status", "body_regex", "tls", "verify", "sni",
+                           "ca_file", "reuse_connection"});
     auto str = [&](auto& n, auto p) { return r.string(n, p); };
     r.optional_key(node, path, "method", h.method, [&](auto& n, auto p) {
         return r.choice(n, p, {"GET", "HEAD"});
@@ -85,6 +85,7 @@ std::optional<HttpCheck> read_http(Reader& r, const YAML::Node& node, const std:
                    [&](auto& n, auto p) { return read_regex(r, n, p); });
     r.optional_boolean(node, path, "tls", h.tls);
     read_tls_keys(r, node, path, h);
+    r.optional_boolean(node, path, "reuse_connection", h.reuse_connection);
     return h;
 }
 

@@ -1,9 +1,10 @@
-// HTTP_GET / SSL_GET on the loop: connect, for HTTPS a TLS handshake, one HTTP/1.1 request with
-// "Connection: close", the response read by Beast's parser. One deadline covers the attempt
-// and says which step it ended in. HTTPS checks of a kind share one TLS context in the loop and
-// resume each real server's session: the handshake costs the server no private-key operation
-// and the probe no certificate parsing (libcurl 7.88 made a TLS context per connection, which
-// was most of an HTTPS probe's CPU).
+// HTTP_GET / SSL_GET on the loop: connect, for HTTPS a TLS handshake, one HTTP/1.1 request, the
+// response read by Beast's parser. One deadline covers the attempt and says which step it ended
+// in. HTTPS checks of a kind share one TLS context in the loop and resume each real server's
+// session: the handshake costs the server no private-key operation and the probe no certificate
+// parsing (libcurl 7.88 made a TLS context per connection, which was most of an HTTPS probe's
+// CPU). A check with reuse_connection keeps the connection the server leaves open for the next
+// probe (no connection, no handshake: a request and its answer); others say "Connection: close".
 #include <fmt/format.h>
 #include <re2/re2.h>
 
@@ -39,7 +40,8 @@ struct HttpTarget {
     std::string request;  // the request's bytes, made once
     TlsPeer peer;         // SNI and the name verified: the sni, else the host, else the address
     const RE2* body_regex;
-    Session* session;  // resumed by the next attempt; null where sessions are not kept
+    Session* session;      // resumed by the next attempt; null where sessions are not kept
+    KeptConnection* kept;  // the next attempt's connection; null where connections are not kept
 };
 
 class HttpExchange : public TcpDialogue<HttpExchange> {
@@ -54,14 +56,20 @@ class HttpExchange : public TcpDialogue<HttpExchange> {
     }
 
     void start(std::chrono::microseconds timeout) {
-        connect(target_.address, timeout, [this] {
+        arm(timeout);
+        if (target_.kept && adopt(*target_.kept, [this] { open(); })) return request();
+        open();
+    }
+
+  private:
+    void open() {
+        connect(target_.address, [this] {
             if (!tls_context_) return request();
             auto* session = target_.session ? target_.session->get() : nullptr;
             handshake(*tls_context_, target_.peer, session, [this] { request(); });
         });
     }
 
-  private:
     void request() {
         send(boost::asio::buffer(target_.request), "the request", [this] {
             wait_for("the response");
@@ -95,10 +103,19 @@ class HttpExchange : public TcpDialogue<HttpExchange> {
         // A TLS server that closes without close_notify ends a body that runs to the close.
         if (ec == ssl::error::stream_truncated && parser_.is_header_done()) parser_.put_eof(ec);
         body_.resize(body_.size() - (offered_ ? parser_.get().body().size : 0));  // unfilled
+        bool nothing = buffer_.size() == 0 && !parser_.got_some();
+        if (ec && nothing && reopen_if_reused()) return;
         if (ec) return fail("reading the response: " + ec.message());
         if (!parser_.is_done()) return read();
         if (tls() && target_.session) keep_session();
-        finish(judge());
+        auto verdict = judge();
+        // Kept as the server meant it (keep-alive, the body's end known), read to its end, and
+        // only after a good answer: after a bad one the next probe starts from scratch.
+        if (target_.kept && verdict.ok && parser_.keep_alive() && buffer_.size() == 0)
+            *target_.kept = release();
+        else
+            ended_cleanly();
+        finish(std::move(verdict));
     }
 
     ProbeResult judge() {
@@ -118,8 +135,6 @@ class HttpExchange : public TcpDialogue<HttpExchange> {
         Session session(SSL_get1_session(tls()));
         if (session && SSL_SESSION_is_resumable(session.get()))
             *target_.session = std::move(session);
-        // Closed without close_notify, OpenSSL would mark the session not resumable.
-        SSL_set_shutdown(tls(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
 
     ssl::context* tls_context_;  // none: plain HTTP
@@ -147,16 +162,18 @@ class HttpProbe : public Probe {
           tls_(check.tls ? client_tls_context(io, check.verify, check.ca_file) : nullptr),
           target_{check, target,
                   fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: directord\r\n"
-                              "Accept: */*\r\nConnection: close\r\n\r\n",
-                              check.method, check.path, host_header(check, target)),
+                              "Accept: */*\r\n{}\r\n",
+                              check.method, check.path, host_header(check, target),
+                              check.reuse_connection ? "" : "Connection: close\r\n"),
                   TlsPeer(!check.sni.empty()    ? check.sni
                           : !check.host.empty() ? check.host
                                                 : target.address().to_string(),
                           check.verify),
                   nullptr,
                   // Sessions are resumed only where nothing is verified: a verifying check
-                  // must see a replaced or expired certificate at its next probe.
-                  check.tls && !check.verify ? &session_ : nullptr} {
+                  // must see a replaced or expired certificate at its next connection.
+                  check.tls && !check.verify ? &session_ : nullptr,
+                  check.reuse_connection ? &kept_ : nullptr} {
         if (!check.body_regex.empty()) {
             body_regex_ = std::make_unique<RE2>(check.body_regex, RE2::Quiet);
             target_.body_regex = body_regex_.get();
@@ -177,6 +194,7 @@ class HttpProbe : public Probe {
     boost::asio::io_context& io_;
     std::shared_ptr<ssl::context> tls_;  // shared by the loop's checks that verify alike
     Session session_;
+    KeptConnection kept_;              // closed with the probe
     std::unique_ptr<RE2> body_regex_;  // validated by the loader; linear time on any body
     HttpTarget target_;
     std::shared_ptr<HttpExchange> current_;

@@ -34,7 +34,8 @@ class SmtpDialogue : public TcpDialogue<SmtpDialogue> {
           peer_(peer) {}
 
     void start(const tcp::endpoint& target, std::chrono::microseconds timeout) {
-        connect(target, timeout, [this] { expect(220, "the banner", [this] { ehlo(); }); });
+        arm(timeout);
+        connect(target, [this] { expect(220, "the banner", [this] { ehlo(); }); });
     }
 
   private:

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +22,7 @@
 #include <memory>
 #include <optional>
 
+#include "../scratch_dir.hpp"
 #include "directord/healthcheck/probes.hpp"
 
 namespace directord::test {
@@ -45,7 +47,9 @@ inline std::optional<std::string> ipv6_loopback_missing() {
     return std::nullopt;
 }
 
-// A minimal HTTP/1.0 server: answers every request with `status` and `body` after `delay`.
+// A minimal HTTP server: answers every request with `status` and `body` after `delay`, as
+// HTTP/1.0 (then closes) or, with keep_alive, as HTTP/1.1 on the same connection; over TLS once
+// use_tls() was called.
 class HttpServer {
   public:
     explicit HttpServer(asio::io_context& io, asio::ip::address address = kLoopback)
@@ -53,48 +57,97 @@ class HttpServer {
         accept();
     }
     tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+    void use_tls(const std::string& cert, const std::string& key) {
+        tls_.emplace(asio::ssl::context::tls_server);
+        tls_->use_certificate_chain_file(cert);
+        tls_->use_private_key_file(key, asio::ssl::context::pem);
+    }
     int status = 200;
     std::string body = "hello from the real server\n";
     std::chrono::milliseconds delay{0};
     int connections = 0;
+    int requests = 0;
     std::string last_request;
     std::optional<std::string> raw_response;  // sent as it is instead, then the connection closed
+    bool keep_alive = false;
+    bool close_after_answer = false;    // keep-alive said, then closed (an idle timeout passing)
+    bool drop_repeat_requests = false;  // a connection's second request: closed, unanswered
 
   private:
     struct Session {
         tcp::socket socket;
+        std::optional<asio::ssl::stream<tcp::socket&>> tls;
         asio::streambuf request;
         asio::steady_timer timer;
         std::string response;
+        int answered = 0;
         explicit Session(asio::io_context& io) : socket(io), timer(io) {}
+        template <class Use>
+        void on_layer(Use use) {
+            if (tls)
+                use(*tls);
+            else
+                use(socket);
+        }
     };
     void accept() {
         auto s = std::make_shared<Session>(io_);
         acceptor_.async_accept(s->socket, [this, s](const boost::system::error_code& ec) {
             if (ec) return;
             ++connections;
-            asio::async_read_until(
-                s->socket, s->request, "\r\n\r\n",
-                [this, s](const boost::system::error_code& e, std::size_t) {
-                    if (e) return;
-                    last_request.assign(asio::buffers_begin(s->request.data()),
-                                        asio::buffers_end(s->request.data()));
-                    s->response = "HTTP/1.0 " + std::to_string(status) +
-                                  " X\r\nContent-Length: " + std::to_string(body.size()) +
-                                  "\r\n\r\n";
-                    if (!last_request.starts_with("HEAD")) s->response += body;
-                    if (raw_response) s->response = *raw_response;
-                    s->timer.expires_after(delay);
-                    s->timer.async_wait([s](const boost::system::error_code&) {
-                        asio::async_write(s->socket, asio::buffer(s->response),
-                                          [s](const boost::system::error_code&, std::size_t) {});
-                    });
-                });
+            if (!tls_) {
+                serve(s);
+            } else {
+                s->tls.emplace(s->socket, *tls_);
+                s->tls->async_handshake(asio::ssl::stream_base::server,
+                                        [this, s](const boost::system::error_code& e) {
+                                            if (!e) serve(s);
+                                        });
+            }
             accept();
         });
     }
+    void serve(std::shared_ptr<Session> s) {
+        s->on_layer([&](auto& layer) {
+            asio::async_read_until(layer, s->request, "\r\n\r\n",
+                                   [this, s](const boost::system::error_code& e, std::size_t n) {
+                                       if (e) return;
+                                       ++requests;
+                                       last_request.assign(
+                                           asio::buffers_begin(s->request.data()),
+                                           asio::buffers_begin(s->request.data()) + n);
+                                       s->request.consume(n);
+                                       if (drop_repeat_requests && s->answered > 0) return close(s);
+                                       answer(s);
+                                   });
+        });
+    }
+    void answer(std::shared_ptr<Session> s) {
+        s->response = (keep_alive ? "HTTP/1.1 " : "HTTP/1.0 ") + std::to_string(status) +
+                      " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+        if (!last_request.starts_with("HEAD")) s->response += body;
+        if (raw_response) s->response = *raw_response;
+        s->timer.expires_after(delay);
+        s->timer.async_wait([this, s](const boost::system::error_code&) {
+            s->on_layer([&](auto& layer) {
+                asio::async_write(layer, asio::buffer(s->response),
+                                  [this, s](const boost::system::error_code& e, std::size_t) {
+                                      ++s->answered;
+                                      if (e || !keep_alive || raw_response || close_after_answer)
+                                          return close(s);
+                                      serve(s);
+                                  });
+            });
+        });
+    }
+    static void close(const std::shared_ptr<Session>& s) {
+        boost::system::error_code ignored;
+        s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        s->socket.close(ignored);
+    }
     asio::io_context& io_;
     tcp::acceptor acceptor_;
+    std::optional<asio::ssl::context> tls_;
 };
 
 inline ProbeResult run_probe(asio::io_context& io, healthcheck::Probe& probe,
@@ -134,20 +187,28 @@ inline tcp::endpoint closed_port(asio::ip::address address = kLoopback) {
     return a.local_endpoint();  // closed again when `a` goes
 }
 
+// A self-signed certificate for directord.test and 127.0.0.1, in a directory of its own.
+class TestCertificate {
+  public:
+    TestCertificate() {
+        std::string make =
+            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=directord.test "
+            "-addext subjectAltName=DNS:directord.test,IP:127.0.0.1 -keyout " +
+            key() + " -out " + cert() + " 2>/dev/null";
+        EXPECT_EQ(std::system(make.c_str()), 0) << "openssl req failed";
+    }
+    std::string cert() const { return dir_.file("cert.pem"); }
+    std::string key() const { return dir_.file("key.pem"); }
+
+  private:
+    ScratchDir dir_;
+};
+
 // A real TLS server: openssl s_server with a certificate made for the test.
 class TlsServer {
   public:
     explicit TlsServer(asio::ip::address address = kLoopback) : address_(address) {
-        dir_ =
-            std::filesystem::temp_directory_path() / ("directord-tls-" + std::to_string(getpid()));
-        std::filesystem::create_directories(dir_);
-        cert_ = (dir_ / "cert.pem").string();
-        std::string key = (dir_ / "key.pem").string();
-        std::string make =
-            "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=directord.test "
-            "-addext subjectAltName=DNS:directord.test,IP:127.0.0.1 -keyout " +
-            key + " -out " + cert_ + " 2>/dev/null";
-        EXPECT_EQ(std::system(make.c_str()), 0) << "openssl req failed";
+        std::string cert = certificate_.cert(), key = certificate_.key();
         port_ = closed_port(address_).port();
         std::string accept =
             (address_.is_v6() ? "[" + address_.to_string() + "]" : address_.to_string()) + ":" +
@@ -159,7 +220,7 @@ class TlsServer {
                                       "-accept",
                                       accept,
                                       "-cert",
-                                      cert_,
+                                      cert,
                                       "-key",
                                       key};
         std::vector<char*> argv;
@@ -186,15 +247,13 @@ class TlsServer {
     ~TlsServer() {
         kill(pid_, SIGTERM);
         waitpid(pid_, nullptr, 0);
-        std::filesystem::remove_all(dir_);
     }
     tcp::endpoint endpoint() const { return {address_, port_}; }
-    const std::string& cert() const { return cert_; }
+    std::string cert() const { return certificate_.cert(); }
 
   private:
+    TestCertificate certificate_;
     asio::ip::address address_;
-    std::filesystem::path dir_;
-    std::string cert_;
     std::uint16_t port_ = 0;
     pid_t pid_ = -1;
 };

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.hpp"
 #include "directord/config/loader.hpp"
-#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.hpp"
 #include "directord/config/loader.hpp"
-#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord::config;
@@ -308,7 +308,8 @@ TEST(Config, VirtualServersAndChecks) {
     real_servers:
       - { address: 192.168.80.167:3306 }
       - { address: 192.168.80.136:3306, weight: 3,
-          check: { http: { path: /health, status: [200, 201-204], body_regex: "^ok", host: db.test }, port: 8080 } }
+          check: { http: { path: /health, status: [200, 201-204], body_regex: "^ok", host: db.test,
+                           reuse_connection: true }, port: 8080 } }
   - address: "[fd00::1]:80"
     protocol: udp
     real_servers: [{ address: "[fd00::2]:80" }]
@@ -328,6 +329,8 @@ TEST(Config, VirtualServersAndChecks) {
     const auto& http = std::get<HttpCheck>(rs.check->kind);
     EXPECT_EQ(http.path, "/health");
     EXPECT_EQ(http.status, (std::vector<StatusRange>{{200, 200}, {201, 204}}));
+    EXPECT_TRUE(http.reuse_connection);
+    EXPECT_FALSE(HttpCheck{}.reuse_connection) << "keepalived's way by default";
     EXPECT_EQ(rs.check->port, 8080);
     EXPECT_EQ(cfg.virtual_servers[1].name, "[fd00::1]:80");
     EXPECT_EQ(cfg.virtual_servers[1].protocol, "udp");

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.hpp"
 #include "directord/bgp/engine_sessions.hpp"
-#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.hpp"
 #include "directord/healthcheck/file_checks.hpp"
-#include "scratch_dir.hpp"
 #include "valid_config.hpp"
 
 using namespace directord;

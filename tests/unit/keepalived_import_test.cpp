@@ -12,8 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "../scratch_dir.hpp"
 #include "directord/config/loader.hpp"
-#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {

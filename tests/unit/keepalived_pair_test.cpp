@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "../scratch_dir.hpp"
 #include "directord/config/keepalived_import.hpp"
 #include "directord/config/loader.hpp"
-#include "scratch_dir.hpp"
 
 namespace directord::config {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "scratch_dir.hpp"
+#include "../scratch_dir.hpp"
 
 using namespace directord::daemon;
 

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "scratch_dir.hpp"
+#include "../scratch_dir.hpp"
 
 using directord::healthcheck::ProcessResult;
 using directord::healthcheck::ProcessSlot;

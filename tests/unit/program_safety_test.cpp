@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "scratch_dir.hpp"
+#include "../scratch_dir.hpp"
 #include "valid_config.hpp"
 
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <future>
 #include <thread>
 
-#include "scratch_dir.hpp"
+#include "../scratch_dir.hpp"
 
 using directord::config::read_settled_file;
 using directord::config::SettledFileError;

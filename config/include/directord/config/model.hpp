@@ -121,6 +121,7 @@ struct HttpCheck {
     bool verify = true;  // TLS certificate and host name
     std::string sni;
     std::string ca_file;
+    bool reuse_connection = false;  // keep-alive between probes (keepalived: a new one each)
     bool operator==(const HttpCheck&) const = default;
 };
 
