@@ -2,7 +2,8 @@
 # HTTPS check cost: N HTTPS checks (no verification, as most farms run them) at 1 s against
 # 4 openssl s_server processes on loopback in a lab namespace; directord's CPU per probe over
 # a window (probes: its own directord_check_duration_seconds_count), the servers' CPU per probe,
-# directord's memory and loop lag; then the floor: the same probes by bench/tls_floor.c (one
+# directord's memory, loop lag and longest turns of check work in the window (the start-up's
+# full handshakes left out); then the floor: the same probes by bench/tls_floor.c (one
 # epoll loop, the same OpenSSL, sessions resumed alike); then "reused": the same checks with
 # reuse_connection against 4 keep-alive HTTPS servers (socat, a shell answering each request),
 # one connection per check for the whole window (their CPU, short runs of hundreds of processes,
@@ -63,6 +64,10 @@ probes() {
     ip netns exec "$D1" curl -s "http://$METRICS/metrics" |
         awk '/^directord_check_duration_seconds_count/ { n += $2 } END { print n + 0 }'
 }
+window_edge() {  # 0|1: the loop lag and check turn histograms at the window's start or end
+    buckets "$D1" "$METRICS" directord_loop_lag_seconds >"$WORK/lag$1"
+    buckets "$D1" "$METRICS" directord_check_turn_seconds >"$WORK/turn$1"
+}
 TICK=$(getconf CLK_TCK)
 run() {  # LABEL BINARY N [reuse]
     local label=$1 binary=$2 n=$3 reuse=${4:-} pid c0 c1 s0 s1 sc p0 p1 t0 t1 lag rss
@@ -73,10 +78,12 @@ run() {  # LABEL BINARY N [reuse]
     pid=${NODE_PID[d1]}
     expect_log d1 "health checks: $n monitors" 30
     sleep 3
+    window_edge 0
     c0=$(cpu_ticks "$pid") s0=$(cpu_ticks "${SERVER_PIDS[@]}") p0=$(probes) t0=$EPOCHREALTIME
     sleep "$WINDOW"
     c1=$(cpu_ticks "$pid") s1=$(cpu_ticks "${SERVER_PIDS[@]}") p1=$(probes) t1=$EPOCHREALTIME
-    lag=$(loop_lag d1)
+    window_edge 1
+    lag="$(buckets_between "$WORK/lag0" "$WORK/lag1"), turns $(buckets_between "$WORK/turn0" "$WORK/turn1")"
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
     stop d1
     sc=$((s1 - s0))
@@ -106,7 +113,7 @@ run_floor() {  # N: the same probes by bench/tls_floor.c; the servers' CPU over 
 }
 
 printf '%-10s %6s %9s %8s %10s %10s %8s  %s\n' "" checks "probes/s" "CPU" "us/probe" "server us" \
-    "RSS MiB" "loop lag ms"
+    "RSS MiB" "in the window, ms: loop lag, check turns"
 for n in "${SIZES[@]}"; do
     [ -z "${BASELINE:-}" ] || run baseline "$BASELINE" "$n"
     run directord "$DIRECTORD" "$n"

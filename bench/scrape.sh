@@ -50,22 +50,6 @@ expect_log d1 "health checks: $N monitors" 120
 TICK=$(getconf CLK_TCK)
 SOCKET=$(control_socket d1)
 
-# The loop-lag histogram's cumulative buckets, "le count" per line.
-lag_buckets() {
-    ip netns exec "$D1" curl -s "http://$METRICS/metrics" |
-        awk -F'[" ]' '/^directord_loop_lag_seconds_bucket/ { print $2, $NF }'
-}
-# lag_between BEFORE AFTER: "p99<=B worst<=W" (ms) of the samples taken in between.
-lag_between() {
-    paste "$1" "$2" | awk '{ le[NR] = $1; d[NR] = $4 - $2 } END {
-        total = d[NR]; p = w = "-"
-        for (i = 1; i <= NR; i++) {
-            b = le[i] == "+Inf" ? "inf" : le[i] * 1000
-            if (p == "-" && d[i] >= 0.99 * total) p = b
-            if (w == "-" && d[i] == total) w = b
-        }
-        printf "p99<=%s worst<=%s", p, w }'
-}
 # Latencies (s, one per line) -> "p50 max" in ms.
 latency() { sort -g | awk '{ a[n++] = $1 } END { if (n) printf "%.1f %.1f", 1000 * a[int(n / 2)], 1000 * a[n - 1]; else print "- -" }'; }
 
@@ -136,16 +120,16 @@ row() {  # LABEL COMMAND...
     : >"$WORK/latencies"
     : >"$WORK/unanswered"
     echo 0 >"$WORK/size"
-    lag_buckets >"$WORK/lag0"
+    buckets "$D1" "$METRICS" directord_loop_lag_seconds >"$WORK/lag0"
     c0=$(cpu_ticks "$PID") t0=$(date +%s.%N)
     "$@"
     c1=$(cpu_ticks "$PID") t1=$(date +%s.%N)
-    lag_buckets >"$WORK/lag1"
+    buckets "$D1" "$METRICS" directord_loop_lag_seconds >"$WORK/lag1"
     # the two scrapes of the lag buckets are answers too, but cached or small beside the row's
     awk -v label="$label" -v c="$((c1 - c0))" -v hz="$TICK" -v t0="$t0" -v t1="$t1" \
         -v n="$(wc -l <"$WORK/latencies")" \
         -v dropped="$(wc -l <"$WORK/unanswered")" -v lat="$(latency <"$WORK/latencies")" \
-        -v size="$(cat "$WORK/size")" -v idle="$IDLE_RATE" -v lag="$(lag_between "$WORK/lag0" "$WORK/lag1")" 'BEGIN {
+        -v size="$(cat "$WORK/size")" -v idle="$IDLE_RATE" -v lag="$(buckets_between "$WORK/lag0" "$WORK/lag1")" 'BEGIN {
             s = t1 - t0; cpu = c / hz; split(lat, l, " ")
             printf "%-26s %8d %8d %9.1f %9s %9s %8.1f%% %12s %10.1f  %s\n", label, n, dropped, n / s, l[1],
                    l[2], 100 * cpu / s, n ? sprintf("%.2f", 1000 * (cpu - idle * s) / n) : "-", size / 1e6, lag }'

@@ -138,6 +138,25 @@ loop_lag() {
                       ($3 == "-" ? "-" : sprintf("%.1f", $3 * 1000)) }'
 }
 
+# buckets NAMESPACE ADDRESS FAMILY: a histogram's cumulative buckets from the metrics served at
+# ADDRESS in NAMESPACE, "le count" per line (e.g. FAMILY directord_loop_lag_seconds).
+buckets() {
+    ip netns exec "$1" curl -s "http://$2/metrics" |
+        awk -F'[" ]' -v f="$3_bucket{le=" '$1 == f { print $2, $NF }'
+}
+# buckets_between BEFORE AFTER: "p99<=B worst<=W" (ms, bucket bounds) of the samples a histogram
+# took between two reads of its buckets.
+buckets_between() {
+    paste "$1" "$2" | awk '{ le[NR] = $1; d[NR] = $4 - $2 } END {
+        total = d[NR]; p = w = "-"
+        for (i = 1; i <= NR; i++) {
+            b = le[i] == "+Inf" ? "inf" : le[i] * 1000
+            if (p == "-" && d[i] >= 0.99 * total) p = b
+            if (w == "-" && d[i] == total) w = b
+        }
+        printf "p99<=%s worst<=%s", p, w }'
+}
+
 # start NODE [CONFIG [ARGUMENTS...]]: runs directord in NODE's namespace, logging to $WORK/NODE.log.
 start() {
     local node=$1 cfg=${2:-$(config "$1")}
