@@ -60,7 +60,7 @@ std::optional<Ended> reap(int pidfd) {
 class Process : public std::enable_shared_from_this<Process> {
   public:
     Process(boost::asio::io_context& io, std::size_t max_output)
-        : output_pipe_(io), exit_fd_(io), timer_(io), max_output_(max_output) {}
+        : output_pipe_(io), exit_fd_(io), timer_(io), reap_retry_(io), max_output_(max_output) {}
 
     bool spawn(const config::RunAs& as, const std::vector<std::string>& argv,
                const std::vector<std::string>& extra_env, std::string& error) {
@@ -145,17 +145,27 @@ class Process : public std::enable_shared_from_this<Process> {
 
     void on_exit() {
         auto ended = reap(exit_fd_.native_handle());
-        if (!ended) return;
+        if (!ended && (errno == EAGAIN || errno == EINTR)) {
+            // The pidfd turns readable as the program exits, a moment before it can be reaped
+            // (seen under load: the wait then never ended). The wake-up has passed: look again.
+            reap_retry_.expires_after(std::chrono::milliseconds(1));
+            reap_retry_.async_wait(
+                [self = shared_from_this()](const boost::system::error_code& ec) {
+                    if (!ec) self->on_exit();
+                });
+            return;
+        }
+        if (!ended) result_.error = fmt::format("waitid: {}", std::strerror(errno));
         exited_ = true;
         timer_.cancel();
         // What it left running in the background goes with it: a check or hook that forks a
         // daemon would otherwise leave one more process behind on every run. (The group id
         // is not reused while a member of the group lives.)
         kill(-pid_, SIGKILL);
-        result_.started = true;
+        result_.started = ended.has_value();
         result_.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - started_at_);
-        (ended->exited ? result_.exit_code : result_.signal) = ended->status;
+        if (ended) (ended->exited ? result_.exit_code : result_.signal) = ended->status;
         // A read may have taken bytes into buffer_ in the same turn, its handler still
         // queued: it finishes, after it has kept them (cancel leaves a completed read as it is).
         boost::system::error_code ec;
@@ -181,6 +191,7 @@ class Process : public std::enable_shared_from_this<Process> {
     boost::asio::posix::stream_descriptor output_pipe_;
     boost::asio::posix::stream_descriptor exit_fd_;
     boost::asio::steady_timer timer_;
+    boost::asio::steady_timer reap_retry_;
     ProcessHandler done_;
     ProcessResult result_;
     std::size_t max_output_;
